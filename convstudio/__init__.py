@@ -1,0 +1,3 @@
+"""ConvStudio: a desktop studio that teaches how convolutional neural networks see."""
+
+__version__ = "0.1.0"
