@@ -1,0 +1,270 @@
+"""Load, convert and generate images as float32 arrays in [0, 1] (no Qt).
+
+Sample photos come from the PNG files inside scikit-image's wheel, read directly so that
+nothing is downloaded and ``skimage`` itself is never imported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# 50 megapixels: well above any photo a lesson needs, far below what exhausts memory.
+MAX_PIXELS = 50_000_000
+# ITU-R BT.601 luma, the weights Pillow ("L") and OpenCV use.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+MODES = ("gray", "rgb")
+
+
+class ImageLoadError(ValueError):
+    """An image file could not be read; the message says which file and why."""
+
+
+def _fail(path: Path, why: str) -> ImageLoadError:
+    return ImageLoadError(f"Could not open {str(path)!r}: {why}.")
+
+
+def load_image(
+    path: str | os.PathLike[str], *, mode: str = "gray", max_pixels: int = MAX_PIXELS
+) -> np.ndarray:
+    """Read an image file as float32 in [0, 1].
+
+    8- and 16-bit, palette, CMYK, grey+alpha and RGBA files are accepted; transparent pixels
+    are composited over white, and EXIF rotation is applied.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; opened read-only.
+    mode : {"gray", "rgb"}
+        (H, W) luminance, or (H, W, 3) colour.
+    max_pixels : int
+        Files declaring more pixels are refused before decoding (decompression bombs).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (H, W) or (H, W, 3).
+
+    Raises
+    ------
+    ImageLoadError
+        Saying what was wrong with which file.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'gray' or 'rgb', got {mode!r}")
+    p = Path(path)
+    if p.is_dir():
+        raise _fail(p, "it is a folder, not an image file")
+    if not p.exists():
+        raise _fail(p, "there is no such file")
+    try:
+        if p.stat().st_size == 0:
+            raise _fail(p, "the file is empty (0 bytes)")
+        with open(p, "rb") as fh:
+            try:
+                im = Image.open(fh)
+            except UnidentifiedImageError:
+                raise _fail(p, "it is not an image format ConvStudio can read "
+                               "(PNG, JPEG, BMP, GIF, TIFF, WebP)") from None
+            except Image.DecompressionBombError as exc:
+                raise _fail(p, f"it declares too many pixels to open safely ({exc})") from None
+            w, h = im.size
+            if w * h > max_pixels:
+                raise _fail(p, f"it declares {w}x{h}, too many pixels to open safely (the "
+                               f"limit is {max_pixels:,})")
+            try:
+                im.load()
+                upright: Image.Image = ImageOps.exif_transpose(im)
+            except Exception as exc:  # Pillow raises many types for damaged data
+                raise _fail(p, f"the image data is damaged or truncated ({exc})") from None
+    except OSError as exc:
+        raise _fail(p, exc.strerror or str(exc)) from None
+    return pil_to_array(upright, mode=mode)
+
+
+def pil_to_array(im: Any, *, mode: str = "gray") -> np.ndarray:
+    """Convert a Pillow image of any mode to float32 in [0, 1].
+
+    Parameters
+    ----------
+    im : PIL.Image.Image
+        The decoded image.
+    mode : {"gray", "rgb"}
+        Output layout.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (H, W) or (H, W, 3).
+    """
+    if im.mode.startswith("I;16") or im.mode == "I":
+        rgb = np.asarray(im, dtype=np.float32) / np.float32(65535.0)
+        rgb = np.clip(rgb, 0.0, 1.0)[..., None]
+        alpha = None
+    elif im.mode == "F":
+        rgb = np.asarray(im, dtype=np.float32)[..., None]
+        rgb = _stretch(rgb)
+        alpha = None
+    else:
+        has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+            im.mode == "P" and "transparency" in im.info
+        )
+        target = ("LA" if im.mode in ("L", "LA", "La", "1") else "RGBA") if has_alpha else (
+            "L" if im.mode in ("L", "1") else "RGB"
+        )
+        arr = np.asarray(im.convert(target), dtype=np.float32) / np.float32(255.0)
+        if arr.ndim == 2:
+            arr = arr[..., None]
+        rgb, alpha = (arr[..., :-1], arr[..., -1:]) if has_alpha else (arr, None)
+    if alpha is not None:
+        rgb = rgb * alpha + (np.float32(1.0) - alpha)
+    return convert(rgb if rgb.shape[-1] == 3 else rgb[..., 0], mode)
+
+
+def _stretch(arr: np.ndarray) -> np.ndarray:
+    lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+    if lo >= 0.0 and hi <= 1.0:
+        return arr
+    return ((arr - lo) / (hi - lo if hi > lo else 1.0)).astype(np.float32)
+
+
+def convert(image: np.ndarray, mode: str) -> np.ndarray:
+    """Return ``image`` as (H, W) luminance or (H, W, 3) colour, float32.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W) or (H, W, 3).
+    mode : {"gray", "rgb"}
+        Output layout.
+
+    Returns
+    -------
+    numpy.ndarray
+        The converted image (a new array).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'gray' or 'rgb', got {mode!r}")
+    img = np.asarray(image, dtype=np.float32)
+    if mode == "gray":
+        out = img @ LUMA if img.ndim == 3 else img.copy()
+    else:
+        out = np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img.copy()
+    return np.ascontiguousarray(np.clip(out, 0.0, 1.0), dtype=np.float32)
+
+
+# --- Sample images -------------------------------------------------------------------------
+
+_SKIMAGE_SAMPLES = {
+    "camera": ("camera.png", "Cameraman, 512×512 — the lessons' classic greyscale photo"),
+    "coins": ("coins.png", "Coins, 303×384 greyscale"),
+    "brick": ("brick.png", "Brick wall texture, 512×512: strong horizontal and vertical lines"),
+    "moon": ("moon.png", "Moon surface, 512×512 greyscale"),
+    "text": ("text.png", "Printed text, 172×448 greyscale"),
+    "astronaut": ("astronaut.png", "Astronaut portrait, 512×512 colour"),
+    "chelsea": ("chelsea.png", "Chelsea the cat, 300×451 colour"),
+    "coffee": ("coffee.png", "A cup of coffee, 400×600 colour"),
+}
+
+
+def _stripes(vertical: bool) -> np.ndarray:
+    idx = np.arange(256)
+    band = ((idx // 16) % 2).astype(np.float32)
+    img = np.tile(band, (256, 1))
+    return img if vertical else img.T.copy()
+
+
+def _checkerboard() -> np.ndarray:
+    idx = np.arange(256) // 32
+    return ((idx[:, None] + idx[None, :]) % 2).astype(np.float32)
+
+
+def _glyph() -> np.ndarray:
+    """Draw a 28x28 handwritten-style "7", white on black and centred like MNIST."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    scale = 8
+    big = Image.new("L", (28 * scale, 28 * scale), 0)
+    draw = ImageDraw.Draw(big)
+    stroke = [(7, 7.5), (12, 6.8), (17, 6.6), (21, 6.9), (19.5, 10), (17, 14.5),
+              (14.8, 18.5), (13.2, 22)]
+    pts = [(x * scale, y * scale) for x, y in stroke]
+    draw.line(pts, fill=255, width=int(2.6 * scale), joint="curve")
+    for x, y in (pts[0], pts[-1]):
+        r = 1.3 * scale
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    small = big.filter(ImageFilter.GaussianBlur(scale * 0.4)).resize((28, 28), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.float32) / np.float32(255.0)
+
+
+_GENERATED: dict[str, tuple[Callable[[], np.ndarray], str]] = {
+    "stripes_vertical": (lambda: _stripes(True), "Vertical stripes, 256×256 (generated)"),
+    "stripes_horizontal": (lambda: _stripes(False), "Horizontal stripes, 256×256 (generated)"),
+    "checkerboard": (_checkerboard, "Checkerboard, 256×256 (generated)"),
+    "glyph": (_glyph, "A handwritten-style 7, 28×28 like MNIST (generated)"),
+}
+
+
+def _skimage_data_dir() -> Path | None:
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def sample_names() -> list[str]:
+    """Return the names of the offline sample images, photos first."""
+    data = _skimage_data_dir()
+    photos = [n for n, (f, _) in _SKIMAGE_SAMPLES.items() if data and (data / f).is_file()]
+    return photos + list(_GENERATED)
+
+
+def sample_description(name: str) -> str:
+    """Return a one-line description of sample ``name``."""
+    if name in _SKIMAGE_SAMPLES:
+        return _SKIMAGE_SAMPLES[name][1]
+    if name in _GENERATED:
+        return _GENERATED[name][1]
+    raise ValueError(f"no sample image {name!r}; choose one of {', '.join(sample_names())}")
+
+
+@cache
+def _sample_cached(name: str, mode: str) -> np.ndarray:
+    if name in _GENERATED:
+        img = convert(_GENERATED[name][0](), mode)
+    elif name in _SKIMAGE_SAMPLES:
+        data = _skimage_data_dir()
+        if data is None:
+            raise ImageLoadError(f"sample {name!r} needs scikit-image, which is not installed")
+        img = load_image(data / _SKIMAGE_SAMPLES[name][0], mode=mode)
+    else:
+        raise ValueError(f"no sample image {name!r}; choose one of {', '.join(sample_names())}")
+    img.flags.writeable = False
+    return img
+
+
+def sample_image(name: str, *, mode: str = "gray") -> np.ndarray:
+    """Return offline sample image ``name`` as float32 in [0, 1].
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`sample_names`.
+    mode : {"gray", "rgb"}
+        Output layout.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new writable array.
+    """
+    return _sample_cached(name, mode).copy()
