@@ -1,0 +1,91 @@
+"""Parity with Keras layers given the same weights (TensorFlow: slow, still run by make test)."""
+
+import numpy as np
+import pytest
+
+from convstudio.core import avg_pool2d, conv2d, max_pool2d, sample_image
+
+pytestmark = pytest.mark.slow
+
+keras = pytest.importorskip("keras")
+
+
+def _keras_conv(image, kernel, bias, stride, padding, dilation):
+    x = image if image.ndim == 3 else image[..., None]
+    k = kernel if kernel.ndim == 4 else kernel.reshape(*kernel.shape[:2], x.shape[2], 1)
+    layer = keras.layers.Conv2D(k.shape[3], k.shape[:2], strides=stride, padding=padding,
+                                dilation_rate=dilation)
+    layer.build((1, *x.shape))
+    layer.set_weights([k, np.broadcast_to(np.float32(bias), (k.shape[3],)).copy()])
+    out = np.asarray(layer(x[None].astype(np.float32)))[0]
+    return out if kernel.ndim == 4 else out[..., 0]
+
+
+def _rel_close(got, ref):
+    scale = max(1.0, float(np.abs(ref).max()))
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5 * scale)
+
+
+CONV_CASES = [
+    # (image shape, kernel shape, stride, padding, dilation, bias)
+    ((512, 512), (3, 3), (2, 1), "valid", 1, 0.0),   # the lesson: → 255×510
+    ((512, 512), (3, 3), 1, "same", 1, 0.0),         # → 512×512
+    ((31, 29), (4, 4), 2, "same", 1, 0.25),          # even kernel, stride 2, same
+    ((30, 30), (2, 3), (2, 3), "same", 1, -1.0),
+    ((25, 27), (3, 3), 1, "same", 2, 0.5),           # dilation
+    ((25, 27), (3, 2), 1, "valid", (2, 3), 0.0),
+    ((20, 21, 3), (3, 3, 3), (1, 2), "same", 1, 0.1),  # RGB, one filter
+    ((16, 16, 5), (5, 5, 5, 7), 2, "valid", 1, 0.0),   # C in, F out
+    ((14, 14, 32), (3, 3, 32, 64), 1, "valid", 1, 0.0),  # the lessons' 32 → 64 layer
+    ((28, 28), (7, 7), 1, "same", 1, 0.0),
+]
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: f"{c[0]}*{c[1]}-s{c[2]}-{c[3]}-d{c[4]}")
+def test_conv2d_equals_keras_conv2d(case):
+    shape, kshape, stride, padding, dilation, bias = case
+    rng = np.random.default_rng(hash(str(case)) % 2**32)
+    image = sample_image("camera") if shape == (512, 512) else rng.random(shape, np.float32)
+    kernel = rng.standard_normal(kshape).astype(np.float32)
+    if len(kshape) == 4:
+        bias = rng.standard_normal(kshape[3]).astype(np.float32)
+    ours = conv2d(image, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias)
+    ref = _keras_conv(image, kernel, bias, stride, padding, dilation)
+    assert ours.shape == ref.shape
+    _rel_close(ours, ref)
+
+
+def test_lesson_all_ones_filter_via_model_predict():
+    image = sample_image("camera")
+    model = keras.Sequential([keras.Input((512, 512, 1)),
+                              keras.layers.Conv2D(1, (3, 3), strides=(2, 1), padding="valid",
+                                                  use_bias=False)])
+    model.layers[0].set_weights([np.ones((3, 3, 1, 1), np.float32)])
+    ref = model.predict(image.reshape(1, 512, 512, 1), verbose=0)
+    assert ref.shape == (1, 255, 510, 1)
+    _rel_close(conv2d(image, np.ones((3, 3)), stride=(2, 1)), ref[0, ..., 0])
+
+
+POOL_CASES = [
+    ((512, 512), 2, None, "valid"),
+    ((7, 9), 2, None, "same"),
+    ((7, 9), 3, 2, "same"),
+    ((10, 11), (2, 3), (1, 2), "valid"),
+    ((9, 8, 4), 2, 1, "same"),
+    ((5, 5), 4, 3, "same"),
+]
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_pooling_equals_keras(case):
+    shape, pool, stride, padding = case
+    rng = np.random.default_rng(1)
+    x = sample_image("camera") if shape == (512, 512) else rng.random(shape, np.float32)
+    x4 = (x if x.ndim == 3 else x[..., None])[None]
+    for ours_fn, layer_cls in ((max_pool2d, keras.layers.MaxPooling2D),
+                               (avg_pool2d, keras.layers.AveragePooling2D)):
+        ref = np.asarray(layer_cls(pool, strides=stride, padding=padding)(x4))[0]
+        ours = ours_fn(x, pool, stride=stride, padding=padding)
+        ref = ref if x.ndim == 3 else ref[..., 0]
+        assert ours.shape == ref.shape
+        _rel_close(ours, ref)
