@@ -1,0 +1,1 @@
+"""ConvStudio benchmarks: ``python -m benchmarks`` prints ratios measured in one run."""
