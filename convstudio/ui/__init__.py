@@ -1,0 +1,1 @@
+"""Qt views. The only package that imports PySide6 or pyqtgraph."""

@@ -1,0 +1,49 @@
+import subprocess
+import sys
+
+from PIL import Image
+
+from convstudio.app import build_parser, main
+from convstudio.ui.main_window import MainWindow
+
+
+def test_version_and_help_exit_cleanly(capsys):
+    for flag in ("--version", "--help"):
+        try:
+            build_parser().parse_args([flag])
+        except SystemExit as exc:
+            assert exc.code == 0
+    out = capsys.readouterr().out
+    assert "ConvStudio 0.1.0" in out and "--screenshot" in out
+
+
+def test_bad_size_is_refused(capsys):
+    try:
+        build_parser().parse_args(["--size", "huge"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "1920x1080" in capsys.readouterr().err
+
+
+def test_screenshot_writes_a_png_of_the_requested_size(tmp_path, qapp):
+    path = tmp_path / "shot.png"
+    assert main(["--screenshot", str(path), "--tab", "animator", "--size", "800x600"]) == 0
+    with Image.open(path) as im:
+        assert im.size == (800, 600)
+        colours = im.convert("L").getextrema()
+    assert colours[0] < colours[1]  # something was drawn, not a blank frame
+
+
+def test_window_has_three_tabs_and_switches(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    labels = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+    assert labels == ["Workspace", "Animator", "Training"]
+    window.show_tab("training")
+    assert window.tabs.currentIndex() == 2
+
+
+def test_python_dash_m_runs_the_app():
+    out = subprocess.run([sys.executable, "-m", "convstudio", "--version"], capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "ConvStudio 0.1.0"
