@@ -1,0 +1,149 @@
+"""The workspace's pipeline (conv → activation → pooling) and the words that describe it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_pair
+from .convolution import PaddingLike, conv2d, output_shape, resolve_padding
+from .pooling import avg_pool2d, max_pool2d, pool_geometry
+
+ACTIVATIONS = ("none", "relu")
+POOLS = ("none", "max", "avg")
+
+
+@dataclass(frozen=True)
+class PipelineParams:
+    """Everything besides the image and kernel that decides the workspace's outputs."""
+
+    stride: tuple[int, int] = (1, 1)
+    padding: PaddingLike = "valid"
+    dilation: tuple[int, int] = (1, 1)
+    bias: float = 0.0
+    activation: str = "none"
+    pool: str = "max"
+    pool_size: tuple[int, int] = (2, 2)
+    pool_stride: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        as_pair(self.stride, "stride")
+        as_pair(self.dilation, "dilation")
+        as_pair(self.pool_size, "pool size")
+        if self.pool_stride is not None:
+            as_pair(self.pool_stride, "pool stride")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
+        if self.pool not in POOLS:
+            raise ValueError(f"pool must be one of {', '.join(POOLS)}")
+        if not np.isfinite(self.bias):
+            raise ValueError("bias must be a finite number")
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """The outputs of one run, and where each output pixel sits over the input."""
+
+    conv: np.ndarray
+    pooled: np.ndarray | None
+    params: PipelineParams
+    input_hw: tuple[int, int]
+    kernel_hw: tuple[int, int]
+    channels: int
+    banner: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _fmt_pair(p: Any) -> str:
+    h, w = as_pair(p, "pair", minimum=0)
+    return f"({h},{w})"
+
+
+def _fmt_padding(padding: PaddingLike) -> str:
+    return padding if isinstance(padding, str) else f"padding {_fmt_pair(padding)}"
+
+
+def describe(
+    input_hw: tuple[int, int], kernel_hw: tuple[int, int], params: PipelineParams,
+    channels: int = 1,
+) -> str:
+    """Spell the pipeline's shapes in one line.
+
+    For example ``input 512×512 ⊛ 3×3 kernel, stride (2,1), valid → 255×510 → max-pool 2×2 →
+    127×255``.
+
+    Raises
+    ------
+    ValueError
+        If a stage cannot run (kernel or pool larger than its input).
+    """
+    ho, wo = output_shape(input_hw, kernel_hw, stride=params.stride, padding=params.padding,
+                          dilation=params.dilation)
+    h, w = input_hw
+    depth = f"×{channels}" if channels > 1 else ""
+    kernel = f"{kernel_hw[0]}×{kernel_hw[1]}{depth} kernel"
+    parts = [f"input {h}×{w}{depth} ⊛ {kernel}, stride {_fmt_pair(params.stride)}"]
+    if params.dilation != (1, 1):
+        parts.append(f"dilation {_fmt_pair(params.dilation)}")
+    text = ", ".join(parts) + f", {_fmt_padding(params.padding)} → {ho}×{wo}"
+    if params.activation == "relu":
+        text += " → ReLU"
+    if params.pool != "none":
+        (ph, pw), (sh, sw), (qo, qw), _ = pool_geometry(
+            (ho, wo), params.pool_size, stride=params.pool_stride)
+        stride = "" if (sh, sw) == (ph, pw) else f" stride {_fmt_pair((sh, sw))}"
+        text += f" → {params.pool}-pool {ph}×{pw}{stride} → {qo}×{qw}"
+    return text
+
+
+def connections(input_hw: tuple[int, int], kernel_hw: tuple[int, int], channels: int = 1) -> str:
+    """Contrast a conv output's inputs with a dense neuron's (the lessons' partial links)."""
+    seen = kernel_hw[0] * kernel_hw[1] * channels
+    dense = input_hw[0] * input_hw[1] * channels
+    return f"each output pixel sees {seen:,} inputs; a dense layer would see {dense:,}"
+
+
+def run_pipeline(
+    image: np.ndarray, kernel: np.ndarray, params: PipelineParams, *, check_finite: bool = True
+) -> PipelineResult:
+    """Run conv → activation → pooling on an (H, W) or (H, W, C) image.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        (H, W) or (H, W, C).
+    kernel : numpy.ndarray
+        (kh, kw) or (kh, kw, C).
+    params : PipelineParams
+        Stride, padding, dilation, bias, activation and pooling.
+    check_finite : bool
+        As in :func:`convstudio.core.conv2d`.
+
+    Returns
+    -------
+    PipelineResult
+        The conv output (after the activation) and the pooled output.
+
+    Raises
+    ------
+    ValueError
+        Naming what cannot run.
+    """
+    channels = image.shape[2] if image.ndim == 3 else 1
+    hw, khw = (image.shape[0], image.shape[1]), (kernel.shape[0], kernel.shape[1])
+    banner = describe(hw, khw, params, channels)
+    conv = conv2d(image, kernel, stride=params.stride, padding=params.padding,
+                  dilation=params.dilation, bias=params.bias, check_finite=check_finite)
+    if params.activation == "relu":
+        conv = np.maximum(conv, np.float32(0.0))
+    pooled = None
+    if params.pool == "max":
+        pooled = max_pool2d(conv, params.pool_size, stride=params.pool_stride)
+    elif params.pool == "avg":
+        pooled = avg_pool2d(conv, params.pool_size, stride=params.pool_stride)
+    pads = resolve_padding(hw, khw, stride=params.stride, padding=params.padding,
+                           dilation=params.dilation)
+    return PipelineResult(conv=conv, pooled=pooled, params=params, input_hw=hw, kernel_hw=khw,
+                          channels=channels, banner=banner, extras={"pads": pads})
