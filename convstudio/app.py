@@ -34,7 +34,57 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tab", choices=TABS, default="workspace", help="tab to show first")
     parser.add_argument("--size", type=_size, default=(1440, 900), metavar="WxH",
                         help="window size (default 1440x900)")
+    start = parser.add_argument_group("workspace start state")
+    start.add_argument("--image", metavar="NAME|PATH",
+                       help="a sample image name (camera, coins, brick, glyph…) or an image file")
+    start.add_argument("--kernel", metavar="PRESET",
+                       help="a kernel preset (sobel_x, laplacian, box_blur…)")
+    start.add_argument("--stride", type=_pair, metavar="H,W", help="stride, e.g. 2,1")
+    start.add_argument("--padding", metavar="MODE",
+                       help="valid, same, full, or custom zeros as H,W")
+    start.add_argument("--pool", choices=("max", "avg", "none"), help="pooling after the conv")
     return parser
+
+
+def _pair(text: str) -> tuple[int, int]:
+    try:
+        parts = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected H,W such as 2,1, got {text!r}") from None
+    if len(parts) == 1:
+        parts *= 2
+    if len(parts) != 2 or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected two positive ints H,W, got {text!r}")
+    return parts[0], parts[1]
+
+
+def _start_state(model: object, args: argparse.Namespace) -> str | None:
+    """Apply the workspace flags to the model; return an error message for a bad one."""
+    from .core import ImageLoadError, load_image, sample_image, sample_names
+    from .ui.workspace import WorkspaceModel
+
+    assert isinstance(model, WorkspaceModel)
+    try:
+        if args.image:
+            if args.image in sample_names():
+                model.set_source(sample_image(args.image, mode="rgb"), args.image)
+            else:
+                model.set_source(load_image(args.image, mode="rgb"), args.image)
+        if args.kernel:
+            model.apply_preset(args.kernel)
+        changes: dict[str, object] = {}
+        if args.stride:
+            changes["stride"] = args.stride
+        if args.padding:
+            mode = args.padding.lower()
+            changes["padding"] = mode if mode in ("valid", "same", "full") else _pair(mode)
+        if args.pool:
+            changes["pool"] = args.pool
+        if changes:
+            model.set_params(**changes)
+    except (ImageLoadError, ValueError, argparse.ArgumentTypeError) as exc:
+        return str(exc)
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,24 +103,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("ConvStudio")
     app.setApplicationVersion(__version__)
     apply_theme(app)
-    window = MainWindow()
+    from .ui.workspace import WorkspaceModel
+
+    model = WorkspaceModel()
+    problem = _start_state(model, args)
+    model.compute_now()
+    window = MainWindow(model)
+    if problem:
+        window.workspace.show_message(problem)
     window.show_tab(args.tab)
     window.resize(*args.size)
     if args.screenshot:
-        return _screenshot(app, window, args.screenshot)
+        return _screenshot(app, window, args.screenshot, args.size)
     window.show()
     return app.exec()
 
 
-def _screenshot(app: object, window: object, path: str) -> int:
+def _screenshot(app: object, window: object, path: str, size: tuple[int, int]) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     assert isinstance(app, QApplication) and isinstance(window, QWidget)
     window.show()
     for _ in range(5):
         app.processEvents()
-    ok = window.grab().save(path)
+    image = window.grab()
+    ok = image.save(path)
     window.close()
+    if ok and (image.width(), image.height()) != size:
+        print(f"convstudio: the window cannot be as small as {size[0]}x{size[1]}; rendered "
+              f"{image.width()}x{image.height()}", file=sys.stderr)
     if not ok:
         print(f"convstudio: could not write the screenshot to {path!r}", file=sys.stderr)
         return 1

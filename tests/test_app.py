@@ -27,9 +27,10 @@ def test_bad_size_is_refused(capsys):
 
 def test_screenshot_writes_a_png_of_the_requested_size(tmp_path, qapp):
     path = tmp_path / "shot.png"
-    assert main(["--screenshot", str(path), "--tab", "animator", "--size", "800x600"]) == 0
+    # 1024 wide: the smallest projector resolution still in classrooms.
+    assert main(["--screenshot", str(path), "--tab", "animator", "--size", "1024x700"]) == 0
     with Image.open(path) as im:
-        assert im.size == (800, 600)
+        assert im.size == (1024, 700)
         colours = im.convert("L").getextrema()
     assert colours[0] < colours[1]  # something was drawn, not a blank frame
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from .. import __version__
+from .workspace import WorkspaceModel, WorkspaceTab
+from .workspace.kernel_editor import kernel_as_list
 
 _PLANNED = {
     "animator": (
@@ -36,13 +41,18 @@ def _placeholder(title: str, text: str) -> QWidget:
 class MainWindow(QMainWindow):
     """ConvStudio's single window."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: WorkspaceModel | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ConvStudio")
+        self.model = model or WorkspaceModel(self)
+        if self.model.result is None:
+            self.model.compute_now()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self._tab_index: dict[str, int] = {}
-        self._add_tab("workspace", _placeholder("Workspace", "Coming soon."), "&Workspace")
+        self.workspace = WorkspaceTab(self.model)
+        self.workspace.messageRaised.connect(self._on_message)
+        self._add_tab("workspace", self.workspace, "&Workspace")
         for key, (title, text) in _PLANNED.items():
             self._add_tab(key, _placeholder(title, text), f"&{title}")
         self.setCentralWidget(self.tabs)
@@ -56,23 +66,54 @@ class MainWindow(QMainWindow):
         """Bring tab ``key`` (workspace, animator or training) to the front."""
         self.tabs.setCurrentIndex(self._tab_index[key])
 
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        return action
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self._action("&Open image…", self.workspace.open_dialog,
+                                         QKeySequence.StandardKey.Open))
+        file_menu.addAction(self._action("&Export output…", self.workspace.export_dialog,
+                                         QKeySequence("Ctrl+E")))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        edit_menu = bar.addMenu("&Edit")
+        stack = self.model.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self._action("Copy kernel as Python &list", self._copy_kernel))
+
         view_menu = bar.addMenu("&View")
         for n, key in enumerate(self._tab_index, start=1):
-            action = QAction(self.tabs.tabText(self._tab_index[key]).replace("&", ""), self)
-            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
-            action.triggered.connect(lambda _=False, k=key: self.show_tab(k))
-            view_menu.addAction(action)
+            label = self.tabs.tabText(self._tab_index[key]).replace("&", "")
+            view_menu.addAction(self._action(label, functools.partial(self.show_tab, key),
+                                             QKeySequence(f"Ctrl+{n}")))
         help_menu = bar.addMenu("&Help")
-        about = QAction("&About ConvStudio", self)
-        about.triggered.connect(self._on_about)
-        help_menu.addAction(about)
+        help_menu.addAction(self._action("&About ConvStudio", self._on_about))
+
+    def _copy_kernel(self) -> None:
+        text = kernel_as_list(self.model.kernel.entries)
+        QGuiApplication.clipboard().setText(text)
+        self._on_message(f"Copied {text}")
+
+    def _on_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
 
     def _on_about(self) -> None:
         QMessageBox.about(
@@ -80,3 +121,8 @@ class MainWindow(QMainWindow):
             "About ConvStudio",
             f"<b>ConvStudio {__version__}</b><p>See how convolutional neural networks see.</p>",
         )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        """Stop background work before the window goes."""
+        self.workspace.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,49 @@
+"""Write outputs to disk atomically: PNG as displayed, or the raw float32 values as .npy."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..theme import diverging_cmap, sequential_cmap
+from .views import display_levels
+
+
+def _atomic_write(path: Path, write: object) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)  # type: ignore[operator]
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def rendered_rgb(data: np.ndarray, mode: str) -> np.ndarray:
+    """Return the (H, W, 3) uint8 picture a panel shows for ``data`` in display ``mode``."""
+    shown, (lo, hi), kind = display_levels(data, mode)
+    cmap = diverging_cmap() if kind == "diverging" else sequential_cmap(kind)
+    norm = np.clip((shown - lo) / (hi - lo), 0.0, 1.0)
+    rgba = cmap.map(norm.ravel(), mode="byte")
+    return np.asarray(rgba, dtype=np.uint8)[:, :3].reshape(*data.shape, 3)
+
+
+def export_output(path: str | os.PathLike[str], data: np.ndarray, mode: str) -> Path:
+    """Save ``data`` as .npy (raw values) or as an image of what is displayed."""
+    from PIL import Image
+
+    p = Path(path)
+    if p.suffix.lower() == ".npy":
+        _atomic_write(p, lambda tmp: np.save(tmp, np.asarray(data, dtype=np.float32),
+                                             allow_pickle=False))
+    else:
+        if p.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"):
+            p = p.with_suffix(".png")
+        image = Image.fromarray(rendered_rgb(data, mode), "RGB")
+        _atomic_write(p, lambda tmp: image.save(tmp, format=Image.registered_extensions()[
+            p.suffix.lower()]))
+    return p

@@ -1,0 +1,279 @@
+"""The workspace's shared state: source image, kernel, parameters and the latest result.
+
+Views listen to the signals and never own data. Recomputation runs on one worker thread; while a
+run is in flight newer edits replace each other, so the newest edit always wins and a stale
+result is never shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from ...core import get_preset, normalisation_weight, sample_image
+from ...core.kernels import validate_kernel
+from ...core.pipeline import PipelineParams, PipelineResult, describe, run_pipeline
+
+# The lessons count pixel values from 0 to 255; the workspace does too.
+PIXEL_SCALE = 255.0
+CHANNELS = ("luminance", "R", "G", "B", "all")
+DISPLAY_MODES = ("signed", "absolute", "clipped")
+
+
+@dataclass(frozen=True)
+class KernelState:
+    """What the kernel editor edits: the entries and whether their weight is applied."""
+
+    entries: np.ndarray
+    use_weight: bool = True
+
+    @property
+    def weight(self) -> float:
+        """1/sum of the entries, or 1 when they sum to 0 or 1."""
+        return normalisation_weight(self.entries)
+
+    @property
+    def effective(self) -> np.ndarray:
+        """The kernel actually applied."""
+        w = np.float32(self.weight if self.use_weight else 1.0)
+        return (self.entries * w).astype(np.float32)
+
+    def same_as(self, other: KernelState) -> bool:
+        """Return whether both states hold the same entries and weight switch."""
+        return (self.use_weight == other.use_weight
+                and self.entries.shape == other.entries.shape
+                and bool(np.array_equal(self.entries, other.entries)))
+
+
+class _SetKernel(QUndoCommand):
+    def __init__(self, model: WorkspaceModel, old: KernelState, new: KernelState, text: str):
+        super().__init__(text)
+        self._model, self._old, self._new = model, old, new
+
+    def redo(self) -> None:
+        self._model._apply_kernel(self._new)
+
+    def undo(self) -> None:
+        self._model._apply_kernel(self._old)
+
+
+class _Bridge(QObject):
+    """Carries results from the worker thread to the GUI thread (a queued connection)."""
+
+    finished = Signal(object)
+
+
+class WorkspaceModel(QObject):
+    """Source image, kernel and parameters; emits a result after every change."""
+
+    sourceChanged = Signal()
+    kernelChanged = Signal()
+    paramsChanged = Signal()
+    displayChanged = Signal()
+    resultChanged = Signal(object)
+    errorChanged = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.source_name = "camera"
+        self._rgb = sample_image("camera", mode="rgb") * np.float32(PIXEL_SCALE)
+        self.channel = "luminance"
+        self.source = self._select_channel(self._rgb, self.channel)
+        self.kernel = KernelState(get_preset("sobel_x").array)
+        self.params = PipelineParams()
+        self.display_mode = "signed"
+        self.result: PipelineResult | None = None
+        self.error = ""
+        self._generation = 0
+        self._published = 0
+        self._lock = threading.Lock()
+        self._running = False
+        self._pending = False
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workspace")
+        self._bridge = _Bridge()
+        self._bridge.finished.connect(self._on_finished)
+
+    # --- source -------------------------------------------------------------------------
+    @staticmethod
+    def _select_channel(rgb: np.ndarray, channel: str) -> np.ndarray:
+        if channel == "luminance":
+            return np.ascontiguousarray(rgb @ np.array([0.299, 0.587, 0.114], np.float32))
+        if channel == "all":
+            return rgb
+        return np.ascontiguousarray(rgb[:, :, "RGB".index(channel)])
+
+    def set_source(self, image01: np.ndarray, name: str) -> None:
+        """Replace the source with a float image in [0, 1], (H, W) or (H, W, 3)."""
+        img = np.asarray(image01, dtype=np.float32)
+        rgb = np.repeat(img[:, :, None], 3, axis=2) if img.ndim == 2 else img[:, :, :3]
+        self._rgb = np.ascontiguousarray(rgb * np.float32(PIXEL_SCALE))
+        self.source_name = name
+        self.source = self._select_channel(self._rgb, self.channel)
+        self.sourceChanged.emit()
+        self.request()
+
+    def set_channel(self, channel: str) -> None:
+        """Choose luminance, one colour channel, or all channels (a multi-channel kernel)."""
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+        self.channel = channel
+        self.source = self._select_channel(self._rgb, channel)
+        self.sourceChanged.emit()
+        self.request()
+
+    @property
+    def is_colour(self) -> bool:
+        """Whether the source has distinct colour channels."""
+        return not (np.array_equal(self._rgb[..., 0], self._rgb[..., 1])
+                    and np.array_equal(self._rgb[..., 1], self._rgb[..., 2]))
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The full-colour source in 0..255."""
+        return self._rgb
+
+    # --- kernel -------------------------------------------------------------------------
+    def set_kernel(self, entries: Any, *, use_weight: bool | None = None,
+                   text: str = "Edit kernel") -> None:
+        """Change the kernel as one undoable step; raises ValueError for an invalid kernel."""
+        arr = validate_kernel(entries)
+        new = KernelState(arr.copy(), self.kernel.use_weight if use_weight is None else use_weight)
+        if new.same_as(self.kernel):
+            return
+        self.undo_stack.push(_SetKernel(self, self.kernel, new, text))
+
+    def set_entry(self, row: int, col: int, value: float) -> None:
+        """Change one kernel entry (undoable)."""
+        entries = self.kernel.entries.copy()
+        entries[row, col] = value
+        self.set_kernel(entries, text=f"Set cell ({row + 1},{col + 1}) to {value:g}")
+
+    def apply_preset(self, name: str) -> None:
+        """Load a named preset with its weight applied (undoable)."""
+        preset = get_preset(name)
+        self.set_kernel(preset.array, use_weight=True, text=f"Preset {preset.label}")
+
+    def _apply_kernel(self, state: KernelState) -> None:
+        self.kernel = state
+        self.kernelChanged.emit()
+        self.request()
+
+    @property
+    def effective_kernel(self) -> np.ndarray:
+        """The (kh, kw[, C]) kernel the convolution uses."""
+        k = self.kernel.effective
+        if self.source.ndim == 3:
+            return np.repeat(k[:, :, None], self.source.shape[2], axis=2)
+        return k
+
+    # --- parameters and display -----------------------------------------------------------
+    def set_params(self, **changes: Any) -> None:
+        """Change parameters; raises ValueError (naming the field) if a value is not allowed."""
+        self.params = dataclasses.replace(self.params, **changes)
+        self.paramsChanged.emit()
+        self.request()
+
+    def set_display_mode(self, mode: str) -> None:
+        """Show outputs signed, absolute, or clipped to 0..255 like the lessons."""
+        if mode not in DISPLAY_MODES:
+            raise ValueError(f"display must be one of {', '.join(DISPLAY_MODES)}")
+        self.display_mode = mode
+        self.displayChanged.emit()
+
+    # --- computation --------------------------------------------------------------------
+    def _snapshot(self) -> tuple[int, np.ndarray, np.ndarray, PipelineParams]:
+        return self._generation, self.source, self.effective_kernel, self.params
+
+    def request(self) -> None:
+        """Recompute in the background; edits made while a run is in flight coalesce."""
+        with self._lock:
+            if self._closed:
+                return  # widgets being torn down after the window closed
+            self._generation += 1
+            if self._running:
+                self._pending = True
+                return
+            self._running = True
+        self._submit()
+
+    def _submit(self) -> None:
+        snap = self._snapshot()
+        self._executor.submit(self._work, snap)
+
+    def _work(self, snap: tuple[int, np.ndarray, np.ndarray, PipelineParams]) -> None:
+        gen, source, kernel, params = snap
+        outcome: PipelineResult | ValueError
+        try:
+            # Sources are checked when loaded, so skip the per-edit finiteness scan.
+            outcome = run_pipeline(source, kernel, params, check_finite=False)
+        except ValueError as exc:
+            outcome = exc
+        self._bridge.finished.emit((gen, outcome))
+
+    @Slot(object)
+    def _on_finished(self, payload: tuple[int, PipelineResult | ValueError]) -> None:
+        gen, outcome = payload
+        with self._lock:
+            rerun = self._pending and not self._closed
+            self._pending = False
+            self._running = rerun
+        if rerun:
+            self._submit()
+        if gen == self._generation:  # otherwise stale: a newer edit is on its way
+            self._publish(gen, outcome)
+
+    def _publish(self, gen: int, outcome: PipelineResult | ValueError) -> None:
+        self._published = gen
+        if isinstance(outcome, ValueError):
+            self.error = str(outcome)
+            self.errorChanged.emit(self.error)
+            return
+        self.result = outcome
+        if self.error:
+            self.error = ""
+            self.errorChanged.emit("")
+        self.resultChanged.emit(outcome)
+
+    def compute_now(self) -> None:
+        """Recompute on the calling thread (start-up and screenshots); drops in-flight runs."""
+        with self._lock:
+            self._generation += 1
+        gen, source, kernel, params = self._snapshot()
+        try:
+            self._publish(gen, run_pipeline(source, kernel, params, check_finite=False))
+        except ValueError as exc:
+            self._publish(gen, exc)
+
+    def check(self, **changes: Any) -> str:
+        """Return the banner for hypothetical parameter changes, raising ValueError if invalid."""
+        params = dataclasses.replace(self.params, **changes)
+        k = self.kernel.entries
+        return describe(self.source.shape[:2], k.shape[:2], params,
+                        self.source.shape[2] if self.source.ndim == 3 else 1)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a computation is in flight."""
+        with self._lock:
+            return self._running
+
+    @property
+    def idle(self) -> bool:
+        """Whether the views show the outcome of the latest edit."""
+        with self._lock:
+            return not self._running and self._published == self._generation
+
+    def shutdown(self) -> None:
+        """Stop the worker thread (window close); later edits are ignored."""
+        with self._lock:
+            self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)

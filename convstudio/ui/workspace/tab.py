@@ -1,0 +1,335 @@
+"""The Workspace tab: image source, kernel editor, parameters, and live output views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import ImageLoadError, load_image, sample_image, sample_names
+from ...core.images import sample_description
+from ...core.pipeline import PipelineResult, connections
+from .export import export_output
+from .keras_compare import KerasComparison
+from .kernel_editor import KernelEditor
+from .model import CHANNELS, WorkspaceModel
+from .params_panel import ParamsPanel
+from .views import ImagePanel
+
+MAX_SIDE = 4096
+DOWNSCALE_SIDE = 2048
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+def _window_geometry(result: PipelineResult) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Origin (x, y) and step (sx, sy), in input pixels, of the conv output's pixels."""
+    p = result.params
+    pads = result.extras["pads"]
+    ekh = (result.kernel_hw[0] - 1) * p.dilation[0] + 1
+    ekw = (result.kernel_hw[1] - 1) * p.dilation[1] + 1
+    # Output pixel c covers the stride-wide cell centred on its window's centre.
+    x0 = -pads.left + ekw / 2 - p.stride[1] / 2
+    y0 = -pads.top + ekh / 2 - p.stride[0] / 2
+    return (x0, y0), (float(p.stride[1]), float(p.stride[0]))
+
+
+class WorkspaceTab(QWidget):
+    """Everything on the Workspace tab; the model is shared with the rest of the window."""
+
+    messageRaised = Signal(str)
+
+    def __init__(self, model: WorkspaceModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setAcceptDrops(True)
+
+        self.samples = QComboBox()
+        for name in sample_names():
+            self.samples.addItem(name, name)
+            self.samples.setItemData(self.samples.count() - 1, sample_description(name),
+                                     Qt.ItemDataRole.ToolTipRole)
+        self.samples.activated.connect(lambda i: self.load_sample(self.samples.itemData(i)))
+        self.open_button = QPushButton("Open image…")
+        self.open_button.clicked.connect(self.open_dialog)
+        self.channel = QComboBox()
+        self.channel.addItems(list(CHANNELS))
+        self.channel.setToolTip("Luminance, one colour channel, or all three channels with a "
+                                "kernel spanning them (their sums add up)")
+        self.channel.currentTextChanged.connect(self._on_channel)
+        image_box = QGroupBox("Image")
+        il = QVBoxLayout(image_box)
+        row = QHBoxLayout()
+        row.addWidget(self.samples, 1)
+        row.addWidget(self.open_button)
+        il.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Channel"))
+        row.addWidget(self.channel, 1)
+        il.addLayout(row)
+
+        self.kernel_editor = KernelEditor(model)
+        self.kernel_editor.messageRaised.connect(self.show_message)
+        kernel_box = QGroupBox("Kernel")
+        QVBoxLayout(kernel_box).addWidget(self.kernel_editor)
+        self.params_panel = ParamsPanel(model)
+        params_box = QGroupBox("Parameters")
+        QVBoxLayout(params_box).addWidget(self.params_panel)
+
+        self.compare_button = QPushButton("Compare with Keras")
+        self.compare_button.setToolTip("Build a keras.layers.Conv2D with exactly these weights "
+                                       "and compare its output with ours")
+        self.compare_button.clicked.connect(self.compare_with_keras)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setVisible(False)
+        self.compare_label = QLabel("")
+        self.compare_label.setWordWrap(True)
+        self.export_button = QPushButton("Export output…")
+        self.export_button.clicked.connect(self.export_dialog)
+        tools = QGroupBox("Check and export")
+        tl = QVBoxLayout(tools)
+        tl.addWidget(self.compare_button)
+        tl.addWidget(self.busy)
+        tl.addWidget(self.compare_label)
+        tl.addWidget(self.export_button)
+
+        controls = QWidget()
+        cl = QVBoxLayout(controls)
+        for box in (image_box, kernel_box, params_box, tools):
+            cl.addWidget(box)
+        cl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(380)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        font = QFont(self.banner.font())
+        font.setPointSize(font.pointSize() + 4)
+        font.setBold(True)
+        self.banner.setFont(font)
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.connections = QLabel()
+        self.error_label = QLabel()
+        self.error_label.setObjectName("error")
+        self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
+        self.error_label.setWordWrap(True)
+        self.input_panel = ImagePanel("Input")
+        self.output_panel = ImagePanel("Convolution output")
+        self.pooled_panel = ImagePanel("Pooled")
+        self.output_panel.view.setXLink(self.input_panel.view)
+        self.output_panel.view.setYLink(self.input_panel.view)
+        self.pooled_panel.view.setXLink(self.input_panel.view)
+        self.pooled_panel.view.setYLink(self.input_panel.view)
+        panels = QSplitter(Qt.Orientation.Horizontal)
+        for panel in (self.input_panel, self.output_panel, self.pooled_panel):
+            panels.addWidget(panel)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.banner)
+        rl.addWidget(self.connections)
+        rl.addWidget(self.error_label)
+        rl.addWidget(panels, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([400, 1200])
+        QHBoxLayout(self).addWidget(split)
+
+        self.keras = KerasComparison(self)
+        self.keras.finished.connect(self._on_keras_finished)
+        model.sourceChanged.connect(self._on_source_changed)
+        model.resultChanged.connect(self._on_result)
+        model.displayChanged.connect(self._on_display_changed)
+        model.errorChanged.connect(self._on_error)
+        self._on_source_changed()
+        if model.result is not None:
+            self._on_result(model.result)
+
+    # --- messages ------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        """Show a message under the banner and in the status bar."""
+        self.error_label.setText(text)
+        self.messageRaised.emit(text)
+
+    def _on_error(self, text: str) -> None:
+        if text:
+            self.show_message(f"Cannot compute: {text}. Showing the last valid result.")
+        else:
+            self.error_label.setText("")
+
+    # --- source --------------------------------------------------------------------------
+    def load_sample(self, name: str) -> None:
+        """Use one of the offline sample images."""
+        self.model.set_source(sample_image(name, mode="rgb"), name)
+        self.messageRaised.emit(f"Sample image: {sample_description(name)}")
+
+    def open_dialog(self) -> None:
+        """Ask for an image file and open it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def confirm_downscale(self, w: int, h: int) -> bool:
+        """Ask whether to shrink an image larger than MAX_SIDE (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Large image",
+            f"This image is {w}×{h}; ConvStudio works on images up to {MAX_SIDE}×{MAX_SIDE}.\n"
+            f"Shrink it so its longer side is {DOWNSCALE_SIDE} pixels?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def open_path(self, path: str | Path) -> bool:
+        """Load an image file; on any failure keep the current image and say why."""
+        try:
+            image = load_image(path, mode="rgb")
+        except ImageLoadError as exc:
+            self.show_message(str(exc) + " The current image is unchanged.")
+            return False
+        h, w = image.shape[:2]
+        if max(h, w) > MAX_SIDE:
+            if not self.confirm_downscale(w, h):
+                self.show_message(f"Kept the current image: {Path(path).name} is {w}×{h}, "
+                                  f"larger than {MAX_SIDE}×{MAX_SIDE}.")
+                return False
+            import cv2
+
+            f = DOWNSCALE_SIDE / max(h, w)
+            image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                               interpolation=cv2.INTER_AREA)
+        self.model.set_source(image, str(path))
+        self._remember(str(path))
+        self.error_label.setText("")
+        self.messageRaised.emit(f"Opened {path} ({image.shape[1]}×{image.shape[0]})")
+        return True
+
+    @staticmethod
+    def _remember(path: str) -> None:
+        settings = QSettings()
+        stored = settings.value("recentFiles", [], list)
+        recent = [p for p in stored if p != path] if isinstance(stored, list) else []
+        settings.setValue("recentFiles", [path, *recent][:8])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        """Accept files dragged over the tab."""
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        """Open the first dropped file."""
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def _on_channel(self, channel: str) -> None:
+        self.model.set_channel(channel)
+
+    def _on_source_changed(self) -> None:
+        m = self.model
+        shown = m.rgb if m.channel == "all" else m.source
+        self.input_panel.set_image(shown, "clipped")
+        self.channel.blockSignals(True)
+        self.channel.setCurrentText(m.channel)
+        self.channel.blockSignals(False)
+
+    # --- results -------------------------------------------------------------------------
+    def _on_result(self, result: PipelineResult) -> None:
+        self.banner.setText(result.banner)
+        self.connections.setText(connections(result.input_hw, result.kernel_hw,
+                                             result.channels))
+        self._show_outputs(result)
+
+    def _on_display_changed(self) -> None:
+        if self.model.result is not None:
+            self._show_outputs(self.model.result)
+
+    def _show_outputs(self, result: PipelineResult) -> None:
+        mode = self.model.display_mode
+        origin, step = _window_geometry(result)
+        self.output_panel.set_image(result.conv, mode, origin=origin, step=step)
+        self.pooled_panel.setVisible(result.pooled is not None)
+        if result.pooled is not None:
+            p = result.params
+            ps = p.pool_stride or p.pool_size
+            pstep = (step[0] * ps[1], step[1] * ps[0])
+            # A pool window's first cell starts where its first conv pixel starts.
+            self.pooled_panel.set_image(result.pooled, mode, origin=origin, step=pstep)
+            self.pooled_panel.title.setText(f"<b>{p.pool.capitalize()}-pooled</b>")
+
+    # --- Keras comparison ------------------------------------------------------------------
+    def compare_with_keras(self) -> None:
+        """Run the current settings through keras.layers.Conv2D in the background."""
+        if self.keras.running:
+            return
+        self.compare_button.setEnabled(False)
+        self.busy.setVisible(True)
+        self.compare_label.setText("Loading TensorFlow and building Conv2D…")
+        m = self.model
+        self.keras.start(m.source, m.effective_kernel, m.params)
+
+    def _on_keras_finished(self, outcome: object) -> None:
+        self.compare_button.setEnabled(True)
+        self.busy.setVisible(False)
+        result = self.model.result
+        if isinstance(outcome, BaseException):
+            self.compare_label.setText("")
+            self.show_message(f"Keras comparison failed: {outcome}")
+            return
+        assert isinstance(outcome, np.ndarray)
+        if result is None or result.conv.shape != outcome.shape:
+            self.compare_label.setText("The settings changed while Keras ran; compare again.")
+            return
+        diff = float(np.abs(result.conv - outcome).max())
+        scale = max(1.0, float(np.abs(outcome).max()))
+        self.last_keras_difference = diff
+        self.compare_label.setText(
+            f"Keras Conv2D output {outcome.shape[0]}×{outcome.shape[1]}: max |ours − Keras| = "
+            f"{diff:.3g} ({diff / scale:.2g} of the largest value) — the same numbers.")
+
+    # --- export --------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        """Ask where to save the convolution output (PNG as shown, or .npy values)."""
+        if self.model.result is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export output", "output.png",
+                                              "PNG image (*.png);;NumPy array (*.npy)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> Path | None:
+        """Write the convolution output to ``path``; report failures in the window."""
+        result = self.model.result
+        if result is None:
+            return None
+        try:
+            written = export_output(path, result.conv, self.model.display_mode)
+        except OSError as exc:
+            self.show_message(f"Could not save {path}: {exc.strerror or exc}")
+            return None
+        self.messageRaised.emit(f"Saved {written}")
+        return written
+
+    def shutdown(self) -> None:
+        """Stop background work before the window closes."""
+        self.keras.wait()
+        self.model.shutdown()

@@ -1,0 +1,132 @@
+"""Image panels: input, conv output and pooled output, in one shared coordinate frame.
+
+Every panel places its image in the *input's* pixel coordinates (an output pixel covers the
+input cells its window is centred on), so linking the view boxes keeps zoom and pan in step
+even when stride and pooling change the sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ..theme import diverging_cmap, sequential_cmap
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+
+def display_levels(data: np.ndarray, mode: str) -> tuple[np.ndarray, tuple[float, float], str]:
+    """Map raw values for display: (array shown, levels, colour-map kind).
+
+    ``signed``: symmetric levels ±max|x| on a diverging map; ``absolute``: |x| from 0 on a
+    sequential map; ``clipped``: values clipped to 0..255 in grey, as the lessons do.
+    """
+    if mode == "signed":
+        m = float(np.abs(data).max()) if data.size else 0.0
+        m = m if m > 0 else 1.0
+        return data, (-m, m), "diverging"
+    if mode == "absolute":
+        mag = np.abs(data)
+        m = float(mag.max()) if mag.size else 0.0
+        return mag, (0.0, m if m > 0 else 1.0), "sequential"
+    return np.clip(data, 0.0, 255.0), (0.0, 255.0), "grey"
+
+
+class ImagePanel(QWidget):
+    """A titled pyqtgraph view of one image with a colour bar and a hover read-out."""
+
+    imageShown = Signal()
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(f"<b>{title}</b>")
+        self.shape_label = QLabel("")
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("readout")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.view = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True)
+        self.view.setMenuEnabled(False)
+        self.item = pg.ImageItem()
+        self.view.addItem(self.item)
+        self.colorbar = pg.ColorBarItem(interactive=False, width=14)
+        self.colorbar.setImageItem(self.item)
+        self.graphics.addItem(self.colorbar, row=0, col=1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        header = QWidget()
+        from PySide6.QtWidgets import QHBoxLayout
+
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(self.title)
+        hl.addStretch(1)
+        hl.addWidget(self.shape_label)
+        layout.addWidget(header)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.readout)
+        self.data: np.ndarray | None = None
+        self.displayed: np.ndarray | None = None
+        self._origin = (0.0, 0.0)
+        self._step = (1.0, 1.0)
+        self._first = True
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def set_image(
+        self,
+        data: np.ndarray,
+        mode: str,
+        *,
+        origin: tuple[float, float] = (0.0, 0.0),
+        step: tuple[float, float] = (1.0, 1.0),
+    ) -> None:
+        """Show 2-D values, or (H, W, 3) colour in 0..255, placed in input coordinates.
+
+        ``origin`` is the (x, y) of the first pixel's corner in input pixels, and each pixel is
+        ``step`` (sx, sy) input pixels wide.
+        """
+        self.data = data
+        self._origin, self._step = origin, step
+        h, w = data.shape[:2]
+        self.shape_label.setText(f"{h}×{w}")
+        if data.ndim == 3:
+            shown = np.clip(data, 0, 255).astype(np.uint8)
+            self.item.setImage(shown, levels=(0, 255), autoLevels=False)
+            self.colorbar.setVisible(False)
+        else:
+            shown, levels, kind = display_levels(data, mode)
+            cmap = diverging_cmap() if kind == "diverging" else sequential_cmap(kind)
+            self.colorbar.setVisible(True)
+            self.colorbar.setColorMap(cmap)
+            self.item.setImage(shown, autoLevels=False)
+            self.colorbar.setLevels(levels)
+        self.displayed = shown
+        self.item.setRect(QRectF(origin[0], origin[1], w * step[0], h * step[1]))
+        if self._first:
+            self.view.autoRange(padding=0.02)
+            self._first = False
+        self.imageShown.emit()
+
+    def pixel_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """Return the (row, col) of this panel's pixel under input coordinates (x, y)."""
+        if self.data is None:
+            return None
+        col = int(np.floor((x - self._origin[0]) / self._step[0]))
+        row = int(np.floor((y - self._origin[1]) / self._step[1]))
+        h, w = self.data.shape[:2]
+        return (row, col) if 0 <= row < h and 0 <= col < w else None
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        if not self.view.sceneBoundingRect().contains(pos):
+            return
+        p = self.view.mapSceneToView(pos)
+        hit = self.pixel_at(p.x(), p.y())
+        if hit is None or self.data is None:
+            self.readout.setText(" ")
+            return
+        r, c = hit
+        v = self.data[r, c]
+        value = ", ".join(f"{x:.4g}" for x in v) if np.ndim(v) else f"{float(v):.4g}"
+        self.readout.setText(f"x {c}, y {r}: {value}")

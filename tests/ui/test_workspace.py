@@ -1,0 +1,258 @@
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from convstudio.app import _start_state, build_parser
+from convstudio.core import conv2d, get_preset, max_pool2d
+from convstudio.ui.workspace import WorkspaceModel
+
+
+def _settle(qtbot, model):
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: model.idle, timeout=10000)
+    QApplication.processEvents()
+
+
+def _type_into_cell(qtbot, editor, row, col, text):
+    table = editor.table
+    table.setFocus()
+    table.setCurrentCell(row, col)  # AllEditTriggers: moving to a cell may open its editor
+
+    def visible_editors():
+        return [w for w in table.findChildren(QLineEdit) if w.isVisible()]
+
+    if not visible_editors():
+        table.editItem(table.item(row, col))
+    (line,) = visible_editors()
+    line.selectAll()
+    qtbot.keyClick(line, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+
+
+def test_typing_a_cell_changes_output_pixels_to_core_conv2d(window, qtbot):
+    ws, model = window.workspace, window.model
+    _type_into_cell(qtbot, ws.kernel_editor, 1, 1, "5")
+    _settle(qtbot, model)
+    expected_kernel = get_preset("sobel_x").array.copy()
+    expected_kernel[1, 1] = 5
+    np.testing.assert_array_equal(model.kernel.entries, expected_kernel)
+    assert ws.kernel_editor.table.item(1, 1).text() == "5"
+    # entries now sum to 5, so the weight 1/5 applies
+    expected = conv2d(model.source, expected_kernel / 5)
+    np.testing.assert_allclose(ws.output_panel.data, expected, rtol=1e-6, atol=1e-4)
+    # what the view holds is that array, mapped with symmetric levels
+    np.testing.assert_array_equal(ws.output_panel.item.image, ws.output_panel.data)
+    lo, hi = ws.output_panel.colorbar.levels()
+    assert lo == pytest.approx(-np.abs(expected).max(), rel=1e-5) and hi == -lo
+    np.testing.assert_allclose(ws.pooled_panel.data, max_pool2d(expected), rtol=1e-6, atol=1e-4)
+
+
+@pytest.mark.parametrize("text", ["abc", "", "nan", "inf", "1/0", "1e999", "2e7", "9" * 400])
+def test_invalid_cell_text_reverts_with_a_message(window, qtbot, text):
+    ws, model = window.workspace, window.model
+    before = model.kernel.entries.copy()
+    _type_into_cell(qtbot, ws.kernel_editor, 0, 0, text)
+    _settle(qtbot, model)
+    np.testing.assert_array_equal(model.kernel.entries, before)
+    assert ws.kernel_editor.table.item(0, 0).text() == "-1"
+    assert "Kernel cell (1,1)" in ws.error_label.text()
+    assert "Kernel cell (1,1)" in window.statusBar().currentMessage()
+
+
+def test_fraction_typed_in_a_cell(window, qtbot):
+    _type_into_cell(qtbot, window.workspace.kernel_editor, 0, 0, "1/4")
+    _settle(qtbot, window.model)
+    assert window.model.kernel.entries[0, 0] == pytest.approx(0.25)
+
+
+def test_presets_set_entries_and_weight(window, qtbot):
+    ws, model = window.workspace, window.model
+    combo = ws.kernel_editor.presets
+    combo.setCurrentIndex(combo.findData("box_blur"))
+    combo.activated.emit(combo.currentIndex())
+    _settle(qtbot, model)
+    np.testing.assert_array_equal(model.kernel.entries, np.ones((3, 3)))
+    assert "Apply weight 1/9 (entries sum to 9)" == ws.kernel_editor.use_weight.text()
+    np.testing.assert_allclose(ws.output_panel.data, conv2d(model.source, np.ones((3, 3)) / 9),
+                               rtol=1e-5, atol=1e-3)
+    ws.kernel_editor.use_weight.setChecked(False)
+    _settle(qtbot, model)
+    np.testing.assert_allclose(ws.output_panel.data, conv2d(model.source, np.ones((3, 3))),
+                               rtol=1e-5, atol=1e-3)
+
+
+def test_undo_redo_every_kernel_change(window, qtbot):
+    model, editor = window.model, window.workspace.kernel_editor
+    original = model.kernel.entries.copy()
+    editor.buttons["Transpose"].click()
+    np.testing.assert_array_equal(model.kernel.entries, original.T)
+    _type_into_cell(qtbot, editor, 0, 0, "7")
+    _settle(qtbot, model)
+    editor.rows.setValue(5)
+    assert model.kernel.entries.shape == (5, 3)
+    assert model.kernel.entries[1, 0] == 7  # kept centred
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    _settle(qtbot, model)
+    assert model.kernel.entries.shape == (3, 3) and editor.rows.value() == 3
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(model.kernel.entries, original.T)
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(model.kernel.entries, original)
+    _settle(qtbot, model)
+    assert editor.table.item(0, 2).text() == "1"
+    qtbot.keyClick(window, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    np.testing.assert_array_equal(model.kernel.entries, original.T)
+
+
+def test_flip_shows_convolution_not_correlation(window, qtbot):
+    model = window.model
+    window.workspace.kernel_editor.buttons["Flip 180°"].click()
+    np.testing.assert_array_equal(model.kernel.entries, get_preset("sobel_x").array[::-1, ::-1])
+
+
+def test_banner_for_the_lesson_stride_and_same_padding(window, qtbot):
+    ws, model, params = window.workspace, window.model, window.workspace.params_panel
+    params.stride_h.setValue(2)
+    _settle(qtbot, model)
+    assert ws.banner.text() == ("input 512×512 ⊛ 3×3 kernel, stride (2,1), valid → 255×510 → "
+                                "max-pool 2×2 → 127×255")
+    assert ws.output_panel.data.shape == (255, 510)
+    assert ws.connections.text() == ("each output pixel sees 9 inputs; a dense layer would see "
+                                     "262,144")
+    params.stride_h.setValue(1)
+    params.padding.setCurrentText("same")
+    _settle(qtbot, model)
+    assert ws.banner.text().startswith("input 512×512 ⊛ 3×3 kernel, stride (1,1), same → 512×512")
+    assert ws.output_panel.data.shape == (512, 512)
+    params.pool.setCurrentText("none")
+    params.activation.setCurrentText("relu")
+    _settle(qtbot, model)
+    assert ws.banner.text().endswith("same → 512×512 → ReLU")
+    assert not ws.pooled_panel.isVisible()
+    assert ws.output_panel.data.min() == 0.0
+
+
+def test_kernel_larger_than_image_keeps_last_result(window, qtbot):
+    ws, model = window.workspace, window.model
+    ws.load_sample("glyph")
+    _settle(qtbot, model)
+    good = ws.output_panel.data.copy()
+    ws.params_panel.dil_h.setValue(8)
+    ws.params_panel.dil_w.setValue(8)
+    model.set_kernel(np.ones((7, 7)))
+    _settle(qtbot, model)
+    assert "larger than the padded input 28x28" in ws.error_label.text()
+    np.testing.assert_array_equal(ws.output_panel.data, good)
+    ws.params_panel.dil_h.setValue(1)
+    ws.params_panel.dil_w.setValue(1)
+    _settle(qtbot, model)
+    assert ws.error_label.text() == ""
+    assert ws.output_panel.data.shape == (22, 22)
+
+
+def test_drag_and_drop_a_file(window, qtbot, tmp_path):
+    path = tmp_path / "drop.png"
+    Image.fromarray(np.full((40, 60), 200, np.uint8)).save(path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    ws = window.workspace
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(10, 10), *args)
+    QApplication.sendEvent(ws, enter)
+    assert enter.isAccepted()  # Qt only delivers the drop to a widget that accepted the drag
+    QApplication.sendEvent(ws, QDropEvent(QPointF(10, 10), *args))
+    _settle(qtbot, window.model)
+    assert window.model.source.shape == (40, 60)
+    assert window.model.source[0, 0] == pytest.approx(200, abs=1e-3)
+    assert ws.input_panel.data.shape == (40, 60)
+    assert ws.output_panel.data.shape == (38, 58)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a png at all", b"\x89PNG\r\n\x1a\n\x00\x00"])
+def test_corrupt_file_message_keeps_image(window, qtbot, tmp_path, content):
+    path = tmp_path / "broken.png"
+    path.write_bytes(content)
+    before = window.model.source.copy()
+    assert window.workspace.open_path(path) is False
+    assert "Could not open" in window.workspace.error_label.text()
+    assert "unchanged" in window.statusBar().currentMessage()
+    np.testing.assert_array_equal(window.model.source, before)
+
+
+def test_huge_image_offers_downscale(window, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "wide.png"
+    Image.new("L", (5000, 100), 30).save(path)
+    ws = window.workspace
+    monkeypatch.setattr(ws, "confirm_downscale", lambda w, h: False)
+    assert ws.open_path(path) is False
+    assert window.model.source.shape == (512, 512)
+    monkeypatch.setattr(ws, "confirm_downscale", lambda w, h: True)
+    assert ws.open_path(path) is True
+    assert window.model.source.shape == (41, 2048)
+
+
+def test_export_png_and_npy(window, qtbot, tmp_path):
+    ws = window.workspace
+    written = ws.export_to(str(tmp_path / "out.npy"))
+    np.testing.assert_array_equal(np.load(written), window.model.result.conv)
+    png = ws.export_to(str(tmp_path / "out.png"))
+    with Image.open(png) as im:
+        assert im.size == (510, 510) and im.mode == "RGB"
+
+
+def test_channels_all_uses_a_three_channel_kernel(window, qtbot):
+    ws, model = window.workspace, window.model
+    ws.load_sample("astronaut")
+    ws.channel.setCurrentText("all")
+    _settle(qtbot, model)
+    assert model.effective_kernel.shape == (3, 3, 3)
+    assert "512×512×3 ⊛ 3×3×3 kernel" in ws.banner.text()
+    np.testing.assert_allclose(ws.output_panel.data, conv2d(model.rgb, model.effective_kernel),
+                               rtol=1e-5, atol=1e-3)
+    ws.channel.setCurrentText("G")
+    _settle(qtbot, model)
+    np.testing.assert_array_equal(model.source, model.rgb[..., 1])
+
+
+def test_newest_edit_wins_when_edits_pile_up(qtbot):
+    model = WorkspaceModel()
+    for v in range(1, 30):
+        model.set_entry(0, 0, float(v))
+    qtbot.waitUntil(lambda: model.idle, timeout=10000)
+    np.testing.assert_array_equal(model.result.conv, conv2d(model.source, model.kernel.effective))
+    assert model.kernel.entries[0, 0] == 29
+    model.shutdown()
+
+
+def test_command_line_start_state(qtbot):
+    model = WorkspaceModel()
+    args = build_parser().parse_args(["--image", "glyph", "--kernel", "laplacian",
+                                      "--stride", "2,1", "--padding", "same", "--pool", "avg"])
+    assert _start_state(model, args) is None
+    model.compute_now()
+    assert model.source.shape == (28, 28)
+    assert model.result.banner == ("input 28×28 ⊛ 3×3 kernel, stride (2,1), same → 14×28 → "
+                                   "avg-pool 2×2 → 7×14")
+    bad = build_parser().parse_args(["--kernel", "nope"])
+    assert "unknown" in _start_state(model, bad)
+    model.shutdown()
+
+
+@pytest.mark.slow
+def test_compare_with_keras_difference_is_tiny(window, qtbot):
+    ws = window.workspace
+    ws.params_panel.stride_h.setValue(2)
+    _settle(qtbot, window.model)
+    with qtbot.waitSignal(ws.keras.finished, timeout=120000):
+        ws.compare_button.click()
+        assert not ws.compare_button.isEnabled() and not ws.busy.isHidden()
+    assert ws.compare_button.isEnabled()
+    scale = float(np.abs(window.model.result.conv).max())
+    assert ws.last_keras_difference < 1e-5 * scale
+    assert "max |ours − Keras|" in ws.compare_label.text()
