@@ -61,14 +61,40 @@ def pool_geometry(
     return (ph, pw), (sh, sw), (ho, wo), Pads(th // 2, th - th // 2, tw // 2, tw - tw // 2)
 
 
+def _pad(x: np.ndarray, pads: Pads, fill: float) -> np.ndarray:
+    if pads == Pads(0, 0, 0, 0):
+        return x
+    width = [(pads.top, pads.bottom), (pads.left, pads.right)] + [(0, 0)] * (x.ndim - 2)
+    return np.pad(x, width, constant_values=fill)
+
+
+def _reduce_offsets(
+    padded: np.ndarray,
+    pool: tuple[int, int],
+    stride: tuple[int, int],
+    out_hw: tuple[int, int],
+    op: np.ufunc,
+) -> np.ndarray:
+    """Fold ``op`` over the pool_h*pool_w strided views, one per window offset.
+
+    Each pass is one vectorised sweep over the output; numpy's reduction over a reshaped
+    (H', ph, W', pw) view is ~20x slower at 2048².
+    """
+    (ho, wo), (sh, sw) = out_hw, stride
+    acc: np.ndarray | None = None
+    for i in range(pool[0]):
+        for j in range(pool[1]):
+            view = padded[i : i + (ho - 1) * sh + 1 : sh, j : j + (wo - 1) * sw + 1 : sw]
+            acc = view.copy() if acc is None else op(acc, view, out=acc)
+    assert acc is not None
+    return acc
+
+
 def _windows(
     x: np.ndarray, pool: tuple[int, int], stride: tuple[int, int], pads: Pads, fill: float
 ) -> np.ndarray:
     """Return a (H', W', [C,] ph, pw) view of the pooling windows over the padded input."""
-    if pads != Pads(0, 0, 0, 0):
-        width = [(pads.top, pads.bottom), (pads.left, pads.right)] + [(0, 0)] * (x.ndim - 2)
-        x = np.pad(x, width, constant_values=fill)
-    return sliding_window_view(x, pool, axis=(0, 1))[:: stride[0], :: stride[1]]
+    return sliding_window_view(_pad(x, pads, fill), pool, axis=(0, 1))[:: stride[0], :: stride[1]]
 
 
 @overload
@@ -117,11 +143,8 @@ def max_pool2d(
     pool, st, (ho, wo), pads = pool_geometry(
         arr.shape[:2], pool_size, stride=stride, padding=padding
     )
-    if not return_indices and pool == st and pads == Pads(0, 0, 0, 0):
-        # Non-overlapping blocks: a reshape is several times faster than window views.
-        block = arr[: ho * pool[0], : wo * pool[1]]
-        shaped = block.reshape(ho, pool[0], wo, pool[1], *arr.shape[2:])
-        return np.ascontiguousarray(shaped.max(axis=(1, 3)))
+    if not return_indices:
+        return _reduce_offsets(_pad(arr, pads, -np.inf), pool, st, (ho, wo), np.maximum)
     win = _windows(arr, pool, st, pads, -np.inf)
     flat = win.reshape(*win.shape[:-2], pool[0] * pool[1])
     arg = flat.argmax(axis=-1)
@@ -161,13 +184,14 @@ def avg_pool2d(
         float32 (H', W') or (H', W', C).
     """
     arr = as_float_array(x, "x", (2, 3))
-    pool, st, _, pads = pool_geometry(arr.shape[:2], pool_size, stride=stride, padding=padding)
-    win = _windows(arr, pool, st, pads, 0.0)
-    total = win.sum(axis=(-2, -1), dtype=np.float32)
+    pool, st, out_hw, pads = pool_geometry(
+        arr.shape[:2], pool_size, stride=stride, padding=padding
+    )
+    total = _reduce_offsets(_pad(arr, pads, 0.0), pool, st, out_hw, np.add)
     if pads == Pads(0, 0, 0, 0):
         return total / np.float32(pool[0] * pool[1])
     ones = np.ones(arr.shape[:2], dtype=np.float32)
-    count = _windows(ones, pool, st, pads, 0.0).sum(axis=(-2, -1))
+    count = _reduce_offsets(_pad(ones, pads, 0.0), pool, st, out_hw, np.add)
     if arr.ndim == 3:
         count = count[..., None]
     return (total / count).astype(np.float32)
