@@ -44,10 +44,13 @@ def test_typing_a_cell_changes_output_pixels_to_core_conv2d(window, qtbot):
     # entries now sum to 5, so the weight 1/5 applies
     expected = conv2d(model.source, expected_kernel / 5)
     np.testing.assert_allclose(ws.output_panel.data, expected, rtol=1e-6, atol=1e-4)
-    # what the view holds is that array, mapped with symmetric levels
-    np.testing.assert_array_equal(ws.output_panel.item.image, ws.output_panel.data)
+    # what the view shows is that array on symmetric levels: -max|x| → 0, 0 → 127.5, max → 255
     lo, hi = ws.output_panel.colorbar.levels()
     assert lo == pytest.approx(-np.abs(expected).max(), rel=1e-5) and hi == -lo
+    shown = ws.output_panel.item.image
+    assert shown.dtype == np.uint8 and shown.shape == expected.shape
+    want = np.clip(np.rint((expected - lo) * 255 / (hi - lo)), 0, 255)
+    assert np.abs(shown.astype(int) - want).max() <= 1
     np.testing.assert_allclose(ws.pooled_panel.data, max_pool2d(expected), rtol=1e-6, atol=1e-4)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..theme import diverging_cmap, sequential_cmap
-from .views import display_levels
+from .views import display_levels, to_bytes
 
 
 def _atomic_write(path: Path, write: object) -> None:
@@ -25,11 +25,10 @@ def _atomic_write(path: Path, write: object) -> None:
 
 def rendered_rgb(data: np.ndarray, mode: str) -> np.ndarray:
     """Return the (H, W, 3) uint8 picture a panel shows for ``data`` in display ``mode``."""
-    shown, (lo, hi), kind = display_levels(data, mode)
+    values, levels, kind = display_levels(data, mode)
     cmap = diverging_cmap() if kind == "diverging" else sequential_cmap(kind)
-    norm = np.clip((shown - lo) / (hi - lo), 0.0, 1.0)
-    rgba = cmap.map(norm.ravel(), mode="byte")
-    return np.asarray(rgba, dtype=np.uint8)[:, :3].reshape(*data.shape, 3)
+    lut = np.asarray(cmap.getLookupTable(nPts=256), dtype=np.uint8)[:, :3]
+    return lut[to_bytes(values, levels)]
 
 
 def export_output(path: str | os.PathLike[str], data: np.ndarray, mode: str) -> Path:
