@@ -19,7 +19,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ...core import get_preset, normalisation_weight, sample_image
 from ...core.kernels import validate_kernel
-from ...core.pipeline import PipelineParams, PipelineResult, describe, run_pipeline
+from ...core.pipeline import PipelineParams, PipelineResult, run_pipeline
 
 # The lessons count pixel values from 0 to 255; the workspace does too.
 PIXEL_SCALE = 255.0
@@ -129,12 +129,6 @@ class WorkspaceModel(QObject):
         self.source = self._select_channel(self._rgb, channel)
         self.sourceChanged.emit()
         self.request()
-
-    @property
-    def is_colour(self) -> bool:
-        """Whether the source has distinct colour channels."""
-        return not (np.array_equal(self._rgb[..., 0], self._rgb[..., 1])
-                    and np.array_equal(self._rgb[..., 1], self._rgb[..., 2]))
 
     @property
     def rgb(self) -> np.ndarray:
@@ -252,13 +246,6 @@ class WorkspaceModel(QObject):
             self._publish(gen, run_pipeline(source, kernel, params, check_finite=False))
         except ValueError as exc:
             self._publish(gen, exc)
-
-    def check(self, **changes: Any) -> str:
-        """Return the banner for hypothetical parameter changes, raising ValueError if invalid."""
-        params = dataclasses.replace(self.params, **changes)
-        k = self.kernel.entries
-        return describe(self.source.shape[:2], k.shape[:2], params,
-                        self.source.shape[2] if self.source.ndim == 3 else 1)
 
     @property
     def busy(self) -> bool:
