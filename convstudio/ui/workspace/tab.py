@@ -157,6 +157,7 @@ class WorkspaceTab(QWidget):
         QHBoxLayout(self).addWidget(split)
 
         self.keras = KerasComparison(self)
+        self.last_keras_difference: float | None = None
         self.keras.finished.connect(self._on_keras_finished)
         model.sourceChanged.connect(self._on_source_changed)
         model.resultChanged.connect(self._on_result)
