@@ -83,6 +83,9 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self._action("&Open image…", self.workspace.open_dialog,
                                          QKeySequence.StandardKey.Open))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
         file_menu.addAction(self._action("&Export output…", self.workspace.export_dialog,
                                          QKeySequence("Ctrl+E")))
         file_menu.addSeparator()
@@ -106,6 +109,19 @@ class MainWindow(QMainWindow):
                                              QKeySequence(f"Ctrl+{n}")))
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About ConvStudio", self._on_about))
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = self.workspace.recent_files()
+        for n, path in enumerate(recent, start=1):
+            action = menu.addAction(f"&{n} {path}" if n < 10 else path)
+            action.triggered.connect(functools.partial(self.workspace.open_path, path))
+        if not recent:
+            menu.addAction("(none yet)").setEnabled(False)
+            return
+        menu.addSeparator()
+        menu.addAction("Clear list").triggered.connect(self.workspace.clear_recent_files)
 
     def _copy_kernel(self) -> None:
         text = kernel_as_list(self.model.kernel.entries)

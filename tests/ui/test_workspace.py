@@ -259,3 +259,71 @@ def test_compare_with_keras_difference_is_tiny(window, qtbot):
     scale = float(np.abs(window.model.result.conv).max())
     assert ws.last_keras_difference < 1e-5 * scale
     assert "max |ours − Keras|" in ws.compare_label.text()
+
+
+def test_drag_a_region_then_crop_and_restore(window, qtbot):
+    ws, model = window.workspace, window.model
+    original = model.source.copy()
+    qtbot.mouseClick(ws.select_button, Qt.MouseButton.LeftButton)
+    assert ws.roi.isVisible() and model.selection is not None
+    # What a drag of the rectangle does: move and resize the ROI item in input coordinates.
+    ws.roi.setPos((100, 40))
+    ws.roi.setSize((64, 32))
+    assert model.selection == (40, 100, 32, 64)
+    qtbot.mouseClick(ws.crop_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, model)
+    np.testing.assert_array_equal(model.source, original[40:72, 100:164])
+    assert ws.input_panel.data.shape == (32, 64)
+    np.testing.assert_allclose(ws.output_panel.data, conv2d(model.source, model.effective_kernel),
+                               rtol=1e-5, atol=1e-3)
+    assert not ws.roi.isVisible() and model.selection is None
+    assert "crop 64×32" in model.source_name
+    qtbot.mouseClick(ws.restore_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, model)
+    np.testing.assert_array_equal(model.source, original)
+    assert not ws.restore_button.isEnabled()
+
+
+def test_crop_without_a_region_says_so(window, qtbot):
+    ws, model = window.workspace, window.model
+    before = model.source.copy()
+    ws.crop_to_selection()
+    assert "Select a region first" in ws.error_label.text()
+    np.testing.assert_array_equal(model.source, before)
+    with pytest.raises(ValueError, match="empty"):
+        model.set_selection((600, 600, 4, 4))
+
+
+def test_resize_source(window, qtbot):
+    ws, model = window.workspace, window.model
+    assert (ws.resize_w.value(), ws.resize_h.value()) == (512, 512)
+    ws.resize_w.setValue(128)
+    ws.resize_h.setValue(64)
+    qtbot.mouseClick(ws.resize_button, Qt.MouseButton.LeftButton)
+    _settle(qtbot, model)
+    assert model.source.shape == (64, 128)
+    assert ws.output_panel.data.shape == (62, 126)
+    # Area averaging: each output pixel is the mean of a 8×4 block of the original.
+    rgb = window.model._original[0]
+    block = rgb[:8, :4].mean(axis=(0, 1)) @ np.array([0.299, 0.587, 0.114], np.float32)
+    assert model.source[0, 0] == pytest.approx(block, rel=1e-4)
+
+
+def test_recent_files_menu_reopens_a_file(window, qtbot, tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(np.full((20, 30), 10, np.uint8)).save(first)
+    Image.fromarray(np.full((25, 35), 90, np.uint8)).save(second)
+    ws = window.workspace
+    assert ws.open_path(first) and ws.open_path(second)
+    window._fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert texts[:2] == [f"&1 {second}", f"&2 {first}"]
+    window.recent_menu.actions()[1].trigger()
+    _settle(qtbot, window.model)
+    assert window.model.source.shape == (20, 30)
+    first.unlink()  # a.png, now the newest entry, vanishes from the disk
+    window._fill_recent_menu()
+    assert window.recent_menu.actions()[0].text() == f"&1 {first}"
+    window.recent_menu.actions()[0].trigger()
+    assert "Could not open" in ws.error_label.text()
+    assert window.model.source.shape == (20, 30)

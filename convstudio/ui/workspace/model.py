@@ -25,6 +25,7 @@ from ...core.pipeline import PipelineParams, PipelineResult, run_pipeline
 PIXEL_SCALE = 255.0
 CHANNELS = ("luminance", "R", "G", "B", "all")
 DISPLAY_MODES = ("signed", "absolute", "clipped")
+MAX_RESIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class WorkspaceModel(QObject):
     """Source image, kernel and parameters; emits a result after every change."""
 
     sourceChanged = Signal()
+    selectionChanged = Signal()
     kernelChanged = Signal()
     paramsChanged = Signal()
     displayChanged = Signal()
@@ -85,6 +87,9 @@ class WorkspaceModel(QObject):
         self.undo_stack = QUndoStack(self)
         self.source_name = "camera"
         self._rgb = sample_image("camera", mode="rgb") * np.float32(PIXEL_SCALE)
+        self._original: tuple[np.ndarray, str] = (self._rgb, self.source_name)
+        # A rectangle (top, left, height, width) the user dragged on the input, or None.
+        self.selection: tuple[int, int, int, int] | None = None
         self.channel = "luminance"
         self.source = self._select_channel(self._rgb, self.channel)
         self.kernel = KernelState(get_preset("sobel_x").array)
@@ -115,11 +120,65 @@ class WorkspaceModel(QObject):
         """Replace the source with a float image in [0, 1], (H, W) or (H, W, 3)."""
         img = np.asarray(image01, dtype=np.float32)
         rgb = np.repeat(img[:, :, None], 3, axis=2) if img.ndim == 2 else img[:, :, :3]
-        self._rgb = np.ascontiguousarray(rgb * np.float32(PIXEL_SCALE))
+        rgb = np.ascontiguousarray(rgb * np.float32(PIXEL_SCALE))
+        self._original = (rgb, name)
+        self._replace_rgb(rgb, name)
+
+    def _replace_rgb(self, rgb: np.ndarray, name: str) -> None:
+        self._rgb = rgb
         self.source_name = name
         self.source = self._select_channel(self._rgb, self.channel)
+        self.set_selection(None)
         self.sourceChanged.emit()
         self.request()
+
+    def set_selection(self, rect: tuple[int, int, int, int] | None) -> None:
+        """Record the rectangle (top, left, height, width) dragged on the input, or None."""
+        if rect is not None:
+            rect = self._checked_rect(rect)
+        if rect != self.selection:
+            self.selection = rect
+            self.selectionChanged.emit()
+
+    def _checked_rect(self, rect: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        top, left, height, width = (int(v) for v in rect)
+        h, w = self._rgb.shape[:2]
+        top, left = max(0, top), max(0, left)
+        height, width = min(height, h - top), min(width, w - left)
+        if height < 1 or width < 1:
+            raise ValueError("the rectangle is empty: drag one that covers at least one pixel")
+        return top, left, height, width
+
+    def crop(self, rect: tuple[int, int, int, int]) -> None:
+        """Keep only the rectangle (top, left, height, width) of the current source."""
+        top, left, height, width = self._checked_rect(rect)
+        rgb = np.ascontiguousarray(self._rgb[top:top + height, left:left + width])
+        base = self.source_name.split(" [")[0]
+        self._replace_rgb(rgb, f"{base} [crop {width}×{height} at x {left}, y {top}]")
+
+    def resize(self, height: int, width: int) -> None:
+        """Resample the current source to ``height`` × ``width`` pixels (area or bilinear)."""
+        if not (1 <= height <= MAX_RESIZE and 1 <= width <= MAX_RESIZE):
+            raise ValueError(f"size must be 1…{MAX_RESIZE} pixels per side, got {width}×{height}")
+        import cv2
+
+        h, w = self._rgb.shape[:2]
+        shrinking = height * width < h * w
+        rgb = cv2.resize(self._rgb, (width, height),
+                         interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        base = self.source_name.split(" [")[0]
+        self._replace_rgb(np.ascontiguousarray(rgb), f"{base} [{width}×{height}]")
+
+    def restore_original(self) -> None:
+        """Undo crops and resizes: back to the image as it was opened."""
+        rgb, name = self._original
+        if rgb is not self._rgb:
+            self._replace_rgb(rgb, name)
+
+    @property
+    def modified(self) -> bool:
+        """Whether the source was cropped or resized since it was opened."""
+        return self._rgb is not self._original[0]
 
     def set_channel(self, channel: str) -> None:
         """Choose luminance, one colour channel, or all channels (a multi-channel kernel)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSettings, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -28,7 +30,7 @@ from ...core.pipeline import PipelineResult, connections
 from .export import export_output
 from .keras_compare import KerasComparison
 from .kernel_editor import KernelEditor
-from .model import CHANNELS, WorkspaceModel
+from .model import CHANNELS, MAX_RESIZE, WorkspaceModel
 from .params_panel import ParamsPanel
 from .views import ImagePanel
 
@@ -81,6 +83,34 @@ class WorkspaceTab(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Channel"))
         row.addWidget(self.channel, 1)
+        il.addLayout(row)
+        self.select_button = QPushButton("Select region")
+        self.select_button.setCheckable(True)
+        self.select_button.setToolTip("Show a rectangle on the input; drag it and its corners")
+        self.select_button.toggled.connect(self._on_select_toggled)
+        self.crop_button = QPushButton("Crop")
+        self.crop_button.setToolTip("Keep only the selected rectangle")
+        self.crop_button.clicked.connect(self.crop_to_selection)
+        self.restore_button = QPushButton("Restore")
+        self.restore_button.setToolTip("Back to the image as it was opened")
+        self.restore_button.clicked.connect(self.model.restore_original)
+        row = QHBoxLayout()
+        for b in (self.select_button, self.crop_button, self.restore_button):
+            row.addWidget(b)
+        il.addLayout(row)
+        self.resize_w = QSpinBox()
+        self.resize_h = QSpinBox()
+        for spin, tip in ((self.resize_w, "New width"), (self.resize_h, "New height")):
+            spin.setRange(1, MAX_RESIZE)
+            spin.setToolTip(tip)
+        self.resize_button = QPushButton("Resize")
+        self.resize_button.clicked.connect(self.resize_source)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Size"))
+        row.addWidget(self.resize_w, 1)
+        row.addWidget(QLabel("×"))
+        row.addWidget(self.resize_h, 1)
+        row.addWidget(self.resize_button)
         il.addLayout(row)
 
         self.kernel_editor = KernelEditor(model)
@@ -139,6 +169,12 @@ class WorkspaceTab(QWidget):
         self.output_panel.view.setYLink(self.input_panel.view)
         self.pooled_panel.view.setXLink(self.input_panel.view)
         self.pooled_panel.view.setYLink(self.input_panel.view)
+        self.roi = pg.RectROI([0, 0], [8, 8], pen=pg.mkPen("#ffb000", width=3),
+                              translateSnap=True, scaleSnap=True, snapSize=1.0)
+        self.roi.setZValue(10)
+        self.roi.setVisible(False)
+        self.input_panel.view.addItem(self.roi)
+        self.roi.sigRegionChanged.connect(self._on_roi_moved)
         panels = QSplitter(Qt.Orientation.Horizontal)
         for panel in (self.input_panel, self.output_panel, self.pooled_panel):
             panels.addWidget(panel)
@@ -160,6 +196,7 @@ class WorkspaceTab(QWidget):
         self.last_keras_difference: float | None = None
         self.keras.finished.connect(self._on_keras_finished)
         model.sourceChanged.connect(self._on_source_changed)
+        model.selectionChanged.connect(self._on_selection_changed)
         model.resultChanged.connect(self._on_result)
         model.displayChanged.connect(self._on_display_changed)
         model.errorChanged.connect(self._on_error)
@@ -224,11 +261,20 @@ class WorkspaceTab(QWidget):
         return True
 
     @staticmethod
-    def _remember(path: str) -> None:
-        settings = QSettings()
-        stored = settings.value("recentFiles", [], list)
-        recent = [p for p in stored if p != path] if isinstance(stored, list) else []
-        settings.setValue("recentFiles", [path, *recent][:8])
+    def recent_files() -> list[str]:
+        """Paths opened recently, newest first (kept in QSettings)."""
+        stored = QSettings().value("recentFiles", [], list)
+        return [str(p) for p in stored] if isinstance(stored, list) else []
+
+    @classmethod
+    def _remember(cls, path: str) -> None:
+        recent = [p for p in cls.recent_files() if p != path]
+        QSettings().setValue("recentFiles", [path, *recent][:8])
+
+    @staticmethod
+    def clear_recent_files() -> None:
+        """Forget the recently opened paths."""
+        QSettings().setValue("recentFiles", [])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         """Accept files dragged over the tab."""
@@ -242,16 +288,81 @@ class WorkspaceTab(QWidget):
             self.open_path(urls[0].toLocalFile())
             event.acceptProposedAction()
 
+    # --- region, crop and resize -----------------------------------------------------------
+    def _on_select_toggled(self, on: bool) -> None:
+        if on:
+            h, w = self.model.source.shape[:2]
+            side_h, side_w = max(1, min(h, 8 if h <= 64 else h // 4)), max(1, min(w, 8 if w <= 64
+                                                                                   else w // 4))
+            self.model.set_selection(((h - side_h) // 2, (w - side_w) // 2, side_h, side_w))
+        else:
+            self.model.set_selection(None)
+
+    def _on_roi_moved(self) -> None:
+        if not self.roi.isVisible():
+            return
+        pos, size = self.roi.pos(), self.roi.size()
+        rect = (round(pos.y()), round(pos.x()), round(size.y()), round(size.x()))
+        try:
+            self.model.set_selection(rect)
+        except ValueError:
+            return  # dragged entirely off the image: keep the last rectangle
+
+    def _on_selection_changed(self) -> None:
+        sel = self.model.selection
+        self.crop_button.setEnabled(sel is not None)
+        self.select_button.blockSignals(True)
+        self.select_button.setChecked(sel is not None)
+        self.select_button.blockSignals(False)
+        if sel is None:
+            self.roi.setVisible(False)
+            return
+        top, left, height, width = sel
+        h, w = self.model.source.shape[:2]
+        self.roi.blockSignals(True)
+        self.roi.maxBounds = QRectF(0, 0, w, h)
+        self.roi.setPos((left, top), update=False)
+        self.roi.setSize((width, height))
+        self.roi.blockSignals(False)
+        self.roi.setVisible(True)
+        self.messageRaised.emit(f"Region {width}×{height} at x {left}, y {top}")
+
+    def crop_to_selection(self) -> None:
+        """Crop the source to the selected rectangle."""
+        sel = self.model.selection
+        if sel is None:
+            self.show_message("Select a region first (Select region, then drag the rectangle).")
+            return
+        self.model.crop(sel)
+        self.messageRaised.emit(f"Cropped to {sel[3]}×{sel[2]}; Restore brings back the image.")
+
+    def resize_source(self) -> None:
+        """Resample the source to the size in the two spin boxes."""
+        try:
+            self.model.resize(self.resize_h.value(), self.resize_w.value())
+        except ValueError as exc:
+            self.show_message(f"Cannot resize: {exc}.")
+
     def _on_channel(self, channel: str) -> None:
         self.model.set_channel(channel)
 
     def _on_source_changed(self) -> None:
         m = self.model
         shown = m.rgb if m.channel == "all" else m.source
+        previous = self.input_panel.data
         self.input_panel.set_image(shown, "clipped")
+        if previous is not None and previous.shape[:2] != shown.shape[:2]:
+            self.input_panel.view.autoRange(padding=0.02)
         self.channel.blockSignals(True)
         self.channel.setCurrentText(m.channel)
         self.channel.blockSignals(False)
+        h, w = m.source.shape[:2]
+        for spin, v in ((self.resize_w, w), (self.resize_h, h)):
+            spin.blockSignals(True)
+            spin.setValue(v)
+            spin.blockSignals(False)
+        self.restore_button.setEnabled(m.modified)
+        self._on_selection_changed()
 
     # --- results -------------------------------------------------------------------------
     def _on_result(self, result: PipelineResult) -> None:
