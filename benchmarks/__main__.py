@@ -14,10 +14,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _groups() -> dict[str, Callable[[], list[Row]]]:
-    from . import core, workspace
+    from . import animator, core, workspace
 
     return {"conv": core.conv_rows, "steps": core.steps_rows,
-            "workspace": workspace.edit_latency_rows}
+            "workspace": workspace.edit_latency_rows, "animator": animator.animator_rows}
 
 
 def main(argv: list[str] | None = None) -> int:

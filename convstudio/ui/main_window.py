@@ -10,17 +10,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from .. import __version__
+from .animator import AnimatorModel, AnimatorTab
 from .workspace import WorkspaceModel, WorkspaceTab
 from .workspace.kernel_editor import kernel_as_list
 
 _PLANNED = {
-    "animator": (
-        "Animator",
-        "Step through one convolution: the 3×3 window slides over the input, the nine "
-        "products and their sum appear, the output pixel is written; then the 2×2 pool window "
-        "picks its maximum. Step forward and back, scrub, play at any speed, from the keyboard "
-        "or a presenter clicker.\n\nComing soon.",
-    ),
     "training": (
         "Training",
         "Train a small Keras CNN (Conv2D → MaxPooling2D → … → Dense) on Fashion-MNIST or "
@@ -53,6 +47,11 @@ class MainWindow(QMainWindow):
         self.workspace = WorkspaceTab(self.model)
         self.workspace.messageRaised.connect(self._on_message)
         self._add_tab("workspace", self.workspace, "&Workspace")
+        self.animator_model = AnimatorModel(self.model, self)
+        self.animator = AnimatorTab(self.animator_model)
+        self.animator.messageRaised.connect(self._on_message)
+        self.animator.workspaceRegionRequested.connect(self._pick_region)
+        self._add_tab("animator", self.animator, "&Animator")
         for key, (title, text) in _PLANNED.items():
             self._add_tab(key, _placeholder(title, text), f"&{title}")
         self.setCentralWidget(self.tabs)
@@ -123,6 +122,12 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction("Clear list").triggered.connect(self.workspace.clear_recent_files)
 
+    def _pick_region(self) -> None:
+        self.show_tab("workspace")
+        self.workspace.select_button.setChecked(True)
+        self._on_message("Drag the orange rectangle to the part you want to animate, then "
+                         "choose Workspace region on the Animator tab.")
+
     def _copy_kernel(self) -> None:
         text = kernel_as_list(self.model.kernel.entries)
         QGuiApplication.clipboard().setText(text)
@@ -140,5 +145,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Stop background work before the window goes."""
+        self.animator.shutdown()
         self.workspace.shutdown()
         super().closeEvent(event)

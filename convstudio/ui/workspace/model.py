@@ -91,7 +91,7 @@ class WorkspaceModel(QObject):
         # A rectangle (top, left, height, width) the user dragged on the input, or None.
         self.selection: tuple[int, int, int, int] | None = None
         self.channel = "luminance"
-        self.source = self._select_channel(self._rgb, self.channel)
+        self.source = self.select_channel(self._rgb, self.channel)
         self.kernel = KernelState(get_preset("sobel_x").array)
         self.params = PipelineParams()
         self.display_mode = "signed"
@@ -109,7 +109,8 @@ class WorkspaceModel(QObject):
 
     # --- source -------------------------------------------------------------------------
     @staticmethod
-    def _select_channel(rgb: np.ndarray, channel: str) -> np.ndarray:
+    def select_channel(rgb: np.ndarray, channel: str) -> np.ndarray:
+        """Return luminance (BT.601), one colour plane, or all three planes of ``rgb``."""
         if channel == "luminance":
             return np.ascontiguousarray(rgb @ np.array([0.299, 0.587, 0.114], np.float32))
         if channel == "all":
@@ -127,7 +128,7 @@ class WorkspaceModel(QObject):
     def _replace_rgb(self, rgb: np.ndarray, name: str) -> None:
         self._rgb = rgb
         self.source_name = name
-        self.source = self._select_channel(self._rgb, self.channel)
+        self.source = self.select_channel(self._rgb, self.channel)
         self.set_selection(None)
         self.sourceChanged.emit()
         self.request()
@@ -185,7 +186,7 @@ class WorkspaceModel(QObject):
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
         self.channel = channel
-        self.source = self._select_channel(self._rgb, channel)
+        self.source = self.select_channel(self._rgb, channel)
         self.sourceChanged.emit()
         self.request()
 

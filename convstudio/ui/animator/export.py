@@ -1,0 +1,219 @@
+"""Export the animator: the current step as a PNG, or the whole run as a GIF or PNG frames.
+
+Frames are rendered from the real page on the GUI thread, a few per event-loop turn, so the
+window stays responsive and the progress dialog's Cancel works.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QProgressDialog
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .model import Cursor
+    from .tab import AnimatorTab
+
+MAX_GIF_FRAMES = 1000   # Pillow keeps every GIF frame in memory until it writes the file
+GIF_WIDTH = 720
+MIN_FRAME_MS = 20       # GIF delays are in 1/100 s; viewers slow anything shorter to 100 ms
+SLICE_S = 0.05
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """Copy a QImage into an (H, W, 3) uint8 array."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w, stride = rgb.height(), rgb.width(), rgb.bytesPerLine()
+    buf = np.frombuffer(rgb.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return buf[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def _atomic_save_png(image: QImage, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".convstudio-", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        if not image.save(tmp):
+            raise OSError(f"could not write {path}")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class FrameExporter(QObject):
+    """Renders animator frames and writes them; one export at a time."""
+
+    messageRaised = Signal(str)
+    finished = Signal(object)  # the written Path, or None when cancelled or failed
+
+    def __init__(self, tab: AnimatorTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._on_slice)
+        self._kind = ""
+        self._path = Path()
+        self._frames: list[Image.Image] = []
+        self._count = 0
+        self._expected = 0
+        self._saved_cursor: Cursor | None = None
+        self._progress: QProgressDialog | None = None
+        self.last_written: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether an export is under way."""
+        return self._timer.isActive()
+
+    def frame_count(self) -> int:
+        """How many frames the whole run makes (with sub-phases, three per conv step)."""
+        m = self.tab.model
+        per_conv = 3 if m.sub_phases else 1
+        return m.n_conv * per_conv + m.n_pool
+
+    def grab(self) -> QImage:
+        """Render the visible page (conv or pool) as it looks now."""
+        page = self.tab.pages.currentWidget()
+        assert page is not None
+        return page.grab().toImage()
+
+    # --- dialogs ------------------------------------------------------------------------------
+    def dialog(self, kind: str) -> None:
+        """Ask where to write, then export ``png``, ``gif`` or ``frames``."""
+        parent = self.tab
+        if kind == "png":
+            path, _ = QFileDialog.getSaveFileName(parent, "Save this step", "step.png",
+                                                  "PNG image (*.png)")
+        elif kind == "gif":
+            path, _ = QFileDialog.getSaveFileName(parent, "Save the run as a GIF",
+                                                  "convolution.gif", "Animated GIF (*.gif)")
+        else:
+            path = QFileDialog.getExistingDirectory(parent, "Folder for the numbered frames")
+        if path:
+            if kind == "png":
+                self.export_png(path)
+            else:
+                self.start(kind, path)
+
+    # --- single frame ---------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> Path | None:
+        """Write the current step as a PNG."""
+        target = Path(path)
+        try:
+            _atomic_save_png(self.grab(), target)
+        except OSError as exc:
+            self.messageRaised.emit(f"Could not save {target}: {exc}")
+            return None
+        self.messageRaised.emit(f"Saved {target}")
+        return target
+
+    # --- whole run ------------------------------------------------------------------------------
+    def start(self, kind: str, path: str | Path) -> bool:
+        """Begin exporting every step as ``gif`` or numbered PNG ``frames`` under ``path``."""
+        if self.running:
+            self.messageRaised.emit("An export is already running.")
+            return False
+        n = self.frame_count()
+        if kind == "gif" and n > MAX_GIF_FRAMES:
+            self.messageRaised.emit(
+                f"This run has {n:,} steps; a GIF holds at most {MAX_GIF_FRAMES:,}. Pick a "
+                "smaller source (the glyph or a small workspace region), or export PNG frames.")
+            return False
+        target = Path(path)
+        if kind == "frames":
+            try:
+                target.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.messageRaised.emit(f"Could not use the folder {target}: {exc}")
+                return False
+        self._kind, self._path = kind, target
+        self._frames, self._count, self._expected = [], 0, n
+        m = self.tab.model
+        self.tab.player.pause()
+        self._saved_cursor = m.cursor
+        m.start()
+        self._progress = QProgressDialog(f"Rendering {n:,} frames…", "Cancel", 0, n, self.tab)
+        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self._progress.setMinimumDuration(300)
+        self._progress.canceled.connect(self.cancel)
+        self._timer.start()
+        return True
+
+    def _frame_ms(self) -> int:
+        return max(MIN_FRAME_MS, round(1000 / self.tab.player.speed))
+
+    def _on_slice(self) -> None:
+        deadline = time.perf_counter() + SLICE_S
+        m = self.tab.model
+        try:
+            while time.perf_counter() < deadline:
+                image = self.grab()
+                self._count += 1
+                if self._kind == "gif":
+                    self._frames.append(self._gif_frame(image))
+                else:
+                    _atomic_save_png(image, self._path / f"frame_{self._count:05d}.png")
+                if self._progress is not None:
+                    self._progress.setValue(self._count)
+                if not m.next():
+                    self._finish()
+                    return
+        except OSError as exc:
+            self._stop(f"Export failed: {exc}. Nothing else changed.")
+
+    @staticmethod
+    def _gif_frame(image: QImage) -> Image.Image:
+        from PIL import Image
+
+        frame = Image.fromarray(qimage_to_array(image))
+        if frame.width > GIF_WIDTH:
+            h = round(frame.height * GIF_WIDTH / frame.width)
+            frame = frame.resize((GIF_WIDTH, h), Image.Resampling.BILINEAR)
+        return frame.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+
+    def _finish(self) -> None:
+        if self._kind == "gif":
+            first, rest = self._frames[0], self._frames[1:]
+            fd, tmp = tempfile.mkstemp(prefix=".convstudio-", suffix=".gif",
+                                       dir=self._path.parent)
+            os.close(fd)
+            try:
+                first.save(tmp, format="GIF", save_all=True, append_images=rest,
+                           duration=self._frame_ms(), loop=0)
+                os.replace(tmp, self._path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        what = (f"{self._count} frames into {self._path}" if self._kind == "frames"
+                else f"{self._path} ({self._count} frames)")
+        self.last_written = self._path
+        self._stop(f"Saved {what}", written=self._path)
+
+    def cancel(self) -> None:
+        """Stop an export; nothing half-written is left behind for a GIF."""
+        if self.running:
+            self._stop("Export cancelled.")
+
+    def _stop(self, message: str, written: Path | None = None) -> None:
+        self._timer.stop()
+        self._frames = []
+        if self._progress is not None:
+            self._progress.canceled.disconnect(self.cancel)
+            self._progress.close()
+            self._progress.deleteLater()
+            self._progress = None
+        if self._saved_cursor is not None:
+            self.tab.model.set_cursor(self._saved_cursor)
+            self._saved_cursor = None
+        self.messageRaised.emit(message)
+        self.finished.emit(written)

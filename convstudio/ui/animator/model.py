@@ -1,0 +1,287 @@
+"""The animator's state: which source it steps through, the two step sequences, the cursor.
+
+The kernel and parameters are the workspace's (one shared :class:`WorkspaceModel`), so an edit
+on either tab shows on both. Steps come from :func:`core.conv_steps` / :func:`core.pool_steps`,
+which make each step on demand, so a 2048² source costs no more than a 28² one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ...core import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps, sample_image
+from ..workspace.model import PIXEL_SCALE, WorkspaceModel
+
+SOURCES = ("glyph", "region", "image")
+SOURCE_LABELS = {
+    "glyph": "28×28 glyph",
+    "region": "Workspace region",
+    "image": "Whole workspace image",
+}
+POOL_INPUTS = ("conv", "image")
+SUB_PHASES = ("multiply", "add", "write")
+DEFAULT_REGION = 8
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the animation is: a global step (conv steps, then pool steps) and a sub-phase.
+
+    ``sub`` indexes :data:`SUB_PHASES`; without sub-phases it is always 2 (written).
+    """
+
+    step: int = 0
+    sub: int = 2
+
+
+class AnimatorModel(QObject):
+    """Conv and pool step sequences over the chosen source, and the current step."""
+
+    traceChanged = Signal()
+    stepChanged = Signal()
+    errorChanged = Signal(str)
+
+    def __init__(self, workspace: WorkspaceModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.source_kind = "glyph"
+        self.pool_input = "conv"
+        self.sub_phases = False
+        self.error = ""
+        self.source: np.ndarray = np.zeros((1, 1), np.float32)
+        self.conv: ConvSteps | None = None
+        self.pool: PoolSteps | None = None
+        self.pool_op = "max"
+        self.cursor = Cursor()
+        self._glyph_rgb = np.repeat(sample_image("glyph")[:, :, None], 3, axis=2) * np.float32(
+            PIXEL_SCALE)
+        # Workspace edits arrive in bursts (typing, dragging); rebuild once per burst.
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(0)
+        self._rebuild_timer.timeout.connect(self.rebuild)
+        for signal in (workspace.kernelChanged, workspace.paramsChanged, workspace.sourceChanged,
+                       workspace.selectionChanged):
+            signal.connect(self._rebuild_timer.start)
+        self.rebuild()
+
+    # --- source and trace -----------------------------------------------------------------
+    def _source_rgb(self) -> np.ndarray:
+        ws = self.workspace
+        if self.source_kind == "glyph":
+            return self._glyph_rgb
+        rgb = ws.rgb
+        if self.source_kind == "image":
+            return rgb
+        if ws.selection is not None:
+            top, left, height, width = ws.selection
+        else:
+            h, w = rgb.shape[:2]
+            height, width = min(h, DEFAULT_REGION), min(w, DEFAULT_REGION)
+            top, left = (h - height) // 2, (w - width) // 2
+        return rgb[top:top + height, left:left + width]
+
+    @property
+    def region_text(self) -> str:
+        """Where the region source comes from, in words."""
+        sel = self.workspace.selection
+        if sel is None:
+            return (f"centre {DEFAULT_REGION}×{DEFAULT_REGION} of the workspace image "
+                    "(select a region there to choose another)")
+        top, left, height, width = sel
+        return f"{width}×{height} region at x {left}, y {top} of the workspace image"
+
+    def set_source_kind(self, kind: str) -> None:
+        """Step through the glyph, the workspace's selected region, or its whole image."""
+        if kind not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}")
+        self.source_kind = kind
+        self.rebuild()
+
+    def set_pool_input(self, which: str) -> None:
+        """Pool the conv output (as a CNN does) or the source image itself."""
+        if which not in POOL_INPUTS:
+            raise ValueError(f"pool input must be one of {', '.join(POOL_INPUTS)}")
+        self.pool_input = which
+        self.rebuild()
+
+    def set_sub_phases(self, on: bool) -> None:
+        """Split each conv step into multiply → add → write."""
+        self.sub_phases = bool(on)
+        self._move(Cursor(self.cursor.step, 0 if on and self.in_conv else 2))
+
+    def rebuild(self) -> None:
+        """Recompute both step sequences; on failure keep the last ones and say why."""
+        self._rebuild_timer.stop()
+        ws = self.workspace
+        params = ws.params
+        source = ws.select_channel(np.ascontiguousarray(self._source_rgb()), ws.channel)
+        kernel = ws.kernel.effective
+        if source.ndim == 3:
+            kernel = np.repeat(kernel[:, :, None], source.shape[2], axis=2)
+        try:
+            conv = conv_steps(source, kernel, stride=params.stride, padding=params.padding,
+                              dilation=params.dilation, bias=params.bias)
+            op = "avg" if params.pool == "avg" else "max"
+            pool_in = conv.output if self.pool_input == "conv" else (
+                source if source.ndim == 2 else source.mean(axis=2))
+            if self.pool_input == "conv" and params.activation == "relu":
+                pool_in = np.maximum(pool_in, np.float32(0))
+            pool: PoolSteps | None
+            try:
+                pool = pool_steps(pool_in, params.pool_size, stride=params.pool_stride, op=op)
+            except ValueError:
+                pool = None  # the conv output is smaller than one pool window
+        except ValueError as exc:
+            self._set_error(f"Cannot animate this: {exc}. Still showing the last valid trace.")
+            return
+        self.source, self.conv, self.pool, self.pool_op = source, conv, pool, op
+        self._set_error("")
+        old = self.cursor
+        self.cursor = Cursor(min(old.step, self.total - 1), old.sub)
+        self.traceChanged.emit()
+        self.stepChanged.emit()
+
+    def _set_error(self, text: str) -> None:
+        if text != self.error:
+            self.error = text
+            self.errorChanged.emit(text)
+
+    @property
+    def relu(self) -> bool:
+        """Whether ReLU follows the conv (the workspace's activation)."""
+        return self.workspace.params.activation == "relu"
+
+    # --- steps ------------------------------------------------------------------------------
+    @property
+    def n_conv(self) -> int:
+        """Number of conv steps (output pixels)."""
+        return len(self.conv) if self.conv is not None else 0
+
+    @property
+    def n_pool(self) -> int:
+        """Number of pool steps (0 when the conv output is smaller than a pool window)."""
+        return len(self.pool) if self.pool is not None else 0
+
+    @property
+    def total(self) -> int:
+        """Conv steps followed by pool steps."""
+        return max(1, self.n_conv + self.n_pool)
+
+    @property
+    def in_conv(self) -> bool:
+        """Whether the cursor is in the conv phase."""
+        return self.cursor.step < self.n_conv
+
+    @property
+    def phase(self) -> str:
+        """``"conv"`` or ``"pool"``."""
+        return "conv" if self.in_conv else "pool"
+
+    def conv_step(self) -> ConvStep:
+        """Return the conv step under the cursor (the last one in the pool phase)."""
+        assert self.conv is not None
+        return self.conv[min(self.cursor.step, self.n_conv - 1)]
+
+    def pool_step(self) -> PoolStep | None:
+        """Return the pool step under the cursor, or None in the conv phase."""
+        if self.in_conv or self.pool is None:
+            return None
+        return self.pool[self.cursor.step - self.n_conv]
+
+    @property
+    def written(self) -> bool:
+        """Whether the current step's output cell has been written yet."""
+        return not self.in_conv or self.cursor.sub >= 2
+
+    # --- moving -----------------------------------------------------------------------------
+    def _move(self, cursor: Cursor) -> None:
+        step = max(0, min(cursor.step, self.total - 1))
+        sub = cursor.sub if (self.sub_phases and step < self.n_conv) else 2
+        new = Cursor(step, sub)
+        if new != self.cursor:
+            self.cursor = new
+            self.stepChanged.emit()
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        """Put the cursor back where it was (clamped to the current trace)."""
+        self._move(cursor)
+
+    def go_to(self, step: int) -> None:
+        """Jump to a global step, showing it complete."""
+        self._move(Cursor(step, 2))
+
+    def advance(self, count: int) -> bool:
+        """Take ``count`` steps forward with one repaint; return False once at the end."""
+        start = self.cursor
+        moved = True
+        self.blockSignals(True)
+        try:
+            for _ in range(count):
+                moved = self.next()
+                if not moved:
+                    break
+        finally:
+            self.blockSignals(False)
+        if self.cursor != start:
+            self.stepChanged.emit()
+        return moved
+
+    def next(self) -> bool:
+        """Advance one sub-phase or step; return False at the very end."""
+        c = self.cursor
+        if self.sub_phases and self.in_conv and c.sub < 2:
+            self._move(Cursor(c.step, c.sub + 1))
+            return True
+        if c.step >= self.total - 1:
+            return False
+        self._move(Cursor(c.step + 1, 0))
+        return True
+
+    def previous(self) -> bool:
+        """Go back one sub-phase or step; return False at the very start."""
+        c = self.cursor
+        if self.sub_phases and self.in_conv and c.sub > 0:
+            self._move(Cursor(c.step, c.sub - 1))
+            return True
+        if c.step == 0:
+            return False
+        self._move(Cursor(c.step - 1, 2))
+        return True
+
+    def _phase_bounds(self) -> tuple[int, int, int]:
+        """(first global step, number of steps, output width) of the cursor's phase."""
+        if self.in_conv:
+            assert self.conv is not None
+            return 0, self.n_conv, int(self.conv.output.shape[1])
+        assert self.pool is not None
+        return self.n_conv, self.n_pool, int(self.pool.output.shape[1])
+
+    def row(self, direction: int) -> None:
+        """Move one output row down (+1) or up (-1) within the current phase."""
+        first, n, width = self._phase_bounds()
+        local = self.cursor.step - first + direction * width
+        self.go_to(first + max(0, min(local, n - 1)))
+
+    def start(self) -> None:
+        """Go to the first step."""
+        self._move(Cursor(0, 0))
+
+    def end(self) -> None:
+        """Go to the last step."""
+        self.go_to(self.total - 1)
+
+    def set_phase(self, phase: str) -> None:
+        """Jump to the start of ``"conv"`` or ``"pool"``."""
+        if phase == "conv":
+            self.start()
+        elif phase == "pool":
+            if self.n_pool == 0:
+                self._set_error("No pool step: the conv output is smaller than one pool window.")
+                return
+            self.go_to(self.n_conv)
+        else:
+            raise ValueError("phase must be 'conv' or 'pool'")

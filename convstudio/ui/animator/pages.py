@@ -1,0 +1,272 @@
+"""The two animator pages: a conv step (input, kernel, products, sum, output) and a pool step."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .grid import GridView, Overlay
+from .model import AnimatorModel
+from .text import conv_html, pool_html
+
+CHANNEL_NAMES = ("R", "G", "B")
+
+
+def _title(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 1.15)
+    label.setFont(font)
+    return label
+
+
+class RichTextView(QWidget):
+    """Rich text that changes every step without re-laying-out the page.
+
+    A QLabel asks its parents for a new layout on every setText, and Qt then repaints the
+    whole window; this widget only repaints itself.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("arithmetic")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._html = ""
+        self._doc = QTextDocument(self)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.setFont(font)
+
+    def setText(self, html: str) -> None:  # noqa: N802 (the QLabel name, for callers)
+        """Show ``html``."""
+        if html != self._html:
+            self._html = html
+            self._doc.setHtml(html)
+            self.update()
+
+    def text(self) -> str:
+        """Return the HTML shown."""
+        return self._html
+
+    def plain_text(self) -> str:
+        """Return the text shown, without markup."""
+        return self._doc.toPlainText()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Follow font changes (projection mode, zoom)."""
+        if event.type() == QEvent.Type.FontChange:
+            self._doc.setDefaultFont(self.font())
+            self.update()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """Lay the text out to the widget's width and draw it."""
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
+        self._doc.setTextWidth(self.width())
+        self._doc.drawContents(p)
+        p.end()
+
+
+class ConvPage(QWidget):
+    """Input with the sliding window, the kernel, the products and the output filling in."""
+
+    def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.input_title = _title("Input")
+        self.input_grid = GridView()
+        self.follow_note = QLabel("")
+        self.follow_note.setWordWrap(True)
+        self.crop_button = QPushButton("Pick a small region on the Workspace…")
+        self.crop_button.setVisible(False)
+        self.channel = QComboBox()
+        self.channel.addItems([f"channel {n}" for n in CHANNEL_NAMES])
+        self.channel.setToolTip("Which channel's numbers the grids show; the sum uses all")
+        self.channel.currentIndexChanged.connect(self._on_channel)
+        self.kernel_grid = GridView()
+        self.kernel_grid.max_cell = 72
+        self.products_grid = GridView()
+        self.products_grid.max_cell = 72
+        self.arithmetic = RichTextView()
+        self.output_title = _title("Output")
+        self.output_grid = GridView()
+
+        left = QVBoxLayout()
+        head = QHBoxLayout()
+        head.addWidget(self.input_title)
+        head.addStretch(1)
+        head.addWidget(self.channel)
+        left.addLayout(head)
+        left.addWidget(self.input_grid, 1)
+        left.addWidget(self.follow_note)
+        left.addWidget(self.crop_button)
+        middle = QGridLayout()
+        middle.addWidget(_title("Kernel w"), 0, 0)
+        middle.addWidget(_title("Products x × w"), 0, 1)
+        middle.addWidget(self.kernel_grid, 1, 0)
+        middle.addWidget(self.products_grid, 1, 1)
+        middle.addWidget(self.arithmetic, 2, 0, 1, 2)
+        middle.setRowStretch(1, 2)
+        middle.setRowStretch(2, 3)
+        right = QVBoxLayout()
+        right.addWidget(self.output_title)
+        right.addWidget(self.output_grid, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 5)
+        layout.addLayout(middle, 4)
+        layout.addLayout(right, 4)
+        model.traceChanged.connect(self._on_trace)
+        model.stepChanged.connect(self.refresh)
+        self.input_grid.viewChanged.connect(self._on_view_changed)
+        self._on_trace()
+
+    @property
+    def shown_channel(self) -> int:
+        """The channel the grids show (0 for a one-channel source)."""
+        return self.channel.currentIndex() if self.model.source.ndim == 3 else 0
+
+    def _on_channel(self) -> None:
+        self._on_trace()
+
+    def _on_trace(self) -> None:
+        m = self.model
+        steps = m.conv
+        if steps is None:
+            return
+        multi = m.source.ndim == 3
+        self.channel.setVisible(multi)
+        ch = self.shown_channel
+        padded = steps.padded[:, :, ch] if multi else steps.padded
+        pads = steps.pads
+        self.input_grid.set_data(padded, levels=(0.0, 255.0), kind="grey",
+                                 pad=(pads.top, pads.left, pads.bottom, pads.right))
+        h, w = m.source.shape[:2]
+        padded_by = (pads.top, pads.left, pads.bottom, pads.right)
+        self.input_title.setText(
+            f"<b>Input {h}×{w}</b>"
+            + (f" + zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, "
+               f"right {pads.right}" if any(padded_by) else ""))
+        kernel = steps.kernel[:, :, ch] if multi else steps.kernel
+        self.kernel_grid.set_data(kernel, kind="diverging")
+        out = steps.output
+        shown = np.maximum(out, 0) if m.relu else out
+        self.output_grid.set_data(shown, kind="diverging")
+        oh, ow = out.shape
+        self.output_title.setText(f"<b>Output {oh}×{ow}</b>" + (" after ReLU" if m.relu else ""))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the current step's window, products, sum and output cell."""
+        m = self.model
+        if m.conv is None:
+            return
+        step = m.conv_step()
+        steps = m.conv
+        kh, kw = steps.kernel.shape[:2]
+        dh, dw = steps.dilation
+        top, left = step.window
+        taps = tuple((top + i * dh, left + j * dw) for i in range(kh) for j in range(kw))
+        window = (top, left, (kh - 1) * dh + 1, (kw - 1) * dw + 1)
+        in_conv = m.in_conv
+        sub = m.cursor.sub if in_conv else 2
+        self.input_grid.set_overlay(Overlay(window=window, taps=taps))
+        ch = self.shown_channel
+        products = step.products[:, :, ch] if step.products.ndim == 3 else step.products
+        self.products_grid.set_data(products, kind="diverging")
+        filled = step.index + (1 if sub >= 2 else 0)
+        self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=filled))
+        kernel = steps.kernel
+        self.arithmetic.setText(conv_html(step, kernel, sub=sub, relu=m.relu, channel=ch,
+                                          channel_names=CHANNEL_NAMES))
+
+    def _on_view_changed(self) -> None:
+        following = self.input_grid.following
+        if following:
+            region = self.input_grid.visible_region()
+            rows, cols = self.input_grid.shape
+            self.follow_note.setText(
+                f"Showing {region.height()}×{region.width()} of the {rows}×{cols} padded input "
+                "around the window; the whole grid would be too small to read.")
+        self.follow_note.setVisible(following)
+        self.crop_button.setVisible(following)
+
+
+class PoolPage(QWidget):
+    """The pool input in blocks, the current block and its winner, the pooled output."""
+
+    def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.input_title = _title("Pool input")
+        self.input_grid = GridView()
+        self.arithmetic = RichTextView()
+        self.output_title = _title("Pooled")
+        self.output_grid = GridView()
+        left = QVBoxLayout()
+        left.addWidget(self.input_title)
+        left.addWidget(self.input_grid, 1)
+        middle = QVBoxLayout()
+        middle.addWidget(_title("This block"))
+        middle.addWidget(self.arithmetic, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.output_title)
+        right.addWidget(self.output_grid, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 5)
+        layout.addLayout(middle, 3)
+        layout.addLayout(right, 4)
+        model.traceChanged.connect(self._on_trace)
+        model.stepChanged.connect(self.refresh)
+        self._on_trace()
+
+    def _on_trace(self) -> None:
+        m = self.model
+        steps = m.pool
+        if steps is None:
+            return
+        from_conv = m.pool_input == "conv"
+        kind = "diverging" if from_conv else "grey"
+        levels = None if from_conv else (0.0, 255.0)
+        self.input_grid.set_data(steps.padded, kind=kind, levels=levels)
+        self.output_grid.set_data(steps.output, kind=kind, levels=levels)
+        h, w = steps.padded.shape
+        what = "conv output" + (" after ReLU" if m.relu else "") if from_conv else "image"
+        self.input_title.setText(f"<b>Pool input: {what} {h}×{w}</b>")
+        oh, ow = steps.output.shape
+        ph, pw = steps.pool
+        self.output_title.setText(f"<b>{'Max' if m.pool_op == 'max' else 'Average'}-pooled "
+                                  f"{ph}×{pw} → {oh}×{ow}</b>")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the current block, its winner and the pooled cell."""
+        m = self.model
+        step = m.pool_step()
+        steps = m.pool
+        if steps is None:
+            return
+        if step is None:  # still in the conv phase: show the empty pooled grid
+            self.input_grid.set_overlay(Overlay())
+            self.output_grid.set_overlay(Overlay(filled=0))
+            self.arithmetic.setText("")
+            return
+        ph, pw = steps.pool
+        blocks = (ph, pw) if steps.stride == steps.pool else None
+        winner = step.winner if m.pool_op == "max" else None
+        self.input_grid.set_overlay(Overlay(window=(*step.window, ph, pw), winner=winner,
+                                            blocks=blocks))
+        self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=step.index + 1))
+        self.arithmetic.setText(pool_html(step, m.pool_op))

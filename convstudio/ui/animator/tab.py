@@ -1,0 +1,326 @@
+"""The Animator tab: source and options, the conv/pool pages, and the transport bar."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSlider,
+    QStackedWidget,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .export import FrameExporter
+from .model import POOL_INPUTS, SOURCE_LABELS, SOURCES, AnimatorModel
+from .pages import ConvPage, PoolPage
+from .player import MAX_SPEED, MIN_SPEED, Player
+
+# Keys a presenter uses; a clicker sends PageDown/PageUp.
+_K = Qt.Key
+KEY_ACTIONS = {
+    _K.Key_Space: "toggle",
+    _K.Key_Right: "next", _K.Key_PageDown: "next",
+    _K.Key_Left: "previous", _K.Key_PageUp: "previous",
+    _K.Key_Down: "row_down", _K.Key_Up: "row_up",
+    _K.Key_Home: "start", _K.Key_End: "end",
+    _K.Key_Plus: "faster", _K.Key_Equal: "faster",
+    _K.Key_Minus: "slower", _K.Key_Underscore: "slower",
+}
+SPEED_TICKS = 100
+
+
+def _speed_to_tick(speed: float) -> int:
+    return round(SPEED_TICKS * math.log(speed / MIN_SPEED) / math.log(MAX_SPEED / MIN_SPEED))
+
+
+def _tick_to_speed(tick: int) -> float:
+    return round(MIN_SPEED * (MAX_SPEED / MIN_SPEED) ** (tick / SPEED_TICKS))
+
+
+class AnimatorTab(QWidget):
+    """Step through the workspace's convolution and pooling, with the arithmetic on screen."""
+
+    messageRaised = Signal(str)
+    workspaceRegionRequested = Signal()
+
+    def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.player = Player(model, self)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.source = QComboBox()
+        for key in SOURCES:
+            self.source.addItem(SOURCE_LABELS[key], key)
+        self.source.setToolTip("What to step through; the kernel and parameters are the "
+                               "workspace's, so edits there show here")
+        self.source.currentIndexChanged.connect(
+            lambda i: self.model.set_source_kind(self.source.itemData(i)))
+        self.source_note = QLabel("")
+        self.pool_input = QComboBox()
+        self.pool_input.addItem("Pool: conv output", "conv")
+        self.pool_input.addItem("Pool: the image", "image")
+        self.pool_input.currentIndexChanged.connect(
+            lambda i: self.model.set_pool_input(POOL_INPUTS[i]))
+        self.sub_phases = QCheckBox("Sub-steps")
+        self.sub_phases.setToolTip("Split each conv step into three: multiply (the products), "
+                                   "add (their sum), write (the output cell)")
+        self.sub_phases.toggled.connect(self.model.set_sub_phases)
+        self.relu = QCheckBox("ReLU")
+        self.relu.setToolTip("Apply ReLU after the conv (shared with the workspace)")
+        self.relu.toggled.connect(self._on_relu_toggled)
+        self.conv_phase = QPushButton("1 · Conv")
+        self.pool_phase = QPushButton("2 · Pool")
+        self.phase_group = QButtonGroup(self)
+        for n, phase_button in enumerate((self.conv_phase, self.pool_phase)):
+            phase_button.setCheckable(True)
+            self.phase_group.addButton(phase_button, n)
+        self.conv_phase.clicked.connect(lambda: self.model.set_phase("conv"))
+        self.pool_phase.clicked.connect(lambda: self.model.set_phase("pool"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Source"))
+        top.addWidget(self.source)
+        top.addWidget(self.source_note, 1)
+        top.addWidget(self.pool_input)
+        top.addWidget(self.relu)
+        top.addWidget(self.sub_phases)
+        top.addWidget(self.conv_phase)
+        top.addWidget(self.pool_phase)
+
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("error")
+        self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
+        self.error_label.setWordWrap(True)
+        self.conv_page = ConvPage(model)
+        self.conv_page.crop_button.clicked.connect(self._request_region)
+        self.pool_page = PoolPage(model)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.conv_page)
+        self.pages.addWidget(self.pool_page)
+
+        self.buttons: dict[str, QToolButton] = {}
+        transport = QHBoxLayout()
+        sp = QStyle.StandardPixmap
+        for key, icon, tip in (
+            ("start", sp.SP_MediaSkipBackward, "First step (Home)"),
+            ("row_up", sp.SP_ArrowUp, "One output row back (Up)"),
+            ("previous", sp.SP_MediaSeekBackward, "Step back (Left, PageUp)"),
+            ("toggle", sp.SP_MediaPlay, "Play / pause (Space)"),
+            ("next", sp.SP_MediaSeekForward, "Step forward (Right, PageDown)"),
+            ("row_down", sp.SP_ArrowDown, "One output row on (Down)"),
+            ("end", sp.SP_MediaSkipForward, "Last step (End)"),
+        ):
+            tool = QToolButton()
+            tool.setIcon(self.style().standardIcon(icon))
+            tool.setIconSize(QSize(24, 24))
+            tool.setToolTip(tip)
+            tool.setMinimumSize(44, 36)
+            tool.clicked.connect(lambda _=False, k=key: self.perform(k))
+            self.buttons[key] = tool
+            transport.addWidget(tool)
+        self.scrubber = QSlider(Qt.Orientation.Horizontal)
+        self.scrubber.setToolTip("Drag to any step")
+        self.scrubber.valueChanged.connect(self.model.go_to)
+        self.position = QLabel("")
+        self.position.setObjectName("position")
+        self.speed = QSlider(Qt.Orientation.Horizontal)
+        self.speed.setRange(0, SPEED_TICKS)
+        self.speed.setFixedWidth(160)
+        self.speed.setToolTip("Steps per second, 1–120 (+ and −)")
+        self.speed.valueChanged.connect(lambda t: self.player.set_speed(_tick_to_speed(t)))
+        self.speed_label = QLabel("")
+        self.speed_label.setMinimumWidth(90)
+        self.exporter = FrameExporter(self)
+        self.export_button = QPushButton("Export")
+        menu = QMenu(self.export_button)
+        menu.addAction("Current step as PNG…", self.exporter_png_dialog)
+        menu.addAction("Whole run as animated GIF…", lambda: self.exporter.dialog("gif"))
+        menu.addAction("Whole run as numbered PNG frames…",
+                       lambda: self.exporter.dialog("frames"))
+        self.export_button.setMenu(menu)
+        transport.addWidget(self.scrubber, 1)
+        transport.addWidget(QLabel("Speed"))
+        transport.addWidget(self.speed)
+        transport.addWidget(self.speed_label)
+        transport.addWidget(self.export_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.pages, 1)
+        # The position sits by the scrubber: both change every step, and widgets far apart
+        # that repaint together make Qt repaint everything between them.
+        self.position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.position)
+        layout.addLayout(transport)
+
+        self._chrome_timer = QTimer(self)
+        self._chrome_timer.setSingleShot(True)
+        self._chrome_timer.setInterval(100)
+        self._chrome_timer.timeout.connect(self._update_chrome)
+        self.exporter.messageRaised.connect(self.messageRaised)
+        model.traceChanged.connect(self._on_trace)
+        model.stepChanged.connect(self._on_step)
+        model.errorChanged.connect(self._on_error)
+        model.workspace.paramsChanged.connect(self._sync_relu)
+        self.player.playingChanged.connect(self._on_playing)
+        self.player.speedChanged.connect(self._on_speed)
+        self._on_speed(self.player.speed)
+        self._sync_relu()
+        self._on_trace()
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)
+
+    # --- keyboard -------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Take the presenter keys from whichever widget inside this tab has focus."""
+        kind = event.type()
+        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return False
+        if not isinstance(watched, QWidget) or not self.isVisible():
+            return False
+        if watched is not self and not self.isAncestorOf(watched):
+            return False
+        assert isinstance(event, QKeyEvent)
+        mods = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier
+                                     | Qt.KeyboardModifier.ShiftModifier)
+        action = KEY_ACTIONS.get(Qt.Key(event.key()))
+        if action is None or mods != Qt.KeyboardModifier.NoModifier:
+            return False
+        event.accept()
+        if kind == QEvent.Type.KeyPress:
+            self.perform(action)
+        return True
+
+    def perform(self, action: str) -> None:
+        """Run a transport action by name (buttons and keys share these)."""
+        m, p = self.model, self.player
+        if action == "toggle":
+            p.toggle()
+            return
+        if action in ("faster", "slower"):
+            getattr(p, action)()
+            return
+        p.pause()
+        if action == "next":
+            m.next()
+        elif action == "previous":
+            m.previous()
+        elif action == "row_down":
+            m.row(+1)
+        elif action == "row_up":
+            m.row(-1)
+        elif action == "start":
+            m.start()
+        elif action == "end":
+            m.end()
+        else:
+            raise ValueError(f"unknown action {action!r}")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        """Take focus so the keys work straight away."""
+        super().showEvent(event)
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _request_region(self) -> None:
+        self.source.setCurrentIndex(SOURCES.index("region"))
+        self.workspaceRegionRequested.emit()
+
+    # --- model → widgets ----------------------------------------------------------------------
+    def _on_trace(self) -> None:
+        m = self.model
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, m.total - 1)
+        self.scrubber.blockSignals(False)
+        self.pool_phase.setEnabled(m.n_pool > 0)
+        h, w = m.source.shape[:2]
+        note = f"{h}×{w}"
+        if m.source_kind == "region":
+            note = m.region_text
+        self.source_note.setText(note)
+        self._on_step()
+
+    def _on_step(self) -> None:
+        m = self.model
+        self.pages.setCurrentIndex(0 if m.in_conv else 1)
+        self.phase_group.button(0 if m.in_conv else 1).setChecked(True)
+        if self.player.playing:
+            # The scrubber and the position text sit far from the grids; repainting them at
+            # 120 Hz would make Qt repaint the whole window between them. 10 Hz is plenty.
+            if not self._chrome_timer.isActive():
+                self._chrome_timer.start()
+        else:
+            self._chrome_timer.stop()
+            self._update_chrome()
+
+    def _update_chrome(self) -> None:
+        m = self.model
+        c = m.cursor
+        self.scrubber.blockSignals(True)
+        self.scrubber.setValue(c.step)
+        self.scrubber.blockSignals(False)
+        if m.in_conv:
+            r, col = m.conv_step().out_pos
+            where = f"conv {c.step + 1}/{m.n_conv}: output[{r}, {col}]"
+            if m.sub_phases:
+                where += f" · {('multiply', 'add', 'write')[c.sub]}"
+        else:
+            step = m.pool_step()
+            assert step is not None
+            r, col = step.out_pos
+            where = f"pool {step.index + 1}/{m.n_pool}: pooled[{r}, {col}]"
+        self.position.setText(f"step {c.step + 1} of {m.total} — {where}")
+
+    def _on_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        if text:
+            self.messageRaised.emit(text)
+
+    def _on_playing(self, playing: bool) -> None:
+        if not playing:
+            self._chrome_timer.stop()
+            self._update_chrome()
+        sp = QStyle.StandardPixmap
+        icon = sp.SP_MediaPause if playing else sp.SP_MediaPlay
+        self.buttons["toggle"].setIcon(self.style().standardIcon(icon))
+
+    def _on_speed(self, speed: float) -> None:
+        self.speed_label.setText(f"{speed:g} steps/s")
+        self.speed.blockSignals(True)
+        self.speed.setValue(_speed_to_tick(speed))
+        self.speed.blockSignals(False)
+
+    def _sync_relu(self) -> None:
+        self.relu.blockSignals(True)
+        self.relu.setChecked(self.model.relu)
+        self.relu.blockSignals(False)
+
+    def _on_relu_toggled(self, on: bool) -> None:
+        self.model.workspace.set_params(activation="relu" if on else "none")
+
+    # --- export -----------------------------------------------------------------------------
+    def exporter_png_dialog(self) -> None:
+        """Save the current page as a PNG."""
+        self.exporter.dialog("png")
+
+    def shutdown(self) -> None:
+        """Stop the clock and any export; release the key filter."""
+        self.player.pause()
+        self.exporter.cancel()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)

@@ -1,0 +1,293 @@
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from convstudio.core import conv2d, get_preset, max_pool2d
+from convstudio.ui.animator import player as player_module
+from convstudio.ui.animator.text import fmt
+
+
+def _settle(qtbot, window):
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: window.model.idle, timeout=10000)
+    QApplication.processEvents()
+
+
+@pytest.fixture
+def anim(window):
+    window.show_tab("animator")
+    QApplication.processEvents()
+    return window.animator
+
+
+def _expected_conv(window, source):
+    m = window.model
+    p = m.params
+    out = conv2d(source, window.animator_model.conv.kernel, stride=p.stride, padding=p.padding,
+                 dilation=p.dilation, bias=p.bias)
+    return np.maximum(out, 0) if p.activation == "relu" else out
+
+
+@pytest.mark.parametrize("setup", ["glyph", "region_same_stride"])
+def test_random_steps_show_conv2d_numbers(window, anim, qtbot, setup):
+    model = anim.model
+    if setup == "region_same_stride":
+        window.model.apply_preset("sharpen")
+        window.model.set_params(padding="same", stride=(2, 1), bias=1.5)
+        window.model.set_selection((200, 300, 9, 11))
+        anim.source.setCurrentIndex(anim.source.findData("region"))
+        QApplication.processEvents()
+        src = window.model.source[200:209, 300:311]
+    else:
+        src = model.source
+    np.testing.assert_array_equal(model.source, src)
+    expected = _expected_conv(window, src)
+    kernel = model.conv.kernel
+    rng = np.random.default_rng(3)
+    for i in rng.integers(0, model.n_conv, 12):
+        model.go_to(int(i))
+        step = model.conv_step()
+        r, c = step.out_pos
+        assert step.value == pytest.approx(float(expected[r, c]), rel=1e-5, abs=1e-4)
+        page = anim.conv_page
+        # The products grid holds patch × kernel, and they add up to the output value.
+        np.testing.assert_allclose(page.products_grid.values, step.patch * kernel, rtol=1e-6)
+        assert page.products_grid.values.sum() + step.bias == pytest.approx(
+            float(expected[r, c]), rel=1e-5, abs=1e-3)
+        text = page.arithmetic.text()
+        assert f"output[{r}, {c}]" in text
+        assert f"= <b>{fmt(float(expected[r, c]))}</b>" in text
+        assert page.output_grid.values[r, c] == pytest.approx(float(expected[r, c]), rel=1e-5,
+                                                              abs=1e-4)
+        assert page.output_grid.overlay.filled == int(i) + 1
+        assert page.output_grid.overlay.current == (r, c)
+        assert anim.scrubber.value() == int(i)
+
+
+def test_keys_work_whichever_widget_has_focus(window, anim, qtbot):
+    model, player = anim.model, anim.player
+    for focus in (anim, anim.source, anim.speed, anim.buttons["next"], anim.sub_phases):
+        focus.setFocus()
+        model.start()
+        qtbot.keyClick(focus, Qt.Key.Key_Right)
+        qtbot.keyClick(focus, Qt.Key.Key_PageDown)
+        assert model.cursor.step == 2, focus
+        qtbot.keyClick(focus, Qt.Key.Key_PageUp)
+        assert model.cursor.step == 1
+        qtbot.keyClick(focus, Qt.Key.Key_Left)
+        assert model.cursor.step == 0
+        qtbot.keyClick(focus, Qt.Key.Key_End)
+        assert model.cursor.step == model.total - 1
+        qtbot.keyClick(focus, Qt.Key.Key_Home)
+        assert model.cursor.step == 0
+        qtbot.keyClick(focus, Qt.Key.Key_Down)
+        assert model.cursor.step == model.conv.output.shape[1]
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+        assert player.playing
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+        assert not player.playing
+        before = player.speed
+        qtbot.keyClick(focus, Qt.Key.Key_Plus)
+        assert player.speed > before
+        qtbot.keyClick(focus, Qt.Key.Key_Minus)
+        assert player.speed == before
+    assert anim.source.currentData() == "glyph"  # the combo never saw the arrow keys
+
+
+def test_keys_leave_other_tabs_alone(window, anim, qtbot):
+    window.show_tab("workspace")
+    QApplication.processEvents()
+    anim.model.start()
+    qtbot.keyClick(window.workspace.samples, Qt.Key.Key_Right)
+    assert anim.model.cursor.step == 0
+
+
+def test_scrubber_and_speed(window, anim, qtbot):
+    anim.scrubber.setValue(300)
+    assert anim.model.cursor.step == 300
+    assert "step 301 of" in anim.position.text()
+    anim.speed.setValue(anim.speed.maximum())
+    assert anim.player.speed == 120
+    anim.speed.setValue(0)
+    assert anim.player.speed == 1
+
+
+def test_player_takes_steps_by_elapsed_time(window, anim, monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(player_module, "perf_counter", lambda: clock[0])
+    p, m = anim.player, anim.model
+    m.start()
+    p.set_speed(120)
+    p.play()
+    clock[0] += 0.05  # a 50 ms frame at 120 steps/s: 6 steps due
+    p._on_tick()
+    assert m.cursor.step == 6
+    clock[0] += 0.0084
+    p._on_tick()
+    assert m.cursor.step == 7
+    clock[0] += 5.0  # a stall: carry on at most 0.1 s worth, no racing
+    p._on_tick()
+    assert m.cursor.step == 19
+    m.go_to(m.total - 2)
+    clock[0] += 1.0
+    p._on_tick()
+    assert m.cursor.step == m.total - 1 and not p.playing
+    p.pause()
+
+
+def test_pool_winner_is_argmax_of_its_block(window, anim, qtbot):
+    model = anim.model
+    model.set_phase("pool")
+    assert anim.pages.currentWidget() is anim.pool_page
+    conv_out = _expected_conv(window, model.source)
+    pooled = max_pool2d(conv_out, 2)
+    rng = np.random.default_rng(5)
+    for i in rng.integers(0, model.n_pool, 10):
+        model.go_to(model.n_conv + int(i))
+        step = model.pool_step()
+        r, c = step.out_pos
+        block = conv_out[2 * r:2 * r + 2, 2 * c:2 * c + 2]
+        wr, wc = np.unravel_index(np.argmax(block), block.shape)
+        assert step.winner == (2 * r + wr, 2 * c + wc)
+        assert anim.pool_page.input_grid.overlay.winner == step.winner
+        assert step.value == pytest.approx(float(pooled[r, c]), rel=1e-5, abs=1e-4)
+        assert f"= <b>{fmt(float(pooled[r, c]))}</b>" in anim.pool_page.arithmetic.text()
+        assert anim.pool_page.output_grid.overlay.filled == int(i) + 1
+
+
+def test_average_pooling_shows_the_mean(window, anim, qtbot):
+    window.model.set_params(pool="avg")
+    QApplication.processEvents()
+    anim.model.go_to(anim.model.n_conv + 40)
+    step = anim.model.pool_step()
+    assert step.value == pytest.approx(float(np.nanmean(step.patch)), rel=1e-5, abs=1e-4)
+    assert "mean(" in anim.pool_page.arithmetic.text()
+    assert anim.pool_page.input_grid.overlay.winner is None
+
+
+def test_sub_phases_write_the_cell_last(window, anim, qtbot):
+    m = anim.model
+    anim.sub_phases.setChecked(True)
+    m.go_to(99)  # a jump shows the step complete
+    assert m.cursor.sub == 2
+    m.next()
+    assert m.cursor.step == 100 and m.cursor.sub == 0
+    page = anim.conv_page
+    assert page.output_grid.overlay.filled == 100  # not written yet
+    assert "Σ" not in page.arithmetic.text()
+    m.next()
+    assert m.cursor.sub == 1 and "Σ x·w" in page.arithmetic.text()
+    assert page.output_grid.overlay.filled == 100
+    m.next()
+    assert m.cursor.sub == 2 and page.output_grid.overlay.filled == 101
+    assert "written to" in page.arithmetic.text()
+    m.previous()
+    assert m.cursor.sub == 1 and page.output_grid.overlay.filled == 100
+    m.next()
+    m.next()
+    assert m.cursor == type(m.cursor)(101, 0)
+
+
+def test_shared_with_the_workspace(window, anim, qtbot):
+    ws = window.model
+    ws.apply_preset("laplacian")
+    QApplication.processEvents()
+    np.testing.assert_allclose(anim.conv_page.kernel_grid.values, get_preset("laplacian").array)
+    anim.relu.setChecked(True)
+    assert ws.params.activation == "relu"
+    _settle(qtbot, window)
+    assert window.workspace.params_panel.activation.currentText() == "relu"
+    assert anim.conv_page.output_grid.values.min() >= 0
+    ws.undo_stack.undo()  # back to Sobel x, in both tabs
+    QApplication.processEvents()
+    np.testing.assert_allclose(anim.conv_page.kernel_grid.values, get_preset("sobel_x").array)
+
+
+def test_multichannel_lists_each_channel_sum(window, anim, qtbot):
+    window.workspace.load_sample("astronaut")
+    window.model.set_channel("all")
+    window.model.set_selection((100, 100, 6, 6))
+    anim.source.setCurrentIndex(anim.source.findData("region"))
+    QApplication.processEvents()
+    m = anim.model
+    assert m.source.shape == (6, 6, 3) and anim.conv_page.channel.isVisible()
+    m.go_to(5)
+    step = m.conv_step()
+    text = anim.conv_page.arithmetic.text()
+    sums = step.products.sum(axis=(0, 1))
+    for name, s in zip("RGB", sums, strict=True):
+        assert f"{name}: {fmt(float(s))}" in text
+    expected = conv2d(m.source, m.conv.kernel)
+    assert step.value == pytest.approx(float(expected[step.out_pos]), rel=1e-5)
+    anim.conv_page.channel.setCurrentIndex(2)
+    np.testing.assert_allclose(anim.conv_page.products_grid.values, step.products[:, :, 2])
+
+
+def test_bad_sources_keep_the_last_trace(window, anim, qtbot):
+    m = anim.model
+    window.model.set_selection((10, 10, 2, 2))
+    anim.source.setCurrentIndex(anim.source.findData("region"))
+    QApplication.processEvents()
+    assert "Cannot animate" in anim.error_label.text()
+    assert m.source.shape == (28, 28)  # still the glyph's trace
+    assert "Cannot animate" in window.statusBar().currentMessage()
+    with pytest.raises(ValueError):
+        window.model.set_selection((600, 600, 3, 3))  # empty crop: refused where it is made
+    window.model.set_selection((10, 10, 5, 5))
+    QApplication.processEvents()
+    assert anim.error_label.text() == "" and m.source.shape == (5, 5)
+
+
+def test_large_source_follows_the_window(window, anim, qtbot):
+    anim.source.setCurrentIndex(anim.source.findData("image"))
+    QApplication.processEvents()
+    m = anim.model
+    assert m.source.shape == (512, 512)
+    m.go_to(m.n_conv // 2 + 300)
+    anim.conv_page.input_grid.repaint()
+    grid = anim.conv_page.input_grid
+    assert grid.following and grid.numbers_shown()
+    top, left = m.conv_step().window
+    region = grid.visible_region()
+    assert region.contains(left, top) and region.contains(left + 2, top + 2)
+    QApplication.processEvents()
+    assert anim.conv_page.follow_note.isVisible()
+    assert "too small to read" in anim.conv_page.follow_note.text()
+
+
+def test_export_gif_png_and_frames(window, anim, qtbot, tmp_path):
+    window.model.set_selection((100, 100, 6, 6))
+    anim.source.setCurrentIndex(anim.source.findData("region"))
+    QApplication.processEvents()
+    m = anim.model
+    assert (m.n_conv, m.n_pool) == (16, 4)
+    m.go_to(7)
+    png = anim.exporter.export_png(tmp_path / "step.png")
+    with Image.open(png) as im:
+        assert im.size[0] > 200
+    gif = tmp_path / "run.gif"
+    with qtbot.waitSignal(anim.exporter.finished, timeout=60000) as blocker:
+        assert anim.exporter.start("gif", gif)
+    assert blocker.args == [gif]
+    with Image.open(gif) as im:
+        assert im.n_frames == 20
+    assert m.cursor.step == 7  # the export put the cursor back
+    anim.sub_phases.setChecked(True)
+    frames = tmp_path / "frames"
+    with qtbot.waitSignal(anim.exporter.finished, timeout=60000):
+        assert anim.exporter.start("frames", frames)
+    assert len(list(frames.glob("frame_*.png"))) == 16 * 3 + 4
+
+
+def test_export_cancel_and_too_many_frames(window, anim, qtbot, tmp_path):
+    anim.source.setCurrentIndex(anim.source.findData("image"))
+    QApplication.processEvents()
+    assert anim.exporter.start("gif", tmp_path / "big.gif") is False
+    assert "at most" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(anim.exporter.finished, timeout=10000) as blocker:
+        assert anim.exporter.start("frames", tmp_path / "f")
+        anim.exporter.cancel()
+    assert blocker.args == [None]
+    assert not anim.exporter.running
