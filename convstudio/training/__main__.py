@@ -1,0 +1,91 @@
+"""Headless training: ``python -m convstudio.training --dataset NAME …``; JSON per epoch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from .datasets import DATASETS, DatasetError
+
+
+class _JsonLines:
+    """Print each epoch as one JSON line."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def on_started(self, info: dict[str, Any]) -> None:
+        if not self.as_json:
+            print(f"{info['dataset']} from {info['source']}: {info['train']:,} training, "
+                  f"{info['validation']:,} validation, {info['test']:,} test images; "
+                  f"{info['parameters']:,} parameters", file=sys.stderr)
+
+    def on_batch(self, event: object) -> None:
+        pass
+
+    def on_snapshot(self, snapshot: object) -> None:
+        pass
+
+    def on_epoch(self, event: Any) -> None:
+        row = {"epoch": event.epoch + 1, "loss": round(event.loss, 6),
+               "accuracy": round(event.accuracy, 6),
+               "val_loss": None if event.val_loss is None else round(event.val_loss, 6),
+               "val_accuracy": None if event.val_accuracy is None else round(event.val_accuracy,
+                                                                              6),
+               "seconds": round(event.seconds, 3)}
+        print(json.dumps(row), flush=True)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser."""
+    p = argparse.ArgumentParser(prog="python -m convstudio.training",
+                                description="Train the lessons' CNN without a window.")
+    p.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
+    p.add_argument("--data-dir", help="folder with the dataset (or the class folders)")
+    p.add_argument("--epochs", type=_positive, default=5)
+    p.add_argument("--batch-size", type=_positive, default=64)
+    p.add_argument("--limit", type=_positive, help="use only the first N training images")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save", metavar="PATH", help="save the trained model (.keras)")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable output only (JSON lines on stdout)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train; return 0, or 2 when the dataset is missing or unreadable."""
+    args = build_parser().parse_args(argv)
+    from .session import TrainingConfig, train
+
+    try:
+        config = TrainingConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs,
+                                batch_size=args.batch_size, limit=args.limit, seed=args.seed)
+        result = train(config, _JsonLines(args.json), threading.Event())
+    except DatasetError as exc:
+        print(f"convstudio.training: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"convstudio.training: {exc}", file=sys.stderr)
+        return 2
+    if args.save:
+        from .persist import save_model
+
+        save_model(result.model, result.history, args.save)
+    print(json.dumps({"test_accuracy": result.test_accuracy,
+                      "epochs": result.epochs_done}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The lessons' CNN and its variants: a config, the Keras model, and a summary without Keras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+IMAGE_SHAPE = (28, 28, 1)
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    """Conv2D(filters, kernel×kernel, ReLU), optionally followed by MaxPooling2D(2×2)."""
+
+    filters: int = 64
+    kernel: int = 3
+    pool: bool = True
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture: 1–3 conv blocks, one hidden dense layer, optional dropout, a softmax."""
+
+    blocks: tuple[ConvBlock, ...] = field(default_factory=lambda: (ConvBlock(), ConvBlock()))
+    dense_units: int = 128
+    dropout: float = 0.0
+    n_classes: int = 10
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.blocks) <= 3:
+            raise ValueError("the model needs 1 to 3 conv blocks")
+        for b in self.blocks:
+            if not 1 <= b.filters <= 256:
+                raise ValueError(f"filters must be 1…256, got {b.filters}")
+            if not 1 <= b.kernel <= 7:
+                raise ValueError(f"kernel size must be 1…7, got {b.kernel}")
+        if not 1 <= self.dense_units <= 2048:
+            raise ValueError(f"dense units must be 1…2048, got {self.dense_units}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.n_classes < 2:
+            raise ValueError("a classifier needs at least 2 classes")
+        summary(self)  # raises if a block shrinks the image to nothing
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One line of the model summary."""
+
+    name: str
+    kind: str
+    output_shape: tuple[int | None, ...]
+    params: int
+    note: str = ""
+
+
+def summary(config: ModelConfig) -> list[LayerRow]:
+    """Each layer's output shape (batch first, as Keras prints it) and parameter count.
+
+    Raises
+    ------
+    ValueError
+        If a conv or pool would leave no pixels.
+    """
+    h, w, c = IMAGE_SHAPE
+    rows = [LayerRow("input", "Input", (None, h, w, c), 0,
+                     "a batch of 28×28 images with 1 channel: 4-D, as Conv2D expects")]
+    for i, b in enumerate(config.blocks, start=1):
+        h, w = h - b.kernel + 1, w - b.kernel + 1
+        if h < 1 or w < 1:
+            raise ValueError(f"conv block {i} leaves no pixels: use smaller kernels or fewer "
+                             "pooling layers")
+        params = b.kernel * b.kernel * c * b.filters + b.filters
+        rows.append(LayerRow(f"conv{i}", "Conv2D", (None, h, w, b.filters), params,
+                             f"{b.filters} filters of {b.kernel}×{b.kernel}×{c} + bias"))
+        c = b.filters
+        if b.pool:
+            h, w = h // 2, w // 2
+            if h < 1 or w < 1:
+                raise ValueError(f"pooling after conv block {i} leaves no pixels")
+            rows.append(LayerRow(f"pool{i}", "MaxPooling2D", (None, h, w, c), 0))
+    flat = h * w * c
+    rows.append(LayerRow("flatten", "Flatten", (None, flat), 0))
+    rows.append(LayerRow("dense", "Dense", (None, config.dense_units),
+                         flat * config.dense_units + config.dense_units, "ReLU"))
+    if config.dropout > 0:
+        rows.append(LayerRow("dropout", "Dropout", (None, config.dense_units), 0,
+                             f"rate {config.dropout:g}"))
+    rows.append(LayerRow("output", "Dense", (None, config.n_classes),
+                         config.dense_units * config.n_classes + config.n_classes, "softmax"))
+    return rows
+
+
+def build_model(config: ModelConfig, *, optimizer: str = "adam",
+                learning_rate: float = 1e-3) -> Any:
+    """Build and compile the Keras model described by ``config``."""
+    import keras
+
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+    layers: list[Any] = [keras.Input(IMAGE_SHAPE, name="input")]
+    for i, b in enumerate(config.blocks, start=1):
+        layers.append(keras.layers.Conv2D(b.filters, (b.kernel, b.kernel), activation="relu",
+                                          name=f"conv{i}"))
+        if b.pool:
+            layers.append(keras.layers.MaxPooling2D((2, 2), name=f"pool{i}"))
+    layers.append(keras.layers.Flatten(name="flatten"))
+    layers.append(keras.layers.Dense(config.dense_units, activation="relu", name="dense"))
+    if config.dropout > 0:
+        layers.append(keras.layers.Dropout(config.dropout, name="dropout"))
+    layers.append(keras.layers.Dense(config.n_classes, activation="softmax", name="output"))
+    model = keras.Sequential(layers, name="convstudio_cnn")
+    opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+           "rmsprop": keras.optimizers.RMSprop}[optimizer](learning_rate=learning_rate)
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

@@ -1,0 +1,290 @@
+"""One training run as a plain function: ``train(config, observer, stop_event)``. No Qt.
+
+The observer hears about batches, epochs and throttled snapshots (first-layer filters, feature maps
+and class probabilities of a probe image); every array it gets is a copy it may keep. Stopping is
+a :class:`threading.Event`, read after every batch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .datasets import Dataset, load_dataset
+from .models import ModelConfig, build_model
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides a run."""
+
+    dataset: str = "fashion-mnist"
+    data_dir: str | None = None
+    limit: int | None = None
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+    epochs: int = 5
+    validation_split: float = 0.1
+    seed: int = 0
+    probe_index: int = 0
+    metrics_every: int = 5          # batches between batch reports
+    snapshot_every: int = 20        # batches between snapshots …
+    snapshot_seconds: float = 0.25  # … and at least this long apart
+    seed_kernel: tuple[tuple[float, ...], ...] | None = None
+    freeze_seed: bool = False
+    confusion_samples: int = 2000
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError(f"batch size must be 1…4096, got {self.batch_size}")
+        if not 1 <= self.epochs <= 1000:
+            raise ValueError(f"epochs must be 1…1000, got {self.epochs}")
+        if not 0.0 <= self.validation_split < 0.9:
+            raise ValueError(f"validation split must be in [0, 0.9), got {self.validation_split}")
+        if not (0 < self.learning_rate <= 10 and np.isfinite(self.learning_rate)):
+            raise ValueError(f"learning rate must be in (0, 10], got {self.learning_rate}")
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """Running metrics of the epoch so far, reported every few batches."""
+
+    epoch: int
+    batch: int
+    batches: int
+    loss: float
+    accuracy: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    """One finished epoch, with the confusion matrix on (part of) the test set."""
+
+    epoch: int
+    epochs: int
+    loss: float
+    accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float
+    confusion: np.ndarray
+    misclassified: tuple[int, ...]
+
+    @property
+    def per_class_accuracy(self) -> np.ndarray:
+        """Recall of each class on the evaluated test images (NaN for an absent class)."""
+        totals = self.confusion.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diag(self.confusion) / totals
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the first layer looks like now, and what the network makes of the probe image."""
+
+    epoch: int
+    batch: int
+    filters: np.ndarray                          # (kh, kw, channels, filters)
+    feature_maps: tuple[tuple[str, np.ndarray], ...]  # (layer name, (H, W, C)) conv & pool
+    probabilities: np.ndarray                    # (classes,)
+
+
+@dataclass
+class TrainingResult:
+    """The model (weights kept after a stop), its history, and how the run ended."""
+
+    model: Any
+    history: dict[str, list[float]]
+    epochs_done: int
+    stopped: bool
+    test_accuracy: float | None = None
+
+
+class Observer(Protocol):
+    """Receives a run's progress (called on the training thread)."""
+
+    def on_started(self, info: dict[str, Any]) -> None:
+        """Receive dataset and model facts before the first batch."""
+
+    def on_batch(self, event: BatchEvent) -> None:
+        """Receive running metrics."""
+
+    def on_epoch(self, event: EpochEvent) -> None:
+        """Receive a finished epoch."""
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """Receive first-layer filters and the probe image's feature maps."""
+
+
+def prepare_images(x: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) → float32 (N, 28, 28, 1) in [0, 1]: the 4-D batch Conv2D expects."""
+    arr = np.asarray(x)
+    if arr.ndim == 2 or arr.shape == (28, 28, 1):
+        arr = arr[None]
+    if arr.ndim == 3:
+        arr = arr[..., None]
+    if arr.ndim != 4 or arr.shape[1:] != (28, 28, 1):
+        raise ValueError(f"images must be (N, 28, 28[, 1]), got {np.shape(x)}")
+    scale = 255.0 if arr.dtype == np.uint8 else 1.0
+    return (arr.astype(np.float32) / np.float32(scale)).astype(np.float32)
+
+
+def _set_seed_filter(model: Any, kernel: np.ndarray) -> None:
+    conv = model.get_layer("conv1")
+    weights, bias = conv.get_weights()
+    kh, kw = weights.shape[:2]
+    if kernel.shape != (kh, kw):
+        raise ValueError(f"your kernel is {kernel.shape[0]}×{kernel.shape[1]} but the first "
+                         f"layer's filters are {kh}×{kw}; make them the same size")
+    weights[:, :, 0, 0] = kernel
+    bias[0] = 0.0
+    conv.set_weights([weights, bias])
+
+
+class FeatureProbe:
+    """Feature maps after each conv (ReLU) and pool layer, and the class probabilities."""
+
+    def __init__(self, model: Any) -> None:
+        import keras
+
+        self.names = [layer.name for layer in model.layers
+                      if layer.name.startswith(("conv", "pool"))]
+        self._model = keras.Model(model.inputs[0], [model.get_layer(n).output for n in self.names]
+                                  + [model.outputs[0]])
+
+    def __call__(self, image: np.ndarray) -> tuple[tuple[tuple[str, np.ndarray], ...],
+                                                   np.ndarray]:
+        """Run one image (28×28) through the network; return (maps, probabilities)."""
+        outs = self._model(prepare_images(image), training=False)
+        maps = tuple((n, np.array(o[0])) for n, o in zip(self.names, outs[:-1], strict=True))
+        return maps, np.array(outs[-1][0])
+
+
+def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
+                   stop_event: threading.Event, probe: np.ndarray, batches: int,
+                   test: tuple[np.ndarray, np.ndarray], seed_kernel: np.ndarray | None) -> Any:
+    import keras
+
+    class _Bridge(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.epoch = 0
+            self.t_epoch = time.perf_counter()
+            self.last_snapshot = 0.0
+            self.since_snapshot = 0
+            self._probe: FeatureProbe | None = None
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.epoch = epoch
+            self.t_epoch = time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            if seed_kernel is not None and config.freeze_seed:
+                _set_seed_filter(model, seed_kernel)
+            logs = logs or {}
+            n = batch + 1
+            if n % config.metrics_every == 0 or n == batches:
+                observer.on_batch(BatchEvent(self.epoch, n, batches, float(logs.get("loss", 0)),
+                                             float(logs.get("accuracy", 0)),
+                                             time.perf_counter() - self.t_epoch))
+            self.since_snapshot += 1
+            now = time.perf_counter()
+            if (self.since_snapshot >= config.snapshot_every
+                    and now - self.last_snapshot >= config.snapshot_seconds):
+                self.snapshot(n)
+            if stop_event.is_set():
+                model.stop_training = True
+
+        def snapshot(self, batch: int) -> None:
+            self.since_snapshot = 0
+            self.last_snapshot = time.perf_counter()
+            if self._probe is None:
+                self._probe = FeatureProbe(model)
+            maps, probs = self._probe(probe)
+            filters = np.array(model.get_layer("conv1").get_weights()[0])
+            observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs))
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            logs = logs or {}
+            x_test, y_test = test
+            n_classes = model.outputs[0].shape[-1]
+            confusion = np.zeros((n_classes, n_classes), np.int64)
+            wrong: tuple[int, ...] = ()
+            if len(x_test):
+                pred = np.argmax(model.predict(x_test, batch_size=256, verbose=0), axis=1)
+                np.add.at(confusion, (y_test, pred), 1)
+                wrong = tuple(int(i) for i in np.nonzero(pred != y_test)[0][:64])
+            val_loss, val_acc = logs.get("val_loss"), logs.get("val_accuracy")
+            observer.on_epoch(EpochEvent(
+                epoch, self.params.get("epochs", epoch + 1), float(logs.get("loss", 0)),
+                float(logs.get("accuracy", 0)),
+                None if val_loss is None else float(val_loss),
+                None if val_acc is None else float(val_acc),
+                time.perf_counter() - self.t_epoch, confusion, wrong))
+            self.snapshot(batches)
+
+    return _Bridge()
+
+
+def train(config: TrainingConfig, observer: Observer, stop_event: threading.Event, *,
+          dataset: Dataset | None = None, model: Any = None,
+          initial_epoch: int = 0) -> TrainingResult:
+    """Train (or, given ``model`` and ``initial_epoch``, resume) and report to ``observer``.
+
+    Raises
+    ------
+    convstudio.training.datasets.DatasetError
+        The dataset is missing or unreadable.
+    ValueError
+        The configuration cannot be built (for example a seed kernel of the wrong size).
+    """
+    import keras
+
+    ds = dataset if dataset is not None else load_dataset(
+        config.dataset, config.data_dir, limit=config.limit, seed=config.seed)
+    keras.utils.set_random_seed(config.seed + initial_epoch)
+    x_train, y_train = prepare_images(ds.x_train), ds.y_train
+    x_test, y_test = prepare_images(ds.x_test), ds.y_test
+    if model is None:
+        mc = config.model
+        if mc.n_classes != ds.n_classes:
+            mc = ModelConfig(mc.blocks, mc.dense_units, mc.dropout, ds.n_classes)
+        model = build_model(mc, optimizer=config.optimizer, learning_rate=config.learning_rate)
+    seed_kernel = None
+    if config.seed_kernel is not None:
+        seed_kernel = np.asarray(config.seed_kernel, np.float32)
+        if initial_epoch == 0:
+            _set_seed_filter(model, seed_kernel)
+    n_val = int(len(x_train) * config.validation_split)
+    batches = -(-(len(x_train) - n_val) // config.batch_size)
+    probe = x_test[min(config.probe_index, len(x_test) - 1)] if len(x_test) else x_train[0]
+    observer.on_started({
+        "dataset": ds.name, "source": ds.source, "classes": ds.class_names,
+        "train": len(x_train) - n_val, "validation": n_val, "test": len(x_test),
+        "batches": batches, "epochs": config.epochs, "initial_epoch": initial_epoch,
+        "parameters": int(model.count_params()),
+    })
+    n_conf = min(len(x_test), config.confusion_samples)
+    callback = _make_callback(model, config, observer, stop_event, probe, batches,
+                              (x_test[:n_conf], y_test[:n_conf]), seed_kernel)
+    history: dict[str, list[float]] = {}
+    stopped = stop_event.is_set()
+    if not stopped:
+        fit = model.fit(x_train, y_train, batch_size=config.batch_size,
+                        epochs=initial_epoch + config.epochs, initial_epoch=initial_epoch,
+                        validation_split=config.validation_split, verbose=0,
+                        callbacks=[callback], shuffle=True)
+        history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+        stopped = stop_event.is_set()
+    epochs_done = initial_epoch + len(history.get("loss", []))
+    test_accuracy = None
+    if not stopped and len(x_test):
+        test_accuracy = float(model.evaluate(x_test, y_test, batch_size=256, verbose=0)[1])
+    return TrainingResult(model, history, epochs_done, stopped, test_accuracy)
