@@ -152,7 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _screenshot(app, window, args.screenshot, args.size)
     window.show()
     settle_memory()
-    return app.exec()
+    code = app.exec()
+    from .ui.training.worker import orphaned_threads
+
+    if orphaned_threads():
+        # Training was still importing TensorFlow at close; nothing of the user's is in it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _screenshot(app: object, window: object, path: str, size: tuple[int, int]) -> int:

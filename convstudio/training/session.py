@@ -169,7 +169,8 @@ class FeatureProbe:
 
 def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
                    stop_event: threading.Event, probe: np.ndarray, batches: int,
-                   test: tuple[np.ndarray, np.ndarray], seed_kernel: np.ndarray | None) -> Any:
+                   test: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
+                   seed_kernel: np.ndarray | None) -> Any:
     import keras
 
     class _Bridge(keras.callbacks.Callback):
@@ -202,6 +203,10 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             if stop_event.is_set():
                 model.stop_training = True
 
+        def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+            if stop_event.is_set():  # closing: do not finish the validation pass
+                model.stop_evaluating = True
+
         def snapshot(self, batch: int) -> None:
             self.since_snapshot = 0
             self.last_snapshot = time.perf_counter()
@@ -217,10 +222,17 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             n_classes = model.outputs[0].shape[-1]
             confusion = np.zeros((n_classes, n_classes), np.int64)
             wrong: tuple[int, ...] = ()
-            if len(x_test):
+            stopping = stop_event.is_set()
+            if len(x_test) and not stopping:
                 pred = np.argmax(model.predict(x_test, batch_size=256, verbose=0), axis=1)
                 np.add.at(confusion, (y_test, pred), 1)
                 wrong = tuple(int(i) for i in np.nonzero(pred != y_test)[0][:64])
+            if len(val[0]) and not stopping:
+                # Validation here rather than fit(validation_split=…): a stop (window close)
+                # must not wait for Keras to trace and run its evaluation step.
+                scores = model.evaluate(val[0], val[1], batch_size=256, verbose=0,
+                                        return_dict=True)
+                logs["val_loss"], logs["val_accuracy"] = scores["loss"], scores["accuracy"]
             val_loss, val_acc = logs.get("val_loss"), logs.get("val_accuracy")
             observer.on_epoch(EpochEvent(
                 epoch, self.params.get("epochs", epoch + 1), float(logs.get("loss", 0)),
@@ -228,7 +240,8 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
                 None if val_loss is None else float(val_loss),
                 None if val_acc is None else float(val_acc),
                 time.perf_counter() - self.t_epoch, confusion, wrong))
-            self.snapshot(batches)
+            if not stopping:
+                self.snapshot(batches)
 
     return _Bridge()
 
@@ -262,24 +275,28 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
         seed_kernel = np.asarray(config.seed_kernel, np.float32)
         if initial_epoch == 0:
             _set_seed_filter(model, seed_kernel)
+    # The last fraction, as Keras' validation_split takes it.
     n_val = int(len(x_train) * config.validation_split)
-    batches = -(-(len(x_train) - n_val) // config.batch_size)
+    n_fit = len(x_train) - n_val
+    x_val, y_val = x_train[n_fit:], y_train[n_fit:]
+    x_train, y_train = x_train[:n_fit], y_train[:n_fit]
+    batches = -(-n_fit // config.batch_size)
     probe = x_test[min(config.probe_index, len(x_test) - 1)] if len(x_test) else x_train[0]
     observer.on_started({
         "dataset": ds.name, "source": ds.source, "classes": ds.class_names,
-        "train": len(x_train) - n_val, "validation": n_val, "test": len(x_test),
+        "train": n_fit, "validation": n_val, "test": len(x_test),
         "batches": batches, "epochs": config.epochs, "initial_epoch": initial_epoch,
         "parameters": int(model.count_params()),
     })
     n_conf = min(len(x_test), config.confusion_samples)
     callback = _make_callback(model, config, observer, stop_event, probe, batches,
-                              (x_test[:n_conf], y_test[:n_conf]), seed_kernel)
+                              (x_test[:n_conf], y_test[:n_conf]), (x_val, y_val), seed_kernel)
     history: dict[str, list[float]] = {}
     stopped = stop_event.is_set()
     if not stopped:
         fit = model.fit(x_train, y_train, batch_size=config.batch_size,
                         epochs=initial_epoch + config.epochs, initial_epoch=initial_epoch,
-                        validation_split=config.validation_split, verbose=0,
+                        verbose=0,
                         callbacks=[callback], shuffle=True)
         history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
         stopped = stop_event.is_set()

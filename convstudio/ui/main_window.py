@@ -5,31 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from .. import __version__
 from .animator import AnimatorModel, AnimatorTab
+from .training import TrainingTab
 from .workspace import WorkspaceModel, WorkspaceTab
 from .workspace.kernel_editor import kernel_as_list
-
-_PLANNED = {
-    "training": (
-        "Training",
-        "Train a small Keras CNN (Conv2D → MaxPooling2D → … → Dense) on Fashion-MNIST or "
-        "another dataset, and watch the loss and accuracy curves, the first layer's filters and "
-        "the feature maps of a chosen image change live.\n\nComing soon.",
-    ),
-}
-
-
-def _placeholder(title: str, text: str) -> QWidget:
-    label = QLabel(f"<h2>{title}</h2><p>{text.replace(chr(10), '<br>')}</p>")
-    label.setWordWrap(True)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setMargin(80)
-    return label
 
 
 class MainWindow(QMainWindow):
@@ -52,8 +35,9 @@ class MainWindow(QMainWindow):
         self.animator.messageRaised.connect(self._on_message)
         self.animator.workspaceRegionRequested.connect(self._pick_region)
         self._add_tab("animator", self.animator, "&Animator")
-        for key, (title, text) in _PLANNED.items():
-            self._add_tab(key, _placeholder(title, text), f"&{title}")
+        self.training = TrainingTab(self.model)
+        self.training.messageRaised.connect(self._on_message)
+        self._add_tab("training", self.training, "&Training")
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self.statusBar().showMessage("Ready")
@@ -145,6 +129,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Stop background work before the window goes."""
+        self.training.shutdown()
         self.animator.shutdown()
         self.workspace.shutdown()
         super().closeEvent(event)

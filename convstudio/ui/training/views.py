@@ -1,0 +1,162 @@
+"""Training views: curves, filter and feature-map mosaics, probabilities, confusion matrix."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ..theme import diverging_cmap, sequential_cmap
+
+TRAIN_PEN = pg.mkPen("#0072B2", width=3)      # Okabe–Ito blue
+VAL_PEN = pg.mkPen("#D55E00", width=3, style=pg.QtCore.Qt.PenStyle.DashLine)  # vermillion
+
+
+def tile(images: np.ndarray, cols: int | None = None, gap: int = 1) -> np.ndarray:
+    """Lay (N, h, w) images out in a grid separated by NaN gaps (drawn as background)."""
+    n, h, w = images.shape
+    cols = cols or max(1, math.ceil(math.sqrt(n)))
+    rows = max(1, math.ceil(n / cols))
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, np.float32)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[k]
+    return out
+
+
+def symmetric_per_image(images: np.ndarray) -> np.ndarray:
+    """Scale each image to [-1, 1] by its own largest |value| (each filter's own contrast)."""
+    m = np.abs(images).reshape(len(images), -1).max(axis=1)
+    m[m == 0] = 1.0
+    return images / m[:, None, None]
+
+
+class MosaicView(QWidget):
+    """A titled image of tiled small images, NaN gaps transparent."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(f"<b>{title}</b>")
+        self.title.setWordWrap(True)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.view = self.graphics.addViewBox(lockAspect=True, invertY=True)
+        self.view.setMenuEnabled(False)
+        self.item = pg.ImageItem()
+        self.view.addItem(self.item)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(2, 2, 2, 2)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.graphics, 1)
+        self.box.addWidget(self.caption)
+        self.data: np.ndarray | None = None
+
+    def show_array(self, data: np.ndarray, levels: tuple[float, float], kind: str) -> None:
+        """Show ``data`` with a diverging (``signed``) or sequential colour map."""
+        cmap = diverging_cmap() if kind == "signed" else sequential_cmap(kind)
+        lut = cmap.getLookupTable(nPts=256, alpha=True)
+        idx = np.clip((np.nan_to_num(data, nan=levels[0]) - levels[0])
+                      / (levels[1] - levels[0]) * 255, 0, 255).astype(np.uint8)
+        rgba = lut[idx]
+        rgba[np.isnan(data)] = (0, 0, 0, 0)
+        first = self.data is None or self.data.shape != data.shape
+        self.data = data
+        self.item.setImage(rgba, autoLevels=False)
+        if first:
+            self.view.autoRange(padding=0.02)
+
+
+class CurvesView(QWidget):
+    """Loss and accuracy per epoch (train and validation) and the running batch loss."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss")
+        self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.addLegend(offset=(-10, 10))
+            plot.showGrid(x=True, y=True, alpha=0.3)
+            plot.setLabel("bottom", "epoch")
+        self.acc_plot.setYRange(0, 1)
+        self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN, name="train", symbol="o")
+        self.val_loss = self.loss_plot.plot(pen=VAL_PEN, name="validation", symbol="s")
+        self.batch_loss = self.loss_plot.plot(pen=pg.mkPen("#56B4E9", width=1),
+                                              name="this epoch, running")
+        self.train_acc = self.acc_plot.plot(pen=TRAIN_PEN, name="train", symbol="o")
+        self.val_acc = self.acc_plot.plot(pen=VAL_PEN, name="validation", symbol="s")
+        QVBoxLayout(self).addWidget(self.graphics)
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every point."""
+        self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [],
+                                                "val_accuracy": []}
+        self.batch_points: tuple[list[float], list[float]] = ([], [])
+        self._redraw()
+
+    def add_batch(self, epoch: int, fraction: float, loss: float) -> None:
+        """Add the running loss at ``epoch + fraction``."""
+        xs, ys = self.batch_points
+        xs.append(epoch + fraction)
+        ys.append(loss)
+        self.batch_loss.setData(xs, ys)
+
+    def set_history(self, history: Mapping[str, Sequence[float]], first_epoch: int = 1) -> None:
+        """Show a whole history (after loading a model)."""
+        self.history = {k: list(history.get(k, [])) for k in self.history}
+        self._redraw(first_epoch)
+
+    def add_epoch(self, loss: float, acc: float, val_loss: float | None,
+                  val_acc: float | None) -> None:
+        """Append one epoch's numbers."""
+        h = self.history
+        h["loss"].append(loss)
+        h["accuracy"].append(acc)
+        if val_loss is not None and val_acc is not None:
+            h["val_loss"].append(val_loss)
+            h["val_accuracy"].append(val_acc)
+        self._redraw()
+
+    def _redraw(self, first_epoch: int = 1) -> None:
+        h = self.history
+        for curve, key in ((self.train_loss, "loss"), (self.val_loss, "val_loss"),
+                           (self.train_acc, "accuracy"), (self.val_acc, "val_accuracy")):
+            ys = h[key]
+            curve.setData(list(range(first_epoch, first_epoch + len(ys))), ys)
+        if not h["loss"]:
+            self.batch_loss.setData([], [])
+
+
+class ProbabilityView(QWidget):
+    """Class probabilities of the probe image as horizontal bars."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.plot = self.graphics.addPlot(title="What the network says")
+        self.plot.setXRange(0, 1)
+        self.plot.invertY(True)
+        self.bars = pg.BarGraphItem(x0=0, y=[], height=0.7, width=[], brush="#0072B2")
+        self.plot.addItem(self.bars)
+        QVBoxLayout(self).addWidget(self.graphics)
+        self.values = np.zeros(0)
+
+    def set_probabilities(self, probs: np.ndarray, names: Sequence[str]) -> None:
+        """Show one bar per class, the most likely in orange."""
+        self.values = np.asarray(probs, np.float64)
+        n = len(self.values)
+        brushes = ["#E69F00" if i == int(np.argmax(self.values)) else "#0072B2"
+                   for i in range(n)]
+        self.bars.setOpts(x0=[0] * n, y=list(range(n)), width=self.values.tolist(),
+                          brushes=brushes)
+        axis = self.plot.getAxis("left")
+        axis.setTicks([[(i, str(names[i]) if i < len(names) else str(i)) for i in range(n)]])
+        self.plot.setYRange(-0.5, n - 0.5)

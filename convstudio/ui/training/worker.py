@@ -1,0 +1,139 @@
+"""Run ``training.session.train`` on a QThread and hand its reports to the GUI thread.
+
+The recipe of ARCHITECTURE.md: a QObject worker moved to a QThread (started → run, finished →
+quit, deleteLater both); stopping is a threading.Event the Keras callback reads after each batch,
+never a queued slot (the worker's event loop is busy inside ``fit``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ...training.datasets import Dataset
+from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
+
+
+class TrainingWorker(QObject):
+    """Calls train() once; its observer methods emit signals (queued to the GUI thread)."""
+
+    runStarted = Signal(object)
+    batchEnded = Signal(object)
+    epochEnded = Signal(object)
+    snapshotTaken = Signal(object)
+    runFinished = Signal(object)   # TrainingResult
+    runFailed = Signal(str)
+    done = Signal()
+
+    def __init__(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
+                 initial_epoch: int, stop_event: threading.Event) -> None:
+        super().__init__()
+        self.config, self.dataset, self.model = config, dataset, model
+        self.initial_epoch, self.stop_event = initial_epoch, stop_event
+
+    # Observer protocol (called on the worker thread).
+    def on_started(self, info: dict[str, Any]) -> None:
+        """Forward the run's facts."""
+        self.runStarted.emit(info)
+
+    def on_batch(self, event: BatchEvent) -> None:
+        """Forward running metrics."""
+        self.batchEnded.emit(event)
+
+    def on_epoch(self, event: EpochEvent) -> None:
+        """Forward a finished epoch."""
+        self.epochEnded.emit(event)
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """Forward filters and feature maps (already copies)."""
+        self.snapshotTaken.emit(snapshot)
+
+    @Slot()
+    def run(self) -> None:
+        """Build, compile and fit in this thread; report the outcome, then say done."""
+        from ...training.session import train
+
+        try:
+            result = train(self.config, self, self.stop_event, dataset=self.dataset,
+                           model=self.model, initial_epoch=self.initial_epoch)
+        except Exception as exc:  # noqa: BLE001 (anything Keras raises becomes a message)
+            self.runFailed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.runFinished.emit(result)
+        finally:
+            self.done.emit()
+
+
+# Threads that would not stop in time at close (stuck in TensorFlow's import, which cannot be
+# interrupted): kept referenced so Qt never destroys a running QThread; app.main exits hard.
+_ORPHANS: set[QThread] = set()
+
+
+class TrainingRunner(QObject):
+    """Owns at most one worker thread; start, stop, and a clean shutdown on close."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.qthread: QThread | None = None
+        self.worker: TrainingWorker | None = None
+        self.stop_event = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        """Whether a run's thread is alive."""
+        return self.qthread is not None and self.qthread.isRunning()
+
+    def start(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
+              initial_epoch: int) -> TrainingWorker:
+        """Start a run; connect to the returned worker's signals before events arrive."""
+        if self.running:
+            raise RuntimeError("a training run is already going")
+        self.stop_event = threading.Event()
+        thread = QThread()
+        thread.setObjectName("training")
+        worker = TrainingWorker(config, dataset, model, initial_epoch, self.stop_event)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.done.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        self.qthread, self.worker = thread, worker
+        return worker
+
+    def launch(self) -> None:
+        """Start the thread of the worker returned by :meth:`start`."""
+        assert self.qthread is not None
+        self.qthread.start()
+
+    def _on_thread_finished(self) -> None:
+        if self.worker is not None:
+            self.worker.deleteLater()
+        if self.qthread is not None:
+            self.qthread.deleteLater()
+        self.qthread, self.worker = None, None
+
+    def stop(self) -> None:
+        """Ask the run to end after the current batch (weights kept)."""
+        self.stop_event.set()
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Stop and wait for the thread (window close); return whether it ended in time."""
+        self.stop_event.set()
+        thread = self.qthread
+        if thread is None:
+            return True
+        thread.quit()
+        ended = bool(thread.wait(timeout_ms))
+        if ended:
+            self._on_thread_finished()
+        else:
+            _ORPHANS.add(thread)
+            thread.finished.connect(lambda t=thread: _ORPHANS.discard(t))
+            self.qthread, self.worker = None, None
+        return ended
+
+
+def orphaned_threads() -> int:
+    """How many training threads outlived their window (see ``_ORPHANS``)."""
+    return sum(1 for t in _ORPHANS if t.isRunning())

@@ -1,0 +1,218 @@
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+
+
+@pytest.fixture
+def tab(window, qtbot):
+    t = window.training
+    window.show_tab("training")
+    t.dataset_combo.setCurrentIndex(t.dataset_combo.findData("shapes"))
+    qtbot.waitUntil(lambda: t.dataset is not None and t.dataset.name == "shapes", timeout=30000)
+    # A quick run: a tiny model on 600 images.
+    t.limit.setValue(600)
+    t.filters.setValue(8)
+    t.dense.setValue(16)
+    t.epochs.setValue(2)
+    t.batch_size.setValue(32)
+    return t
+
+
+def _wait_done(qtbot, tab, timeout=120000):
+    qtbot.waitUntil(lambda: not tab.runner.running and tab.start_button.isEnabled(),
+                    timeout=timeout)
+    QApplication.processEvents()
+
+
+def test_summary_table_and_4d_note(tab):
+    t = tab.summary_table
+    assert t.item(0, 1).text() == "(batch, 28, 28, 1)"
+    assert t.item(1, 1).text() == "(batch, 26, 26, 8)"
+    assert "4-D" in tab.summary_note.text()
+    tab.blocks.setValue(3)
+    tab.kernel_size.setValue(7)
+    assert "Cannot build" in tab.summary_note.text() and not tab.start_button.isEnabled()
+    tab.kernel_size.setValue(3)
+    assert tab.start_button.isEnabled()
+
+
+def test_train_shows_curves_filters_maps_and_confusion(tab, qtbot):
+    assert tab.start()
+    assert tab.stop_button.isEnabled() and not tab.start_button.isEnabled()
+    _wait_done(qtbot, tab)
+    assert tab.error_label.text() == ""
+    assert len(tab.curves.history["loss"]) == 2 and len(tab.curves.history["val_loss"]) == 2
+    assert "test accuracy" in tab.status.text()
+    # The filter mosaic shows the model's actual first-layer weights.
+    last = tab.snapshots[-1][1]
+    np.testing.assert_array_equal(last, tab.model.get_layer("conv1").get_weights()[0])
+    assert tab.filters_view.data.shape == (3 * 3 + 2, 3 * 3 + 2)  # 8 filters in a 3×3 grid
+    assert [tab.layer_combo.itemText(i) for i in range(tab.layer_combo.count())] == [
+        "conv1", "pool1", "conv2", "pool2"]
+    assert tab.probs_view.values.sum() == pytest.approx(1.0, abs=1e-4)
+    assert tab.confusion_view.data.shape == (10, 10)
+    assert tab.replay.maximum() == len(tab.snapshots) - 1 >= 1
+    tab.replay.setValue(0)
+    assert "epoch 1" in tab.filters_view.caption.text()
+
+
+def test_stop_resume_reset(tab, qtbot):
+    tab.epochs.setValue(50)
+    tab.start()
+    qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
+    tab.stop()
+    _wait_done(qtbot, tab)
+    assert "Stopped" in tab.status.text() and tab.model is not None
+    done = tab.epochs_done
+    assert 1 <= done < 50
+    weights = tab.model.get_layer("conv1").get_weights()[0].copy()
+    tab.epochs.setValue(1)
+    assert tab.resume()
+    _wait_done(qtbot, tab)
+    assert tab.epochs_done == done + 1
+    assert not np.array_equal(weights, tab.model.get_layer("conv1").get_weights()[0])
+    tab.reset()
+    assert tab.model is None and tab.curves.history["loss"] == []
+
+
+def test_seed_with_my_kernel(window, tab, qtbot):
+    window.model.apply_preset("sobel_y")
+    tab.seed_kernel.setChecked(True)
+    tab.freeze_seed.setChecked(True)
+    tab.epochs.setValue(1)
+    tab.start()
+    _wait_done(qtbot, tab)
+    w = tab.model.get_layer("conv1").get_weights()[0]
+    np.testing.assert_allclose(w[:, :, 0, 0], window.model.kernel.effective, rtol=1e-6)
+    window.model.set_kernel(np.ones((5, 5)))
+    tab.start()
+    _wait_done(qtbot, tab)
+    assert "5×5" in tab.error_label.text()
+
+
+def test_missing_dataset_keeps_the_previous_one(tab, qtbot, tmp_path):
+    tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData("mnist"))
+    tab.set_folder(str(tmp_path))
+    qtbot.waitUntil(lambda: "not found" in tab.error_label.text(), timeout=30000)
+    assert tab.dataset.name == "shapes" and "Still using shapes" in tab.error_label.text()
+
+
+def test_save_load_and_bad_model_file(tab, qtbot, tmp_path):
+    tab.epochs.setValue(1)
+    tab.start()
+    _wait_done(qtbot, tab)
+    path = tab.save_to(str(tmp_path / "m.keras"))
+    weights = tab.model.get_layer("conv1").get_weights()[0]
+    tab.reset()
+    assert tab.load_from(str(path))
+    np.testing.assert_array_equal(tab.model.get_layer("conv1").get_weights()[0], weights)
+    assert tab.curves.history["loss"] and tab.epochs_done == 1
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"garbage")
+    kept = tab.model
+    assert not tab.load_from(str(bad))
+    assert tab.model is kept and "could not load bad.keras" in tab.error_label.text()
+    out = tab.export_filters(str(tmp_path / "f.npy"))
+    np.testing.assert_array_equal(np.load(out, allow_pickle=False), weights)
+
+
+def test_window_stays_responsive_while_training(tab, qtbot):
+    tab.epochs.setValue(3)
+    tab.start()
+    gaps = []
+    import time
+
+    last = time.perf_counter()
+    while tab.runner.running:
+        QApplication.processEvents()
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+        time.sleep(0.005)
+    assert len(gaps) > 20
+    assert tab.runner.qthread is None or not tab.runner.qthread.isRunning()
+
+
+def test_close_during_training_ends_the_thread(qtbot):
+    # In a child process so stderr can be checked for Qt's thread warning.
+    code = textwrap.dedent("""
+        import os, sys, time
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from convstudio.ui.main_window import MainWindow
+        w = MainWindow(); w.show()
+        t = w.training
+        t.dataset_combo.setCurrentIndex(t.dataset_combo.findData("shapes"))
+        while t.dataset is None or t.dataset.name != "shapes":
+            app.processEvents(); time.sleep(0.01)
+        t.epochs.setValue(100)
+        t.start()
+        while not t.status.text().startswith("epoch"):  # fit is running
+            app.processEvents(); time.sleep(0.01)
+        t0 = time.perf_counter()
+        w.close()
+        print("closed in", round(time.perf_counter() - t0, 3), flush=True)
+        assert t.runner.qthread is None
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seconds = float(proc.stdout.split("closed in")[1])
+    assert seconds < 2.0
+    assert "Destroyed while thread" not in proc.stderr
+
+
+def test_no_thread_left_behind(window, tab, qtbot):
+    tab.start()
+    qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
+    assert tab.shutdown()
+    assert tab.runner.qthread is None
+    assert all(t.name != "training" for t in threading.enumerate())
+    assert QThread.currentThread() is QApplication.instance().thread()
+
+
+def test_close_while_tensorflow_loads_exits_quickly():
+    code = textwrap.dedent("""
+        import os, sys, time
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        from convstudio import app as app_module
+        from convstudio.ui import main_window
+
+        def arm():
+            w = next(x for x in QApplication.topLevelWidgets()
+                     if isinstance(x, main_window.MainWindow))
+            t = w.training
+            t.dataset_combo.setCurrentIndex(t.dataset_combo.findData("shapes"))
+            def go():
+                if t.dataset is None or t.dataset.name != "shapes":
+                    QTimer.singleShot(20, go)
+                    return
+                t.start()
+                QTimer.singleShot(200, lambda: (print("closing", time.perf_counter(),
+                                                      flush=True), w.close()))
+            go()
+
+        QTimer.singleShot(0, arm)
+        sys.exit(app_module.main(["--tab", "training"]))
+    """)
+    import time
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=240)
+    end = time.perf_counter()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "closing" in proc.stdout
+    assert "Destroyed while thread" not in proc.stderr
+    # perf_counter is CLOCK_MONOTONIC on Linux: the same clock in both processes.
+    closed_at = float(proc.stdout.split("closing")[1].split()[0])
+    if sys.platform.startswith("linux"):
+        assert end - closed_at < 2.0
