@@ -14,10 +14,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _groups() -> dict[str, Callable[[], list[Row]]]:
-    from . import animator, core, workspace
+    from . import animator, core, training, workspace
 
     return {"conv": core.conv_rows, "steps": core.steps_rows,
-            "workspace": workspace.edit_latency_rows, "animator": animator.animator_rows}
+            "workspace": workspace.edit_latency_rows, "animator": animator.animator_rows,
+            "training": lambda: training.overhead_rows() + training.gap_rows(),
+            "accuracy": training.accuracy_rows}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,7 +65,7 @@ class BatchEvent:
 
 @dataclass(frozen=True)
 class EpochEvent:
-    """One finished epoch, with the confusion matrix on (part of) the test set."""
+    """One finished epoch, with the confusion matrix on the validation set."""
 
     epoch: int
     epochs: int
@@ -74,12 +74,14 @@ class EpochEvent:
     val_loss: float | None
     val_accuracy: float | None
     seconds: float
-    confusion: np.ndarray
-    misclassified: tuple[int, ...]
+    confusion: np.ndarray                         # rows: true class, columns: predicted
+    misclassified: np.ndarray                     # (k, 28, 28) in [0, 1], at most 64
+    misclassified_labels: tuple[tuple[int, int], ...]  # (true, predicted) for each
+    evaluated_on: str = "validation"              # or "test" when there is no validation set
 
     @property
     def per_class_accuracy(self) -> np.ndarray:
-        """Recall of each class on the evaluated test images (NaN for an absent class)."""
+        """Recall of each class on the evaluated images (NaN for an absent class)."""
         totals = self.confusion.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.diag(self.confusion) / totals
@@ -173,6 +175,8 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
                    seed_kernel: np.ndarray | None) -> Any:
     import keras
 
+    n_classes = int(model.layers[-1].units)
+
     class _Bridge(keras.callbacks.Callback):
         def __init__(self) -> None:
             super().__init__()
@@ -203,10 +207,6 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             if stop_event.is_set():
                 model.stop_training = True
 
-        def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
-            if stop_event.is_set():  # closing: do not finish the validation pass
-                model.stop_evaluating = True
-
         def snapshot(self, batch: int) -> None:
             self.since_snapshot = 0
             self.last_snapshot = time.perf_counter()
@@ -216,31 +216,44 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             filters = np.array(model.get_layer("conv1").get_weights()[0])
             observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs))
 
+        def predict(self, x: np.ndarray) -> np.ndarray | None:
+            """Class probabilities by eager calls (no predict() tracing); None on a stop."""
+            parts = []
+            for start in range(0, len(x), 512):
+                if stop_event.is_set():
+                    return None
+                parts.append(np.asarray(model(x[start:start + 512], training=False)))
+            return np.concatenate(parts) if parts else np.zeros((0, n_classes), np.float32)
+
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             logs = logs or {}
-            x_test, y_test = test
-            n_classes = model.outputs[0].shape[-1]
+            # Validation here rather than fit(validation_split=…): one eager pass gives the
+            # loss, the accuracy and the confusion matrix, and a stop (window close) need not
+            # wait for Keras to trace an evaluation step.
+            x_eval, y_eval = val if len(val[0]) else test
+            probs = self.predict(x_eval) if len(x_eval) else None
             confusion = np.zeros((n_classes, n_classes), np.int64)
-            wrong: tuple[int, ...] = ()
-            stopping = stop_event.is_set()
-            if len(x_test) and not stopping:
-                pred = np.argmax(model.predict(x_test, batch_size=256, verbose=0), axis=1)
-                np.add.at(confusion, (y_test, pred), 1)
-                wrong = tuple(int(i) for i in np.nonzero(pred != y_test)[0][:64])
-            if len(val[0]) and not stopping:
-                # Validation here rather than fit(validation_split=…): a stop (window close)
-                # must not wait for Keras to trace and run its evaluation step.
-                scores = model.evaluate(val[0], val[1], batch_size=256, verbose=0,
-                                        return_dict=True)
-                logs["val_loss"], logs["val_accuracy"] = scores["loss"], scores["accuracy"]
+            wrong_images = np.zeros((0, 28, 28), np.float32)
+            wrong_labels: tuple[tuple[int, int], ...] = ()
+            if probs is not None and len(probs):
+                pred = np.argmax(probs, axis=1)
+                np.add.at(confusion, (y_eval, pred), 1)
+                wrong = np.nonzero(pred != y_eval)[0][:64]
+                wrong_images = x_eval[wrong, :, :, 0].copy()
+                wrong_labels = tuple((int(y_eval[i]), int(pred[i])) for i in wrong)
+                if len(val[0]):
+                    p_true = np.clip(probs[np.arange(len(probs)), y_eval], 1e-7, 1.0)
+                    logs["val_loss"] = float(-np.log(p_true).mean())
+                    logs["val_accuracy"] = float((pred == y_eval).mean())
             val_loss, val_acc = logs.get("val_loss"), logs.get("val_accuracy")
             observer.on_epoch(EpochEvent(
                 epoch, self.params.get("epochs", epoch + 1), float(logs.get("loss", 0)),
                 float(logs.get("accuracy", 0)),
                 None if val_loss is None else float(val_loss),
                 None if val_acc is None else float(val_acc),
-                time.perf_counter() - self.t_epoch, confusion, wrong))
-            if not stopping:
+                time.perf_counter() - self.t_epoch, confusion, wrong_images, wrong_labels,
+                "validation" if len(val[0]) else "test"))
+            if not stop_event.is_set():
                 self.snapshot(batches)
 
     return _Bridge()
@@ -288,7 +301,7 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
         "batches": batches, "epochs": config.epochs, "initial_epoch": initial_epoch,
         "parameters": int(model.count_params()),
     })
-    n_conf = min(len(x_test), config.confusion_samples)
+    n_conf = min(len(x_test), config.confusion_samples)  # only used without a validation set
     callback = _make_callback(model, config, observer, stop_event, probe, batches,
                               (x_test[:n_conf], y_test[:n_conf]), (x_val, y_val), seed_kernel)
     history: dict[str, list[float]] = {}

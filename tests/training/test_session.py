@@ -54,8 +54,16 @@ def test_train_reports_batches_epochs_and_snapshots(shapes):
     info = rec.started[0]
     assert info["train"] == 864 and info["validation"] == 96 and info["batches"] == 27
     assert [e.epoch for e in rec.epochs] == [0, 1]
-    assert rec.epochs[-1].confusion.sum() == 200
-    assert rec.epochs[-1].val_accuracy is not None
+    last = rec.epochs[-1]
+    assert last.confusion.sum() == 96 and last.evaluated_on == "validation"
+    # The validation numbers are those Keras computes for the same images.
+    x_val = prepare_images(shapes.x_train[864:])
+    loss, acc = result.model.evaluate(x_val, shapes.y_train[864:], verbose=0)
+    assert last.val_loss == pytest.approx(loss, rel=1e-4)
+    assert last.val_accuracy == pytest.approx(acc, abs=1e-6)
+    assert np.trace(last.confusion) == round(acc * 96)
+    assert len(last.misclassified) == min(64, 96 - np.trace(last.confusion))
+    assert last.misclassified.shape[1:] == (28, 28)
     assert rec.batches[-1].batch == 27 and all(b.batch % 5 == 0 or b.batch == 27
                                                for b in rec.batches)
     snap = rec.snapshots[-1]

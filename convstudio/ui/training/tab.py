@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -67,6 +68,13 @@ class TrainingTab(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self.runner = TrainingRunner(self)
+        relay = self.runner.relay  # its signals arrive on the GUI thread
+        relay.runStarted.connect(self._on_run_started)
+        relay.batchEnded.connect(self._on_batch)
+        relay.epochEnded.connect(self._on_epoch)
+        relay.snapshotTaken.connect(self._on_snapshot)
+        relay.runFinished.connect(self._on_finished)
+        relay.runFailed.connect(self._on_failed)
         self.dataset: Dataset | None = None
         self.folder: str | None = None
         self.model: Any = None
@@ -221,6 +229,9 @@ class TrainingTab(QWidget):
         self.progress = QProgressBar()
         self.status = QLabel("Not trained yet.")
         self.status.setObjectName("trainingStatus")
+        # Ignored: a new text every few batches must not re-lay-out (and repaint) the tab.
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() + 4)
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
@@ -248,7 +259,7 @@ class TrainingTab(QWidget):
         self.samples_view.setMinimumHeight(220)
         self._samples_row.addRow(self.samples_view)
         self.confusion_view = MosaicView("Confusion matrix: rows true, columns predicted")
-        self.wrong_view = MosaicView("Misclassified test images")
+        self.wrong_view = MosaicView("Misclassified images")
         grid = QGridLayout()
         grid.addWidget(self.curves, 0, 0)
         grid.addWidget(self.filters_view, 0, 1)
@@ -454,14 +465,8 @@ class TrainingTab(QWidget):
             self.model, self.epochs_done, self.history, self.snapshots = None, 0, {}, []
             self.curves.clear()
         self.error_label.setText("")
-        worker = self.runner.start(config, ds, self.model if resume else None,
+        self.runner.start(config, ds, self.model if resume else None,
                                    self.epochs_done if resume else 0)
-        worker.runStarted.connect(self._on_run_started)
-        worker.batchEnded.connect(self._on_batch)
-        worker.epochEnded.connect(self._on_epoch)
-        worker.snapshotTaken.connect(self._on_snapshot)
-        worker.runFinished.connect(self._on_finished)
-        worker.runFailed.connect(self._on_failed)
         assert self.runner.qthread is not None
         self.runner.qthread.finished.connect(self._on_thread_done)
         self._run_t0 = time.perf_counter()
@@ -489,6 +494,7 @@ class TrainingTab(QWidget):
         self._update_buttons()
 
     # --- worker → views ------------------------------------------------------------------------
+    @Slot(object)
     def _on_run_started(self, info: dict[str, Any]) -> None:
         self._run_info = info
         self._run_batches = info["batches"] * info["epochs"]
@@ -496,6 +502,7 @@ class TrainingTab(QWidget):
         self.progress.setValue(0)
         self.probe.setRange(0, max(0, info["test"] - 1))
 
+    @Slot(object)
     def _on_batch(self, event: BatchEvent) -> None:
         info = self._run_info
         done = (event.epoch - info.get("initial_epoch", 0)) * event.batches + event.batch
@@ -508,6 +515,7 @@ class TrainingTab(QWidget):
             f"{event.accuracy:.1%} · about {eta:.0f} s left")
         self.curves.add_batch(event.epoch + 1, event.batch / event.batches - 1, event.loss)
 
+    @Slot(object)
     def _on_epoch(self, event: EpochEvent) -> None:
         self.curves.add_epoch(event.loss, event.accuracy, event.val_loss, event.val_accuracy)
         names = self.dataset.class_names if self.dataset is not None else ()
@@ -519,13 +527,16 @@ class TrainingTab(QWidget):
             self.confusion_view.caption.setText(", ".join(
                 f"{names[i] if i < len(names) else i}: {a:.0%}" for i, a in enumerate(acc)
                 if np.isfinite(a)))
-        if event.misclassified and self.dataset is not None:
-            idx = np.array(event.misclassified[:32])
-            images = self.dataset.x_test[idx].astype(np.float32)
-            self.wrong_view.show_array(tile(images, cols=8), (0.0, 255.0), "grey")
-            self.wrong_view.caption.setText(f"{len(event.misclassified)}+ of the first "
-                                            f"{int(conf.sum()):,} test images")
+        if len(event.misclassified):
+            self.wrong_view.show_array(tile(event.misclassified[:32] * 255.0, cols=8),
+                                       (0.0, 255.0), "grey")
+            pairs = ", ".join(f"{names[t]}→{names[p]}" for t, p in
+                              event.misclassified_labels[:6] if max(t, p) < len(names))
+            self.wrong_view.caption.setText(
+                f"{len(event.misclassified)} shown, of {int(conf.sum() - np.trace(conf)):,} "
+                f"wrong in {int(conf.sum()):,} {event.evaluated_on} images: {pairs}…")
 
+    @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.snapshots.append((f"epoch {snap.epoch + 1}, batch {snap.batch}", snap.filters))
         self.replay.blockSignals(True)
@@ -584,6 +595,7 @@ class TrainingTab(QWidget):
         self._show_maps()
         self.probs_view.set_probabilities(probs, self.dataset.class_names)
 
+    @Slot(object)
     def _on_finished(self, result: Any) -> None:
         self.model = result.model
         self.epochs_done = result.epochs_done
@@ -600,12 +612,14 @@ class TrainingTab(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
 
+    @Slot(str)
     def _on_failed(self, text: str) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setText("Training failed.")
         self.show_message(f"Training failed: {text}. Your settings are unchanged.")
 
+    @Slot()
     def _on_thread_done(self) -> None:
         self._update_buttons()
         self.runEnded.emit()

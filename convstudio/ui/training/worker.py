@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ...training.datasets import Dataset
 from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
@@ -71,14 +71,64 @@ class TrainingWorker(QObject):
 _ORPHANS: set[QThread] = set()
 
 
+class _Relay(QObject):
+    """Lives on the GUI thread; re-emits the worker's reports there.
+
+    The worker's signals reach these @Slot methods by queued connections (this object
+    belongs to the GUI thread), so whatever listens to the relay runs on the GUI thread too,
+    be it a bound method, a lambda or a plain function.
+    """
+
+    runStarted = Signal(object)
+    batchEnded = Signal(object)
+    epochEnded = Signal(object)
+    snapshotTaken = Signal(object)
+    runFinished = Signal(object)
+    runFailed = Signal(str)
+
+    @Slot(object)
+    def started(self, info: object) -> None:
+        """Relay the run's facts."""
+        self.runStarted.emit(info)
+
+    @Slot(object)
+    def batch(self, event: object) -> None:
+        """Relay running metrics."""
+        self.batchEnded.emit(event)
+
+    @Slot(object)
+    def epoch(self, event: object) -> None:
+        """Relay a finished epoch."""
+        self.epochEnded.emit(event)
+
+    @Slot(object)
+    def snapshot(self, snap: object) -> None:
+        """Relay a snapshot."""
+        self.snapshotTaken.emit(snap)
+
+    @Slot(object)
+    def finished(self, result: object) -> None:
+        """Relay the result."""
+        self.runFinished.emit(result)
+
+    @Slot(str)
+    def failed(self, text: str) -> None:
+        """Relay a failure message."""
+        self.runFailed.emit(text)
+
+
 class TrainingRunner(QObject):
-    """Owns at most one worker thread; start, stop, and a clean shutdown on close."""
+    """Owns at most one worker thread; start, stop, and a clean shutdown on close.
+
+    Listen to :attr:`relay`'s signals: they arrive on the GUI thread.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.qthread: QThread | None = None
         self.worker: TrainingWorker | None = None
         self.stop_event = threading.Event()
+        self.relay = _Relay(self)
 
     @property
     def running(self) -> bool:
@@ -87,7 +137,7 @@ class TrainingRunner(QObject):
 
     def start(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
               initial_epoch: int) -> TrainingWorker:
-        """Start a run; connect to the returned worker's signals before events arrive."""
+        """Prepare a run; :meth:`launch` starts it."""
         if self.running:
             raise RuntimeError("a training run is already going")
         self.stop_event = threading.Event()
@@ -95,6 +145,14 @@ class TrainingRunner(QObject):
         thread.setObjectName("training")
         worker = TrainingWorker(config, dataset, model, initial_epoch, self.stop_event)
         worker.moveToThread(thread)
+        queued = Qt.ConnectionType.QueuedConnection
+        relay = self.relay
+        worker.runStarted.connect(relay.started, queued)
+        worker.batchEnded.connect(relay.batch, queued)
+        worker.epochEnded.connect(relay.epoch, queued)
+        worker.snapshotTaken.connect(relay.snapshot, queued)
+        worker.runFinished.connect(relay.finished, queued)
+        worker.runFailed.connect(relay.failed, queued)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit)
         thread.finished.connect(self._on_thread_finished)
@@ -106,6 +164,7 @@ class TrainingRunner(QObject):
         assert self.qthread is not None
         self.qthread.start()
 
+    @Slot()
     def _on_thread_finished(self) -> None:
         if self.worker is not None:
             self.worker.deleteLater()
