@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
     p.add_argument("--data-dir", help="folder with the dataset (or the class folders)")
     p.add_argument("--epochs", type=_positive, default=5)
-    p.add_argument("--batch-size", type=_positive, default=64)
+    p.add_argument("--batch-size", type=_positive, default=32)
     p.add_argument("--limit", type=_positive, help="use only the first N training images")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save", metavar="PATH", help="save the trained model (.keras)")

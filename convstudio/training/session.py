@@ -28,7 +28,7 @@ class TrainingConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     optimizer: str = "adam"
     learning_rate: float = 1e-3
-    batch_size: int = 64
+    batch_size: int = 32  # Keras' default, which the lessons' model.fit uses
     epochs: int = 5
     validation_split: float = 0.1
     seed: int = 0
@@ -169,6 +169,23 @@ class FeatureProbe:
         return maps, np.array(outs[-1][0])
 
 
+def eager_probabilities(model: Any, x: np.ndarray,
+                        stop_event: threading.Event | None = None) -> np.ndarray | None:
+    """Class probabilities by eager calls; None if ``stop_event`` is set meanwhile.
+
+    Unlike ``model.predict``/``evaluate`` nothing is traced: tracing holds Python's GIL for
+    long stretches, and the GUI thread needs it to stay responsive.
+    """
+    parts = []
+    for start in range(0, len(x), 512):
+        if stop_event is not None and stop_event.is_set():
+            return None
+        parts.append(np.asarray(model(x[start:start + 512], training=False)))
+    if not parts:
+        return np.zeros((0, int(model.layers[-1].units)), np.float32)
+    return np.concatenate(parts)
+
+
 def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
                    stop_event: threading.Event, probe: np.ndarray, batches: int,
                    test: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
@@ -217,13 +234,7 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs))
 
         def predict(self, x: np.ndarray) -> np.ndarray | None:
-            """Class probabilities by eager calls (no predict() tracing); None on a stop."""
-            parts = []
-            for start in range(0, len(x), 512):
-                if stop_event.is_set():
-                    return None
-                parts.append(np.asarray(model(x[start:start + 512], training=False)))
-            return np.concatenate(parts) if parts else np.zeros((0, n_classes), np.float32)
+            return eager_probabilities(model, x, stop_event)
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             logs = logs or {}
@@ -316,5 +327,7 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
     epochs_done = initial_epoch + len(history.get("loss", []))
     test_accuracy = None
     if not stopped and len(x_test):
-        test_accuracy = float(model.evaluate(x_test, y_test, batch_size=256, verbose=0)[1])
+        probs = eager_probabilities(model, x_test, stop_event)
+        if probs is not None:
+            test_accuracy = float((np.argmax(probs, axis=1) == y_test).mean())
     return TrainingResult(model, history, epochs_done, stopped, test_accuracy)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -85,6 +87,11 @@ class TrainingTab(QWidget):
         self._run_batches = 0
         self._run_info: dict[str, Any] = {}
         self._load_token = 0
+        self._last_curve = 0.0
+        self._jobs: deque[tuple[QWidget, Callable[[], None]]] = deque()
+        self._job_timer = QTimer(self)
+        self._job_timer.setInterval(0)
+        self._job_timer.timeout.connect(self._run_job)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset")
         self._loader = _Loader()
         self._loader.loaded.connect(self._on_loaded)
@@ -175,7 +182,7 @@ class TrainingTab(QWidget):
         self.learning_rate.setValue(0.001)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 4096)
-        self.batch_size.setValue(64)
+        self.batch_size.setValue(32)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
         self.epochs.setValue(5)
@@ -513,11 +520,19 @@ class TrainingTab(QWidget):
             f"epoch {event.epoch + 1}/{info.get('initial_epoch', 0) + info.get('epochs', 0)} · "
             f"batch {event.batch}/{event.batches} · loss {event.loss:.3f} · accuracy "
             f"{event.accuracy:.1%} · about {eta:.0f} s left")
-        self.curves.add_batch(event.epoch + 1, event.batch / event.batches - 1, event.loss)
+        self.curves.add_batch(event.epoch + 1, event.batch / event.batches - 1, event.loss,
+                              redraw=time.perf_counter() - self._last_curve >= 0.5)
+        if time.perf_counter() - self._last_curve >= 0.5:
+            self._last_curve = time.perf_counter()
 
     @Slot(object)
     def _on_epoch(self, event: EpochEvent) -> None:
-        self.curves.add_epoch(event.loss, event.accuracy, event.val_loss, event.val_accuracy)
+        self._stagger(
+            (self.curves, lambda: self.curves.add_epoch(event.loss, event.accuracy,
+                                                        event.val_loss, event.val_accuracy)),
+            (self.confusion_view, lambda: self._show_confusion(event)))
+
+    def _show_confusion(self, event: EpochEvent) -> None:
         names = self.dataset.class_names if self.dataset is not None else ()
         conf = event.confusion.astype(np.float64)
         if conf.sum() > 0:
@@ -543,7 +558,7 @@ class TrainingTab(QWidget):
         self.replay.setRange(0, len(self.snapshots) - 1)
         self.replay.setValue(len(self.snapshots) - 1)
         self.replay.blockSignals(False)
-        self._show_filters(len(self.snapshots) - 1)
+        n = len(self.snapshots) - 1
         self._maps = dict(snap.feature_maps)
         names = [n for n, _ in snap.feature_maps]
         if [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())] != names:
@@ -551,10 +566,31 @@ class TrainingTab(QWidget):
             self.layer_combo.clear()
             self.layer_combo.addItems(names)
             self.layer_combo.blockSignals(False)
-        self._show_maps()
         names_c = self.dataset.class_names if self.dataset is not None else ()
-        self.probs_view.set_probabilities(snap.probabilities, names_c)
+        self._stagger(
+            (self.filters_view, lambda: self._show_filters(n)),
+            (self.maps_view, self._show_maps),
+            (self.probs_view, lambda: self.probs_view.set_probabilities(snap.probabilities,
+                                                                        names_c)))
         self._update_buttons()
+
+    def _stagger(self, *jobs: tuple[QWidget, Callable[[], None]]) -> None:
+        """Update views one per event-loop turn, each painted at once.
+
+        Painting several pyqtgraph views in one turn takes ~50 ms while the training thread
+        competes for the GIL; one view per turn keeps every gap short.
+        """
+        self._jobs.extend(jobs)
+        if not self._job_timer.isActive():
+            self._job_timer.start()
+
+    def _run_job(self) -> None:
+        if not self._jobs:
+            self._job_timer.stop()
+            return
+        widget, job = self._jobs.popleft()
+        job()
+        widget.repaint()
 
     def _show_filters(self, i: int) -> None:
         label, filters = self.snapshots[i]

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..theme import diverging_cmap, sequential_cmap
 
@@ -43,6 +44,11 @@ class MosaicView(QWidget):
         self.title.setWordWrap(True)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
+        # Fixed: captions change every snapshot; a label that asks for a new layout makes Qt
+        # repaint the whole tab (every plot) while the training thread competes for the GIL.
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.caption.setFixedHeight(3 * self.caption.fontMetrics().lineSpacing() + 4)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.view = self.graphics.addViewBox(lockAspect=True, invertY=True)
@@ -101,12 +107,13 @@ class CurvesView(QWidget):
         self.batch_points: tuple[list[float], list[float]] = ([], [])
         self._redraw()
 
-    def add_batch(self, epoch: int, fraction: float, loss: float) -> None:
-        """Add the running loss at ``epoch + fraction``."""
+    def add_batch(self, epoch: int, fraction: float, loss: float, *, redraw: bool = True) -> None:
+        """Add the running loss at ``epoch + fraction`` (drawn now, or with a later point)."""
         xs, ys = self.batch_points
         xs.append(epoch + fraction)
         ys.append(loss)
-        self.batch_loss.setData(xs, ys)
+        if redraw:
+            self.batch_loss.setData(xs, ys)
 
     def set_history(self, history: Mapping[str, Sequence[float]], first_epoch: int = 1) -> None:
         """Show a whole history (after loading a model)."""
