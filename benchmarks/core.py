@@ -61,9 +61,11 @@ def conv_rows() -> list[Row]:
                             vs_cv_u, "×", "≤ 1.5", vs_cv_u <= 1.5))
     img = sample_image("camera") * np.float32(255.0)
     ker = np.ones((3, 3), dtype=np.float32)
-    t0 = time.perf_counter()
-    lesson_loop(img, ker, 1 / 9)
-    loop = time.perf_counter() - t0
+    loop = float("inf")
+    for _ in range(2):  # about a second each: the best of two steadies the ratio
+        t0 = time.perf_counter()
+        lesson_loop(img, ker, 1 / 9)
+        loop = min(loop, time.perf_counter() - t0)
     ours = best_time(lambda: conv2d(img, ker / 9))
     rows.append(Row("conv2d 512² 3×3: lesson's Python loop ÷ ours", loop / ours, "×", "≥ 5000",
                     loop / ours >= 5000, f"loop {loop:.2f} s"))

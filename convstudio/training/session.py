@@ -17,6 +17,8 @@ import numpy as np
 from .datasets import Dataset, load_dataset
 from .models import ModelConfig, build_model
 
+PREDICT_BATCH = 256
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -169,21 +171,35 @@ class FeatureProbe:
         return maps, np.array(outs[-1][0])
 
 
-def eager_probabilities(model: Any, x: np.ndarray,
-                        stop_event: threading.Event | None = None) -> np.ndarray | None:
-    """Class probabilities by eager calls; None if ``stop_event`` is set meanwhile.
+def probabilities(model: Any, x: np.ndarray,
+                  stop_event: threading.Event | None = None) -> np.ndarray | None:
+    """Class probabilities with ``model.predict``; None if ``stop_event`` is set meanwhile.
 
-    Unlike ``model.predict``/``evaluate`` nothing is traced: tracing holds Python's GIL for
-    long stretches, and the GUI thread needs it to stay responsive.
+    A stop ends the pass after the current batch (Keras' ``stop_predicting``).
     """
-    parts = []
-    for start in range(0, len(x), 512):
-        if stop_event is not None and stop_event.is_set():
-            return None
-        parts.append(np.asarray(model(x[start:start + 512], training=False)))
-    if not parts:
+    import keras
+
+    class _Stop(keras.callbacks.Callback):
+        def on_predict_batch_end(self, batch: int, logs: Any = None) -> None:
+            if stop_event is not None and stop_event.is_set():
+                model.stop_predicting = True
+
+    if not len(x):
         return np.zeros((0, int(model.layers[-1].units)), np.float32)
-    return np.concatenate(parts)
+    probs = model.predict(x, batch_size=PREDICT_BATCH, verbose=0, callbacks=[_Stop()])
+    if stop_event is not None and stop_event.is_set():
+        return None
+    return np.asarray(probs)
+
+
+def warm_up(model: Any, x: np.ndarray) -> None:
+    """Trace ``predict`` for a full and a partial batch now, before training starts.
+
+    Tracing holds Python's GIL for long stretches; done here it happens while the window
+    says "building the model", not as a freeze at the end of an epoch.
+    """
+    if len(x):
+        model.predict(x[:PREDICT_BATCH + 7], batch_size=PREDICT_BATCH, verbose=0)
 
 
 def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
@@ -234,13 +250,12 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs))
 
         def predict(self, x: np.ndarray) -> np.ndarray | None:
-            return eager_probabilities(model, x, stop_event)
+            return probabilities(model, x, stop_event)
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             logs = logs or {}
-            # Validation here rather than fit(validation_split=…): one eager pass gives the
-            # loss, the accuracy and the confusion matrix, and a stop (window close) need not
-            # wait for Keras to trace an evaluation step.
+            # Validation here rather than fit(validation_split=…): one pass gives the loss, the
+            # accuracy and the confusion matrix, and a stop (window close) ends it at once.
             x_eval, y_eval = val if len(val[0]) else test
             probs = self.predict(x_eval) if len(x_eval) else None
             confusion = np.zeros((n_classes, n_classes), np.int64)
@@ -313,6 +328,7 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
         "parameters": int(model.count_params()),
     })
     n_conf = min(len(x_test), config.confusion_samples)  # only used without a validation set
+    warm_up(model, x_test if len(x_test) else x_train)
     callback = _make_callback(model, config, observer, stop_event, probe, batches,
                               (x_test[:n_conf], y_test[:n_conf]), (x_val, y_val), seed_kernel)
     history: dict[str, list[float]] = {}
@@ -327,7 +343,7 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
     epochs_done = initial_epoch + len(history.get("loss", []))
     test_accuracy = None
     if not stopped and len(x_test):
-        probs = eager_probabilities(model, x_test, stop_event)
+        probs = probabilities(model, x_test, stop_event)
         if probs is not None:
             test_accuracy = float((np.argmax(probs, axis=1) == y_test).mean())
     return TrainingResult(model, history, epochs_done, stopped, test_accuracy)
