@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 
 
@@ -216,3 +216,39 @@ def test_close_while_tensorflow_loads_exits_quickly():
     closed_at = float(proc.stdout.split("closing")[1].split()[0])
     if sys.platform.startswith("linux"):
         assert end - closed_at < 2.0
+
+
+def test_drawing_is_centred_like_the_dataset():
+    from convstudio.ui.training.draw import to_dataset_image
+
+    drawing = np.zeros((280, 280), np.uint8)
+    drawing[20:60, 200:220] = 255  # a small bar in a corner
+    img = to_dataset_image(drawing)
+    assert img.shape == (28, 28) and img.dtype == np.uint8
+    ys, xs = np.nonzero(img)
+    assert ys.max() - ys.min() + 1 == 20  # the longer side scaled to 20 pixels
+    cy = (img.sum(axis=1) @ np.arange(28)) / img.sum()
+    cx = (img.sum(axis=0) @ np.arange(28)) / img.sum()
+    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1
+    assert not to_dataset_image(np.zeros((280, 280), np.uint8)).any()
+
+
+def test_draw_to_predict(tab, qtbot):
+    from PySide6.QtCore import QPoint
+
+    canvas = tab.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(140, 40))
+    for y in range(40, 240, 20):
+        qtbot.mouseMove(canvas, QPoint(140, y))
+    assert not tab.predict_drawing()  # no model yet: says so
+    assert "first" in tab.drawing_label.text()
+    tab.epochs.setValue(1)
+    tab.start()
+    _wait_done(qtbot, tab)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(140, 240))
+    assert canvas.array().max() == 255
+    assert tab.last_drawing.any()
+    assert tab.probs_view.values.sum() == pytest.approx(1.0, abs=1e-4)
+    assert "The network says" in tab.drawing_label.text()
+    qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
+    assert canvas.array().max() == 0

@@ -40,6 +40,7 @@ from ...training.datasets import Dataset, DatasetError, load_dataset
 from ...training.models import OPTIMIZERS, ConvBlock, ModelConfig, summary
 from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
 from ..workspace.model import WorkspaceModel
+from .draw import DrawCanvas, to_dataset_image
 from .views import CurvesView, MosaicView, ProbabilityView, symmetric_per_image, tile
 from .worker import TrainingRunner
 
@@ -222,11 +223,24 @@ class TrainingTab(QWidget):
             buttons.addWidget(b, i // 2, i % 2)
         buttons.addWidget(self.export_button, 3, 0, 1, 2)
 
+        self.canvas = DrawCanvas()
+        self.canvas.drawn.connect(self.predict_drawing)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.clicked.connect(self.canvas.clear)
+        self.drawing_label = QLabel("Train or load a model, then draw an item or a digit.")
+        self.drawing_label.setWordWrap(True)
+        draw_box = QGroupBox("Draw to predict")
+        drl = QVBoxLayout(draw_box)
+        drl.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
+        drl.addWidget(self.clear_button)
+        drl.addWidget(self.drawing_label)
+
         controls = QWidget()
         cl = QVBoxLayout(controls)
         for box in (ds_box, model_box, run_box):
             cl.addWidget(box)
         cl.addLayout(buttons)
+        cl.addWidget(draw_box)
         cl.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(controls)
@@ -614,6 +628,30 @@ class TrainingTab(QWidget):
         self.maps_view.show_array(tile(m), (0.0, top if top > 0 else 1.0), "sequential")
         self.maps_view.caption.setText(f"{name}: {m.shape[0]} maps of {m.shape[1]}×{m.shape[2]}"
                                        " (after ReLU)")
+
+    def predict_drawing(self) -> bool:
+        """Classify the drawing: probabilities and feature maps, as for a test image."""
+        if self.model is None or self.runner.running:
+            self.drawing_label.setText("Train or load a model first (and not while it trains).")
+            return False
+        from ...training.session import FeatureProbe
+
+        image = to_dataset_image(self.canvas.array())
+        maps, probs = FeatureProbe(self.model)(image)
+        self._maps = dict(maps)
+        if not self.layer_combo.count():
+            self.layer_combo.addItems([n for n, _ in maps])
+        self._show_maps()
+        names = self.dataset.class_names if self.dataset is not None else ()
+        self.probs_view.set_probabilities(probs, names)
+        best = int(np.argmax(probs))
+        label = names[best] if best < len(names) else str(best)
+        self.drawing_label.setText(
+            f"The network says <b>{label}</b> ({probs[best]:.0%}); its feature maps are in "
+            "the feature-map view. A confident answer for a drawing unlike any class is still "
+            "a guess.")
+        self.last_drawing = image
+        return True
 
     def _on_probe_changed(self) -> None:
         if self.model is None or self.runner.running or self.dataset is None:
