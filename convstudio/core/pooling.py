@@ -149,8 +149,6 @@ def max_pool2d(
     flat = win.reshape(*win.shape[:-2], pool[0] * pool[1])
     arg = flat.argmax(axis=-1)
     out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0].astype(np.float32)
-    if not return_indices:
-        return out
     rows = np.arange(ho).reshape((ho, 1) + (1,) * (arr.ndim - 2)) * st[0]
     cols = np.arange(wo).reshape((1, wo) + (1,) * (arr.ndim - 2)) * st[1]
     win_r = rows + arg // pool[1] - pads.top

@@ -68,7 +68,6 @@ class FrameExporter(QObject):
         self._expected = 0
         self._saved_cursor: Cursor | None = None
         self._progress: QProgressDialog | None = None
-        self.last_written: Path | None = None
 
     @property
     def running(self) -> bool:
@@ -196,7 +195,6 @@ class FrameExporter(QObject):
                     os.unlink(tmp)
         what = (f"{self._count} frames into {self._path}" if self._kind == "frames"
                 else f"{self._path} ({self._count} frames)")
-        self.last_written = self._path
         self._stop(f"Saved {what}", written=self._path)
 
     def cancel(self) -> None:

@@ -7,7 +7,7 @@ grid is too big for legible cells, the view shows a window-following part of it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -48,7 +48,6 @@ class Overlay:
     winner: tuple[int, int] | None = None
     filled: int | None = None                         # row-major cells shown; None = all
     blocks: tuple[int, int] | None = None             # pool grid lines every (h, w) cells
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _lut(kind: str) -> np.ndarray:
@@ -193,13 +192,6 @@ class GridView(QWidget):
         c0 = max(0, min(c0, cols - nc))
         self._view = (r0, c0)
         return r0, c0
-
-    def cell_rect(self, row: int, col: int) -> QRectF | None:
-        """Where grid cell (row, col) is drawn, or None when it is out of view."""
-        s, r0, c0, nr, nc, x0, y0 = self.geometry_now()
-        if not (r0 <= row < r0 + nr and c0 <= col < c0 + nc):
-            return None
-        return QRectF(x0 + (col - c0) * s, y0 + (row - r0) * s, s, s)
 
     def cell_font(self, s: float) -> QFont:
         """Return the font for numbers in cells of side ``s`` pixels."""

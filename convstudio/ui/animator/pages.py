@@ -60,10 +60,6 @@ class RichTextView(QWidget):
         """Return the HTML shown."""
         return self._html
 
-    def plain_text(self) -> str:
-        """Return the text shown, without markup."""
-        return self._doc.toPlainText()
-
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Follow font changes (projection mode, zoom)."""
         if event.type() == QEvent.Type.FontChange:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -99,7 +100,12 @@ class TrainingTab(QWidget):
         self._build()
         self._refresh_summary()
         self._update_buttons()
-        self.request_dataset()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        """Load the chosen dataset the first time the tab is shown, not at start-up."""
+        super().showEvent(event)
+        if self.dataset is None and self._load_token == 0:
+            self.request_dataset()
 
     # --- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
