@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive, default=32)
     p.add_argument("--limit", type=_positive, help="use only the first N training images")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--validation-split", type=float, default=0.1, metavar="FRACTION",
+                   help="hold out this fraction of the training images (0: the lessons' fit)")
     p.add_argument("--save", metavar="PATH", help="save the trained model (.keras)")
     p.add_argument("--json", action="store_true",
                    help="machine-readable output only (JSON lines on stdout)")
@@ -70,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         config = TrainingConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs,
-                                batch_size=args.batch_size, limit=args.limit, seed=args.seed)
+                                batch_size=args.batch_size, limit=args.limit, seed=args.seed,
+                                validation_split=args.validation_split)
         result = train(config, _JsonLines(args.json), threading.Event())
     except DatasetError as exc:
         print(f"convstudio.training: {exc}", file=sys.stderr)

@@ -550,7 +550,8 @@ class TrainingTab(QWidget):
         self._stagger(
             (self.curves, lambda: self.curves.add_epoch(event.loss, event.accuracy,
                                                         event.val_loss, event.val_accuracy)),
-            (self.confusion_view, lambda: self._show_confusion(event)))
+            (self.confusion_view, lambda: self._show_confusion(event)),
+            (self.wrong_view, lambda: self._show_misclassified(event)))
 
     def _show_confusion(self, event: EpochEvent) -> None:
         names = self.dataset.class_names if self.dataset is not None else ()
@@ -562,6 +563,10 @@ class TrainingTab(QWidget):
             self.confusion_view.caption.setText(", ".join(
                 f"{names[i] if i < len(names) else i}: {a:.0%}" for i, a in enumerate(acc)
                 if np.isfinite(a)))
+
+    def _show_misclassified(self, event: EpochEvent) -> None:
+        names = self.dataset.class_names if self.dataset is not None else ()
+        conf = event.confusion
         if len(event.misclassified):
             self.wrong_view.show_array(tile(event.misclassified[:32] * 255.0, cols=8),
                                        (0.0, 255.0), "grey")
