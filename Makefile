@@ -10,7 +10,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 # Qt's runtime libraries (offscreen and X11), a font, and Fashion-MNIST for the training tab.
 APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 \
-                libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core dataset-fashion-mnist
+                libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core dataset-fashion-mnist \
+                desktop-file-utils
 
 .PHONY: run test lint bench setup system-deps install-desktop screenshot clean
 
@@ -35,6 +36,20 @@ test: lint
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# Per-user launcher: menu entry, icon and the .convstudio file type, pointing at this checkout.
+DESKTOP_DIR := $(HOME)/.local/share/applications
+ICON_DIR    := $(HOME)/.local/share/icons/hicolor/scalable/apps
+MIME_DIR    := $(HOME)/.local/share/mime
+install-desktop: setup
+	@mkdir -p $(DESKTOP_DIR) $(ICON_DIR) $(MIME_DIR)/packages
+	sed 's|^Exec=convstudio|Exec=$(abspath $(BIN))/convstudio|' resources/convstudio.desktop \
+	  > $(DESKTOP_DIR)/convstudio.desktop
+	cp resources/convstudio.svg $(ICON_DIR)/convstudio.svg
+	cp resources/convstudio-mime.xml $(MIME_DIR)/packages/convstudio.xml
+	-command -v update-mime-database >/dev/null && update-mime-database $(MIME_DIR)
+	-command -v update-desktop-database >/dev/null && update-desktop-database $(DESKTOP_DIR)
+	@echo "installed: $(DESKTOP_DIR)/convstudio.desktop (menu: Education ▸ ConvStudio)"
 
 screenshot: setup
 	$(BIN)/python -m convstudio --screenshot resources/screenshot.png --size 1600x1000

@@ -29,11 +29,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="ConvStudio: see how convolutional neural networks see.",
     )
     parser.add_argument("--version", action="version", version=f"ConvStudio {__version__}")
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a lesson (.convstudio) or an image to open (what the desktop "
+                             "launcher passes)")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="render the window offscreen to a PNG and exit")
     parser.add_argument("--tab", choices=TABS, default="workspace", help="tab to show first")
     parser.add_argument("--size", type=_size, default=(1440, 900), metavar="WxH",
                         help="window size (default 1440x900)")
+    parser.add_argument("--projection", action="store_true",
+                        help="start in projection mode (large text and cells; F5 toggles)")
+    parser.add_argument("--lesson", metavar="PATH|builtin:NAME",
+                        help="open a lesson file, or a built-in lesson such as "
+                             "builtin:strides-padding")
     start = parser.add_argument_group("workspace start state")
     start.add_argument("--image", metavar="NAME|PATH",
                        help="a sample image name (camera, coins, brick, glyph…) or an image file")
@@ -124,6 +132,11 @@ def settle_memory() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ConvStudio; return the process exit status."""
     args = build_parser().parse_args(argv)
+    if args.file:
+        if args.file.endswith(".convstudio"):
+            args.lesson = args.lesson or args.file
+        else:
+            args.image = args.image or args.file
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -137,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("ConvStudio")
     app.setApplicationVersion(__version__)
     apply_theme(app)
+    if args.projection:
+        from .ui.theme import presentation
+
+        presentation().set_projection(True, remember=False)
     from .ui.workspace import WorkspaceModel
 
     model = WorkspaceModel()
@@ -147,9 +164,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.workspace.show_message(problem)
     _animator_state(window, args)
     window.show_tab(args.tab)
+    if args.lesson:
+        _open_lesson(window, args.lesson)
     window.resize(*args.size)
     if args.screenshot:
+        window.save_session_on_close = False
         return _screenshot(app, window, args.screenshot, args.size)
+    if not args.lesson:
+        window.offer_session()
+    if os.environ.get("CONVSTUDIO_EXIT_AFTER_PAINT"):
+        _exit_after_first_paint(app, window)
     window.show()
     settle_memory()
     code = app.exec()
@@ -161,6 +185,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _exit_after_first_paint(app: object, window: object) -> None:
+    """Start-up benchmark probe: print "painted" at the window's first paint, then quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    assert isinstance(app, QApplication) and isinstance(window, QWidget)
+
+    class _Probe(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint and watched is window:
+                watched.removeEventFilter(self)
+                print("painted", flush=True)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    window.save_session_on_close = False  # type: ignore[attr-defined]
+    probe = _Probe(window)
+    window.installEventFilter(probe)
+
+
+def _open_lesson(window: object, spec: str) -> None:
+    from .ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    if spec.startswith("builtin:"):
+        window.open_builtin(spec.split(":", 1)[1])
+    else:
+        window.open_lesson(spec)
 
 
 def _screenshot(app: object, window: object, path: str, size: tuple[int, int]) -> int:

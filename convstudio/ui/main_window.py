@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import __version__
+from .. import lessons as L
 from .animator import AnimatorModel, AnimatorTab
+from .lessons import LessonPanel, apply, capture, session_path
+from .panels import (
+    CodePanel,
+    PreferencesDialog,
+    ShortcutSheet,
+    figure_at,
+    icon_path,
+    render_figure,
+    versions,
+)
+from .theme import presentation
 from .training import TrainingTab
 from .workspace import WorkspaceModel, WorkspaceTab
 from .workspace.kernel_editor import kernel_as_list
@@ -26,7 +50,7 @@ class MainWindow(QMainWindow):
             self.model.compute_now()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self._tab_index: dict[str, int] = {}
+        self.tab_index: dict[str, int] = {}
         self.workspace = WorkspaceTab(self.model)
         self.workspace.messageRaised.connect(self._on_message)
         self._add_tab("workspace", self.workspace, "&Workspace")
@@ -38,16 +62,46 @@ class MainWindow(QMainWindow):
         self.training = TrainingTab(self.model)
         self.training.messageRaised.connect(self._on_message)
         self._add_tab("training", self.training, "&Training")
-        self.setCentralWidget(self.tabs)
+        self.offer_bar = QWidget()
+        offer = QHBoxLayout(self.offer_bar)
+        offer.setContentsMargins(8, 4, 8, 4)
+        self.offer_label = QLabel("")
+        self.offer_restore = QPushButton("Restore")
+        self.offer_dismiss = QPushButton("No, thanks")
+        self.offer_restore.clicked.connect(self.restore_session)
+        self.offer_dismiss.clicked.connect(self.offer_bar.hide)
+        offer.addWidget(self.offer_label, 1)
+        offer.addWidget(self.offer_restore)
+        offer.addWidget(self.offer_dismiss)
+        self.offer_bar.hide()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.offer_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.lesson_panel = LessonPanel(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lesson_panel)
+        self.lesson_panel.hide()
+        self.code_panel = CodePanel(self.model, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_panel)
+        self.code_panel.hide()
+        if icon_path().is_file():
+            from PySide6.QtGui import QIcon
+
+            self.setWindowIcon(QIcon(str(icon_path())))
+        self.save_session_on_close = True
+        self.last_message = ""
         self._build_menus()
         self.statusBar().showMessage("Ready")
 
     def _add_tab(self, key: str, widget: QWidget, label: str) -> None:
-        self._tab_index[key] = self.tabs.addTab(widget, label)
+        self.tab_index[key] = self.tabs.addTab(widget, label)
 
     def show_tab(self, key: str) -> None:
         """Bring tab ``key`` (workspace, animator or training) to the front."""
-        self.tabs.setCurrentIndex(self._tab_index[key])
+        self.tabs.setCurrentIndex(self.tab_index[key])
 
     def _action(
         self,
@@ -66,11 +120,21 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self._action("&Open image…", self.workspace.open_dialog,
                                          QKeySequence.StandardKey.Open))
+        file_menu.addAction(self._action("Open &kernel…", self.workspace.open_kernel_dialog))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
         file_menu.addAction(self._action("&Export output…", self.workspace.export_dialog,
                                          QKeySequence("Ctrl+E")))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Open &lesson…", self._open_lesson_dialog,
+                                         QKeySequence("Ctrl+Shift+O")))
+        builtin = file_menu.addMenu("&Built-in lessons")
+        for name, lesson in L.builtin_lessons().items():
+            builtin.addAction(self._action(lesson.title,
+                                           functools.partial(self.open_builtin, name)))
+        file_menu.addAction(self._action("&Save lesson…", self._save_lesson_dialog,
+                                         QKeySequence("Ctrl+Shift+S")))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
@@ -85,12 +149,50 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self._action("Copy kernel as Python &list", self._copy_kernel))
 
+        edit_menu.addAction(self._action("Copy &view as image", self.copy_view,
+                                         QKeySequence.StandardKey.Copy))
+        file_menu.insertAction(file_menu.actions()[4], self._action(
+            "Export &view as PNG (2×)…", self._export_view_dialog, QKeySequence("Ctrl+Shift+E")))
+
         view_menu = bar.addMenu("&View")
-        for n, key in enumerate(self._tab_index, start=1):
-            label = self.tabs.tabText(self._tab_index[key]).replace("&", "")
+        for n, key in enumerate(self.tab_index, start=1):
+            label = self.tabs.tabText(self.tab_index[key]).replace("&", "")
             view_menu.addAction(self._action(label, functools.partial(self.show_tab, key),
                                              QKeySequence(f"Ctrl+{n}")))
+        view_menu.addSeparator()
+        pres = presentation()
+        self.projection_action = self._action("&Projection mode", self.toggle_projection,
+                                              QKeySequence("F5"))
+        self.projection_action.setCheckable(True)
+        self.projection_action.setChecked(pres.projection)
+        pres.changed.connect(self._sync_projection_action)
+        view_menu.addAction(self.projection_action)
+        self.fullscreen_action = self._action("&Full screen", self.toggle_fullscreen,
+                                              QKeySequence("F11"))
+        self.fullscreen_action.setCheckable(True)
+        view_menu.addAction(self.fullscreen_action)
+        zoom_in = self._action("Zoom &in", pres.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        view_menu.addAction(zoom_in)
+        view_menu.addAction(self._action("Zoom &out", pres.zoom_out,
+                                         QKeySequence("Ctrl+-")))
+        view_menu.addAction(self._action("&Actual size", lambda: pres.set_zoom(1.0),
+                                         QKeySequence("Ctrl+0")))
+        view_menu.addSeparator()
+        code = self.code_panel.toggleViewAction()
+        code.setText("Show &code")
+        code.setShortcut(QKeySequence("Ctrl+K"))
+        view_menu.addAction(code)
+        lesson_text = self.lesson_panel.toggleViewAction()
+        lesson_text.setText("&Lesson text")
+        view_menu.addAction(lesson_text)
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("&Preferences…", self.show_preferences,
+                                         QKeySequence.StandardKey.Preferences))
         help_menu = bar.addMenu("&Help")
+        sheet = self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
+        sheet.setShortcuts([QKeySequence("F1"), QKeySequence("?")])
+        help_menu.addAction(sheet)
         help_menu.addAction(self._action("&About ConvStudio", self._on_about))
 
     def _fill_recent_menu(self) -> None:
@@ -118,17 +220,189 @@ class MainWindow(QMainWindow):
         self._on_message(f"Copied {text}")
 
     def _on_message(self, text: str) -> None:
+        self.last_message = text
         self.statusBar().showMessage(text, 15000)
 
+    # --- lessons ----------------------------------------------------------------------------------
+    def _open_lesson_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open lesson", "",
+                                              f"ConvStudio lesson (*{L.SUFFIX})")
+        if path:
+            self.open_lesson(path)
+
+    def open_lesson(self, path: str) -> bool:
+        """Open a lesson file; a bad one is refused with a message and changes nothing."""
+        try:
+            lesson = L.read(path)
+        except L.LessonError as exc:
+            self._on_message(f"Cannot open the lesson: {exc}. Nothing was changed.")
+            return False
+        apply(self, lesson)
+        note = ""
+        if lesson.model_file:
+            model = L.model_path(lesson, path)
+            if model is None:
+                note = (f" It names a model outside its own folder ({lesson.model_file}); "
+                        "it was not opened — load it from the Training tab if you trust it.")
+            elif not model.is_file():
+                note = f" Its model {model.name} is missing beside it."
+            elif not self.training.load_from(str(model)):
+                note = f" Its model {model.name} could not be loaded."
+        self._on_message(f"Opened lesson “{lesson.title}”.{note}")
+        return True
+
+    def open_builtin(self, name: str) -> bool:
+        """Open a built-in lesson by name (see ``lessons.builtin_lessons``)."""
+        lessons = L.builtin_lessons()
+        if name not in lessons:
+            self._on_message(f"There is no built-in lesson {name!r}; there are: "
+                             f"{', '.join(lessons)}.")
+            return False
+        apply(self, lessons[name])
+        self._on_message(f"Opened lesson “{lessons[name].title}”.")
+        return True
+
+    def _save_lesson_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save lesson", "lesson" + L.SUFFIX,
+                                              f"ConvStudio lesson (*{L.SUFFIX})")
+        if not path:
+            return
+        with_model = False
+        if self.training.model is not None:
+            with_model = QMessageBox.question(
+                self, "Save lesson", "Also save the trained model beside the lesson?"
+            ) == QMessageBox.StandardButton.Yes
+        self.save_lesson(path, with_model=with_model)
+
+    def save_lesson(self, path: str, *, with_model: bool = False) -> Path | None:
+        """Write the current state as a lesson (atomically); optionally the model beside it."""
+        panel = self.lesson_panel
+        lesson = capture(self, title=panel.title or Path(path).stem, text=panel.text)
+        try:
+            if with_model and self.training.model is not None:
+                model_name = Path(path).stem + ".keras"
+                if self.training.save_to(str(Path(path).with_name(model_name))) is None:
+                    return None
+                lesson.model_file = model_name
+            written = L.write(lesson, path)
+        except OSError as exc:
+            self._on_message(f"Cannot save the lesson to {path}: {exc.strerror or exc}.")
+            return None
+        self._on_message(f"Saved lesson {written}")
+        return written
+
+    def save_session(self) -> Path | None:
+        """Save the current state for the next start (never raises)."""
+        try:
+            path = session_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return L.write(capture(self, title="Last session"), path)
+        except (OSError, ValueError):
+            return None
+
+    def offer_session(self) -> bool:
+        """Offer to restore the session saved on exit, if there is a readable one."""
+        path = session_path()
+        if not path.is_file():
+            return False
+        self.offer_label.setText("Your last session was saved when ConvStudio closed. "
+                                 "Restore it?")
+        self.offer_bar.show()
+        return True
+
+    def restore_session(self) -> bool:
+        """Open the session saved on exit."""
+        self.offer_bar.hide()
+        ok = self.open_lesson(str(session_path()))
+        if ok:
+            self.lesson_panel.hide()
+        self.code_panel = CodePanel(self.model, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_panel)
+        self.code_panel.hide()
+        if icon_path().is_file():
+            from PySide6.QtGui import QIcon
+
+            self.setWindowIcon(QIcon(str(icon_path())))
+        return ok
+
+    def about_text(self) -> str:
+        """Return the About box's HTML: version, purpose, and what it runs on (read when asked)."""
+        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
+        return (f"<b>ConvStudio {__version__}</b><p>See how convolutional neural networks "
+                f"see.</p><table cellpadding='2'>{rows}</table><p>Works offline; nothing "
+                "touches the network unless you press Download.</p>")
+
     def _on_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About ConvStudio",
-            f"<b>ConvStudio {__version__}</b><p>See how convolutional neural networks see.</p>",
-        )
+        QMessageBox.about(self, "About ConvStudio", self.about_text())
+
+    # --- presentation -------------------------------------------------------------------------
+    def toggle_projection(self) -> None:
+        """Projection mode on/off (F5)."""
+        pres = presentation()
+        pres.set_projection(not pres.projection)
+        self._on_message("Projection mode on: large text and cells. F5 turns it off."
+                         if pres.projection else "Projection mode off.")
+
+    def _sync_projection_action(self) -> None:
+        self.projection_action.setChecked(presentation().projection)
+
+    def toggle_fullscreen(self) -> None:
+        """Full screen on/off (F11)."""
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.fullscreen_action.setChecked(self.isFullScreen())
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        """Open the shortcut sheet (F1 or ?)."""
+        sheet = ShortcutSheet(self)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sheet.show()
+        return sheet
+
+    def show_preferences(self) -> PreferencesDialog:
+        """Open Preferences (changes apply at once and are kept)."""
+        dialog = PreferencesDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    # --- figures ------------------------------------------------------------------------------
+    def current_view(self) -> QWidget:
+        """Return the view under the pointer or holding focus, else the current tab."""
+        tab = self.tabs.currentWidget()
+        return figure_at(tab, tab)
+
+    def copy_view(self) -> None:
+        """Copy the current view as an image at 2× (Ctrl+C outside text fields)."""
+        QGuiApplication.clipboard().setImage(render_figure(self.current_view()))
+        self._on_message("Copied the view as an image (2×).")
+
+    def _export_view_dialog(self) -> None:
+        view = self.current_view()
+        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG (2×)", "figure.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.export_view(path, view)
+
+    def export_view(self, path: str, view: QWidget | None = None) -> Path | None:
+        """Write ``view`` (default: the current one) as a PNG at twice its size."""
+        image = render_figure(view or self.current_view())
+        target = Path(path) if path.lower().endswith(".png") else Path(path + ".png")
+        tmp = target.with_name(f".{target.name}.tmp.png")
+        if not image.save(str(tmp)):  # the .png suffix picks the format
+            self._on_message(f"Cannot write {target}: is the folder writable?")
+            tmp.unlink(missing_ok=True)
+            return None
+        tmp.replace(target)
+        self._on_message(f"Exported {target} ({image.width()}×{image.height()})")
+        return target
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        """Stop background work before the window goes."""
+        """Stop background work and save the session before the window goes."""
+        if self.save_session_on_close:
+            self.save_session()
         self.training.shutdown()
         self.animator.shutdown()
         self.workspace.shutdown()

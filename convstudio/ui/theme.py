@@ -1,20 +1,210 @@
-"""Application style and the colour maps the views share."""
+"""Application style, projection mode, zoom, light/dark themes and the colour maps views share.
+
+One :class:`Presentation` object holds what the user chose (kept in QSettings); ``apply``
+pushes it to the application: the base font (everything follows it), the palette, pyqtgraph's
+backgrounds, and widgets that size themselves from the font (kernel cells, animator grids)
+listen to ``changed``.
+"""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 BASE_POINT_SIZE = 11
+PROJECTION_POINT_SIZE = 20     # body text on a projector, read from the back of a classroom
+ZOOM_STEPS = (0.67, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+THEMES = ("light", "dark")
+INTENSITY_MAPS = ("viridis", "cividis")
+FONT_FACTOR = "fontFactor"     # dynamic property: a widget's font is the base font × this
+MAX_PANEL_SCALE = 1.4         # side panels grow less than text: the views need the room
+BASE_WIDTH = "baseWidth"       # dynamic property: a side panel's minimum width at scale 1
+
+
+class Presentation(QObject):
+    """Projection mode, zoom, theme and intensity map; ``changed`` after each change."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.projection = False
+        self.zoom = 1.0
+        self.theme = "light"
+        self.intensity_map = "viridis"
+
+    @property
+    def scale(self) -> float:
+        """How much larger than the normal desktop size everything is drawn."""
+        base = PROJECTION_POINT_SIZE / BASE_POINT_SIZE if self.projection else 1.0
+        return base * self.zoom
+
+    @property
+    def point_size(self) -> float:
+        """The body text's point size now."""
+        return BASE_POINT_SIZE * self.scale
+
+    def set_projection(self, on: bool, *, remember: bool = True) -> None:
+        """Projection mode: large text, large cells, thick highlights.
+
+        ``remember=False`` (the ``--projection`` flag) does not change the saved preference.
+        """
+        self.projection = bool(on)
+        self._changed(save=remember)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom the whole interface (clamped to the steps' range)."""
+        self.zoom = min(max(float(zoom), ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        self._changed()
+
+    def zoom_in(self) -> None:
+        """Next larger zoom step."""
+        self.set_zoom(next((z for z in ZOOM_STEPS if z > self.zoom + 1e-6), ZOOM_STEPS[-1]))
+
+    def zoom_out(self) -> None:
+        """Next smaller zoom step."""
+        self.set_zoom(next((z for z in reversed(ZOOM_STEPS) if z < self.zoom - 1e-6),
+                           ZOOM_STEPS[0]))
+
+    def set_theme(self, theme: str) -> None:
+        """Light or dark."""
+        if theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+        self.theme = theme
+        self._changed()
+
+    def set_intensity_map(self, name: str) -> None:
+        """Viridis or cividis for intensities (both colour-blind safe)."""
+        if name not in INTENSITY_MAPS:
+            raise ValueError(f"intensity map must be one of {', '.join(INTENSITY_MAPS)}")
+        self.intensity_map = name
+        self._changed()
+
+    def reset(self) -> None:
+        """Back to the defaults (normal size, light, viridis)."""
+        self.projection, self.zoom = False, 1.0
+        self.theme, self.intensity_map = "light", "viridis"
+        self._changed()
+
+    def _changed(self, *, save: bool = True) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply(app, self)
+        if save:
+            self.save()
+        self.changed.emit()
+
+    def load(self) -> None:
+        """Read the user's choices from QSettings (bad stored values are ignored)."""
+        s = QSettings()
+        self.projection = str(s.value("view/projection", "false")).lower() == "true"
+        try:
+            self.zoom = min(max(float(str(s.value("view/zoom", 1.0))), ZOOM_STEPS[0]),
+                            ZOOM_STEPS[-1])
+        except ValueError:
+            self.zoom = 1.0
+        theme = str(s.value("view/theme", "light"))
+        self.theme = theme if theme in THEMES else "light"
+        cmap = str(s.value("view/intensityMap", "viridis"))
+        self.intensity_map = cmap if cmap in INTENSITY_MAPS else "viridis"
+
+    def save(self) -> None:
+        """Write the choices to QSettings."""
+        s = QSettings()
+        s.setValue("view/projection", "true" if self.projection else "false")
+        s.setValue("view/zoom", self.zoom)
+        s.setValue("view/theme", self.theme)
+        s.setValue("view/intensityMap", self.intensity_map)
+
+
+_PRESENTATION: Presentation | None = None
+
+
+def presentation() -> Presentation:
+    """Return the application's one Presentation."""
+    global _PRESENTATION
+    if _PRESENTATION is None:
+        _PRESENTATION = Presentation()
+    return _PRESENTATION
 
 
 def apply_theme(app: QApplication) -> None:
-    """Use Fusion (the same look on every desktop) with a legible base font."""
+    """Use Fusion (the same look on every desktop) with the user's saved presentation."""
     app.setStyle("Fusion")
+    pres = presentation()
+    pres.load()
+    apply(app, pres)
+
+
+def _palette(theme: str) -> QPalette:
+    pal = QPalette()
+    if theme == "light":
+        return QApplication.style().standardPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#f1f3f4",
+        QPalette.ColorRole.Base: "#15161a", QPalette.ColorRole.AlternateBase: "#2a2b2f",
+        QPalette.ColorRole.Text: "#f1f3f4", QPalette.ColorRole.Button: "#303134",
+        QPalette.ColorRole.ButtonText: "#f1f3f4", QPalette.ColorRole.ToolTipBase: "#303134",
+        QPalette.ColorRole.ToolTipText: "#f1f3f4", QPalette.ColorRole.Highlight: "#8ab4f8",
+        QPalette.ColorRole.HighlightedText: "#000000", QPalette.ColorRole.Link: "#8ab4f8",
+        QPalette.ColorRole.PlaceholderText: "#9aa0a6", QPalette.ColorRole.BrightText: "#ffffff",
+    }
+    for role, colour in roles.items():
+        pal.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7f8388"))
+    return pal
+
+
+def plot_colours(theme: str | None = None) -> tuple[str, str]:
+    """(background, foreground) for pyqtgraph views in ``theme`` (default: the current)."""
+    t = theme or presentation().theme
+    return ("#15161a", "#e8eaed") if t == "dark" else ("#ffffff", "#202124")
+
+
+def apply(app: QApplication, pres: Presentation) -> None:
+    """Push the presentation to the application's font, palette and plots."""
     font = QFont(app.font())
-    font.setPointSize(BASE_POINT_SIZE)
+    font.setPointSizeF(pres.point_size)
     app.setFont(font)
+    app.setPalette(_palette(pres.theme))
+    bg, fg = plot_colours(pres.theme)
+    pg.setConfigOption("background", bg)
+    pg.setConfigOption("foreground", fg)
+    for w in app.allWidgets():
+        if isinstance(w, pg.GraphicsView):
+            w.setBackground(bg)
+        factor = w.property(FONT_FACTOR)
+        if factor is not None:
+            _set_font(w, float(factor), pres.point_size)
+        width = w.property(BASE_WIDTH)
+        if width is not None:
+            w.setMinimumWidth(round(float(width) * min(pres.scale, MAX_PANEL_SCALE)))
+
+
+def _set_font(widget: QWidget, factor: float, point_size: float) -> None:
+    f = QFont(widget.font())
+    f.setPointSizeF(point_size * factor)
+    widget.setFont(f)
+
+
+def scale_font(widget: QWidget, factor: float, *, bold: bool | None = None) -> None:
+    """Make ``widget``'s text ``factor`` × the body size, now and after every zoom."""
+    widget.setProperty(FONT_FACTOR, factor)
+    if bold is not None:
+        f = QFont(widget.font())
+        f.setBold(bold)
+        widget.setFont(f)
+    _set_font(widget, factor, presentation().point_size)
+
+
+def scale_width(widget: QWidget, base: int) -> None:
+    """Give a side panel ``base`` px of minimum width, scaled with projection mode and zoom."""
+    widget.setProperty(BASE_WIDTH, base)
+    widget.setMinimumWidth(round(base * min(presentation().scale, MAX_PANEL_SCALE)))
 
 
 def diverging_cmap() -> pg.ColorMap:
@@ -23,10 +213,10 @@ def diverging_cmap() -> pg.ColorMap:
 
 
 def sequential_cmap(kind: str = "sequential") -> pg.ColorMap:
-    """Viridis for magnitudes, plain grey for the lessons' clipped 0..255 view."""
+    """Return the chosen intensity map (viridis or cividis), or grey for the 0..255 view."""
     if kind == "grey":
         return pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)])
-    return pg.colormap.get("viridis")
+    return pg.colormap.get(presentation().intensity_map)
 
 
 def signed_tint(value: float, scale: float) -> tuple[int, int, int]:

@@ -89,3 +89,53 @@ def test_pooling_equals_keras(case):
         ref = ref if x.ndim == 3 else ref[..., 0]
         assert ours.shape == ref.shape
         _rel_close(ours, ref)
+
+
+# Property tests against Keras itself (the SciPy ones live beside each function's tests).
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def keras_conv_cases(draw):
+    kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    channels = draw(st.sampled_from([1, 1, 2, 3]))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    # TensorFlow refuses strides > 1 together with dilation > 1.
+    assume(stride == (1, 1) or dilation == (1, 1))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    h = draw(st.integers((kh - 1) * dilation[0] + 1, 24))
+    w = draw(st.integers((kw - 1) * dilation[1] + 1, 24))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return (h, w, channels), (kh, kw), stride, padding, dilation, seed
+
+
+@settings(max_examples=120)
+@given(keras_conv_cases())
+def test_conv2d_equals_keras_on_random_cases(case):
+    shape, khw, stride, padding, dilation, seed = case
+    rng = np.random.default_rng(seed)
+    image = rng.random(shape, np.float32) * 255
+    if shape[2] == 1:
+        image = image[..., 0]
+    kernel = rng.standard_normal((*khw, shape[2]) if shape[2] > 1 else khw).astype(np.float32)
+    bias = float(rng.standard_normal())
+    ours = conv2d(image, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias)
+    ref = _keras_conv(image, kernel, bias, stride, padding, dilation)
+    assert ours.shape == ref.shape
+    _rel_close(ours, ref)
+
+
+@settings(max_examples=120)
+@given(st.integers(1, 20), st.integers(1, 20), st.integers(1, 3), st.integers(1, 4),
+       st.integers(1, 4), st.sampled_from(["valid", "same"]), st.integers(0, 2**32 - 1))
+def test_pooling_equals_keras_on_random_cases(h, w, c, p, s, padding, seed):
+    assume(padding == "same" or (h >= p and w >= p))
+    x = np.random.default_rng(seed).random((h, w, c), np.float32)
+    for ours_fn, layer_cls in ((max_pool2d, keras.layers.MaxPooling2D),
+                               (avg_pool2d, keras.layers.AveragePooling2D)):
+        ref = np.asarray(layer_cls(p, strides=s, padding=padding)(x[None]))[0]
+        ours = ours_fn(x, p, stride=s, padding=padding)
+        assert ours.shape == ref.shape
+        _rel_close(ours, ref)

@@ -23,12 +23,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..theme import diverging_cmap
+from ..theme import diverging_cmap, presentation
 from .text import fmt_cells
 
 MIN_CELL = 22      # below this, numbers are unreadable: follow the window instead
 FOLLOW_CELL = 48   # cell size while following
 MAX_CELL = 96
+PROJECTION_CELL = 84  # projection mode: numbers of ≥ 18 pt (28 px) in every cell shown
 MIN_FONT_PX = 8
 WINDOW_COLOUR = QColor("#E69F00")   # Okabe–Ito orange: the sliding window, the current cell
 WINNER_COLOUR = QColor("#009E73")   # Okabe–Ito bluish green: the pool winner
@@ -64,6 +65,7 @@ class GridView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(120, 120)
         # The grid paints its whole rectangle, so Qt need not paint the parents beneath it.
@@ -82,6 +84,29 @@ class GridView(QWidget):
         self._last_view: tuple[object, ...] = ()
         self._texts: dict[str, tuple[QStaticText, float, float]] = {}
         self._text_key: tuple[int, str] = (0, "")
+        presentation().changed.connect(self._on_presentation)
+
+    def _on_presentation(self) -> None:
+        self._version += 1
+        self.updateGeometry()
+        self.update()
+
+    @property
+    def min_cell(self) -> float:
+        """Smaller cells than this and the grid follows the window instead (projection: larger)."""
+        pres = presentation()
+        return (PROJECTION_CELL if pres.projection else MIN_CELL) * pres.zoom
+
+    @property
+    def follow_cell(self) -> float:
+        """Cell size while following."""
+        pres = presentation()
+        return (PROJECTION_CELL if pres.projection else FOLLOW_CELL) * pres.zoom
+
+    @property
+    def highlight_width(self) -> float:
+        """Width of the window/winner outlines for cells of the current size."""
+        return 2.0 * presentation().scale
 
     # --- inputs ---------------------------------------------------------------------------
     def set_data(self, values: np.ndarray, *, levels: tuple[float, float] | None = None,
@@ -157,18 +182,18 @@ class GridView(QWidget):
     @property
     def following(self) -> bool:
         """Whether the grid is too big for readable cells, so only a part is shown."""
-        return self._fit() < MIN_CELL
+        return self._fit() < self.min_cell
 
     def geometry_now(self) -> tuple[float, int, int, int, int, float, float]:
         """(cell size, first row, first col, rows shown, cols shown, x offset, y offset)."""
         rows, cols = self.shape
         if not self.following:
             # Whole pixels per cell: crisp lines, and the cells can be blitted, not scaled.
-            s = float(min(int(self._fit()), self.max_cell))
+            s = float(min(int(self._fit()), round(self.max_cell * presentation().scale)))
             r0 = c0 = 0
             nr, nc = rows, cols
         else:
-            s = float(FOLLOW_CELL)
+            s = float(round(self.follow_cell))
             nr, nc = max(1, int(self.height() // s)), max(1, int(self.width() // s))
             nr, nc = min(nr, rows), min(nc, cols)
             r0, c0 = self._follow(nr, nc)
@@ -196,7 +221,8 @@ class GridView(QWidget):
     def cell_font(self, s: float) -> QFont:
         """Return the font for numbers in cells of side ``s`` pixels."""
         font = QFont(self.font())
-        font.setPixelSize(max(7, min(40, round(s * 0.34 * self.font_scale))))
+        top = round(40 * presentation().scale)
+        font.setPixelSize(max(7, min(top, round(s * 0.34 * self.font_scale))))
         return font
 
     def _entries(self, font: QFont, texts: list[str]) -> list[tuple[QStaticText, float, float]]:
@@ -329,7 +355,7 @@ class GridView(QWidget):
             self._blank_unfilled(p, ov.filled, s, r0, c0, nr, nc, rect)
         if ov.blocks is not None:
             self._draw_blocks(p, ov.blocks, r0, c0, nr, nc, rect)
-        width = max(2.0, s / 10)
+        width = max(self.highlight_width, s / 10)
         if ov.taps:
             # Outline each cell the kernel reads: dilation's skipped cells stay unmarked.
             p.setPen(QPen(WINDOW_COLOUR, max(1.5, width / 2)))

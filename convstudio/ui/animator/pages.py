@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QTextDocument
+from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..theme import scale_font
 from .grid import GridView, Overlay
 from .model import AnimatorModel
 from .text import conv_html, pool_html
@@ -25,9 +26,7 @@ CHANNEL_NAMES = ("R", "G", "B")
 
 def _title(text: str) -> QLabel:
     label = QLabel(f"<b>{text}</b>")
-    font = QFont(label.font())
-    font.setPointSizeF(font.pointSizeF() * 1.15)
-    label.setFont(font)
+    scale_font(label, 1.15)
     return label
 
 
@@ -45,9 +44,8 @@ class RichTextView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._html = ""
         self._doc = QTextDocument(self)
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        self.setFont(font)
+        scale_font(self, 1.25)
+        self._doc.setDefaultFont(self.font())
 
     def setText(self, html: str) -> None:  # noqa: N802 (the QLabel name, for callers)
         """Show ``html``."""
@@ -81,6 +79,7 @@ class ConvPage(QWidget):
 
     def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.model = model
         self.input_title = _title("Input")
         self.input_grid = GridView()
@@ -205,6 +204,7 @@ class PoolPage(QWidget):
 
     def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.model = model
         self.input_title = _title("Pool input")
         self.input_grid = GridView()

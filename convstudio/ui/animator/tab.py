@@ -7,12 +7,15 @@ import math
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QSlider,
@@ -48,6 +51,10 @@ def _speed_to_tick(speed: float) -> int:
 
 def _tick_to_speed(tick: int) -> float:
     return round(MIN_SPEED * (MAX_SPEED / MIN_SPEED) ** (tick / SPEED_TICKS))
+
+
+# Widgets outside the tab that keep their keys (typing, spinning, editing cells).
+TYPING_WIDGETS = (QLineEdit, QAbstractSpinBox, QAbstractItemView)
 
 
 class AnimatorTab(QWidget):
@@ -194,7 +201,14 @@ class AnimatorTab(QWidget):
         if not isinstance(watched, QWidget) or not self.isVisible():
             return False
         if watched is not self and not self.isAncestorOf(watched):
-            return False
+            # Elsewhere in the window (the tab bar, the lesson or code panel): a presenter's
+            # clicker still steps, unless the keys are for typing.
+            window = self.window()
+            if watched is not window and not window.isAncestorOf(watched):
+                return False
+            if isinstance(watched, TYPING_WIDGETS) or (
+                    isinstance(watched, QComboBox) and watched.view().isVisible()):
+                return False
         assert isinstance(event, QKeyEvent)
         mods = event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier
                                      | Qt.KeyboardModifier.ShiftModifier)

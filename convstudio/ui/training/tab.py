@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from ...training.datasets import Dataset, DatasetError, load_dataset
 from ...training.models import OPTIMIZERS, ConvBlock, ModelConfig, summary
 from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
+from ..theme import scale_width
 from ..workspace.model import WorkspaceModel
 from .draw import DrawCanvas, to_dataset_image
 from .views import CurvesView, MosaicView, ProbabilityView, symmetric_per_image, tile
@@ -251,7 +252,7 @@ class TrainingTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(380)
+        scale_width(scroll, 380)
 
         self.progress = QProgressBar()
         self.status = QLabel("Not trained yet.")
@@ -450,6 +451,38 @@ class TrainingTab(QWidget):
             epochs=self.epochs.value(), validation_split=self.val_split.value(),
             probe_index=self.probe.value(), seed_kernel=seed,
             freeze_seed=self.freeze_seed.isChecked() and seed is not None)
+
+    def settings(self) -> dict[str, Any]:
+        """Return the form's values, as a lesson stores them."""
+        return {"dataset": self.dataset_name, "limit": self.limit.value(),
+                "blocks": self.blocks.value(), "filters": self.filters.value(),
+                "kernel_size": self.kernel_size.value(), "pooling": self.pooling.isChecked(),
+                "dense": self.dense.value(), "dropout": round(self.dropout.value(), 3),
+                "optimizer": self.optimizer.currentText(),
+                "learning_rate": self.learning_rate.value(),
+                "batch_size": self.batch_size.value(), "epochs": self.epochs.value(),
+                "validation_split": round(self.val_split.value(), 3)}
+
+    def apply_settings(self, values: dict[str, Any]) -> None:
+        """Set the form from a lesson's (already validated) values; absent keys are kept.
+
+        A lesson's "folder" dataset does not say which folder: the user picks it.
+        """
+        spins: dict[str, QSpinBox | QDoubleSpinBox] = {
+                 "limit": self.limit, "blocks": self.blocks, "filters": self.filters,
+                 "kernel_size": self.kernel_size, "dense": self.dense, "dropout": self.dropout,
+                 "learning_rate": self.learning_rate, "batch_size": self.batch_size,
+                 "epochs": self.epochs, "validation_split": self.val_split}
+        for key, widget in spins.items():
+            if key in values:
+                widget.setValue(values[key])
+        if "pooling" in values:
+            self.pooling.setChecked(bool(values["pooling"]))
+        if "optimizer" in values:
+            self.optimizer.setCurrentText(str(values["optimizer"]))
+        name = values.get("dataset")
+        if name in DATASET_LABELS and name != "folder" and name != self.dataset_name:
+            self.dataset_combo.setCurrentIndex(self.dataset_combo.findData(name))
 
     # --- run control ---------------------------------------------------------------------------
     def _update_buttons(self) -> None:

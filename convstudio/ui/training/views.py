@@ -40,6 +40,7 @@ class MosaicView(QWidget):
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.title = QLabel(f"<b>{title}</b>")
         self.title.setWordWrap(True)
         self.caption = QLabel("")
@@ -82,6 +83,7 @@ class CurvesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss")
@@ -146,6 +148,7 @@ class ProbabilityView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.plot = self.graphics.addPlot(title="What the network says")

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ...core import get_preset, preset_names
 from ...core.kernels import MAX_KERNEL_SIDE
-from ..theme import signed_tint
+from ..theme import presentation, scale_font, signed_tint
 from .model import WorkspaceModel
 
 CELL_PX = 52
@@ -95,9 +95,8 @@ class KernelEditor(QWidget):
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             header.setDefaultSectionSize(CELL_PX)
-        font = QFont(self.table.font())
-        font.setPointSize(font.pointSize() + 3)
-        self.table.setFont(font)
+        scale_font(self.table, 14 / 11)
+        presentation().changed.connect(self._refresh)
         self.table.itemChanged.connect(self._on_item_changed)
 
         self.rows = QSpinBox()
@@ -179,6 +178,12 @@ class KernelEditor(QWidget):
         model.paramsChanged.connect(self._on_params_changed)
         self._refresh()
 
+    @staticmethod
+    def cell_px(kh: int, kw: int) -> int:
+        """Cell side: CELL_PX scaled with projection mode and zoom; smaller for big kernels."""
+        cell = round(CELL_PX * presentation().scale)
+        return max(24, min(cell, 480 // max(kh, kw, 1)))
+
     # --- model → view -------------------------------------------------------------------
     def _refresh(self) -> None:
         state = self.model.kernel
@@ -189,7 +194,10 @@ class KernelEditor(QWidget):
             self.cols.setValue(kw)
             self.table.setRowCount(kh)
             self.table.setColumnCount(kw)
-            self.table.setFixedSize(kw * CELL_PX + 4, kh * CELL_PX + 4)
+            cell = self.cell_px(kh, kw)
+            for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
+                header.setDefaultSectionSize(cell)
+            self.table.setFixedSize(kw * cell + 4, kh * cell + 4)
             scale = float(np.abs(state.entries).max()) or 1.0
             for r in range(kh):
                 for c in range(kw):

@@ -24,6 +24,7 @@ from ...core.pipeline import PipelineParams, PipelineResult, run_pipeline
 # The lessons count pixel values from 0 to 255; the workspace does too.
 PIXEL_SCALE = 255.0
 CHANNELS = ("luminance", "R", "G", "B", "all")
+UNDO_LIMIT = 1000
 DISPLAY_MODES = ("signed", "absolute", "clipped")
 MAX_RESIZE = 4096
 
@@ -85,6 +86,7 @@ class WorkspaceModel(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)  # a long lesson must not grow without end
         self.source_name = "camera"
         self._rgb = sample_image("camera", mode="rgb") * np.float32(PIXEL_SCALE)
         self._original: tuple[np.ndarray, str] = (self._rgb, self.source_name)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSettings, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ...core import ImageLoadError, load_image, sample_image, sample_names
 from ...core.images import sample_description
 from ...core.pipeline import PipelineResult, connections
+from ..theme import scale_font, scale_width
 from .export import export_output
 from .keras_compare import KerasComparison
 from .kernel_editor import KernelEditor
@@ -147,14 +148,11 @@ class WorkspaceTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(380)
+        scale_width(scroll, 380)
 
         self.banner = QLabel()
         self.banner.setObjectName("banner")
-        font = QFont(self.banner.font())
-        font.setPointSize(font.pointSize() + 4)
-        font.setBold(True)
-        self.banner.setFont(font)
+        scale_font(self.banner, 15 / 11, bold=True)
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.connections = QLabel()
@@ -258,6 +256,35 @@ class WorkspaceTab(QWidget):
         self._remember(str(path))
         self.error_label.setText("")
         self.messageRaised.emit(f"Opened {path} ({image.shape[1]}×{image.shape[0]})")
+        return True
+
+    def open_kernel_dialog(self) -> None:
+        """Ask for a kernel file (.npy array or whitespace-separated text)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open kernel", "",
+                                              "Kernel (*.npy *.txt *.csv)")
+        if path:
+            self.open_kernel(path)
+
+    def open_kernel(self, path: str | Path) -> bool:
+        """Load a 2-D kernel from .npy (no pickles) or text; a bad file changes nothing."""
+        p = Path(path)
+        try:
+            if p.stat().st_size > 1_000_000:
+                raise ValueError("the file is too large for a kernel (over 1 MB)")
+            if p.suffix.lower() == ".npy":
+                entries = np.load(p, allow_pickle=False)
+            else:
+                entries = np.loadtxt(p, delimiter="," if p.suffix.lower() == ".csv" else None,
+                                     dtype=np.float64, ndmin=2)
+            if entries.dtype.kind not in "iuf":
+                raise ValueError(f"it holds {entries.dtype} values, not numbers")
+            self.model.set_kernel(entries, use_weight=False, text=f"Open kernel {p.name}")
+        except (OSError, ValueError) as exc:
+            self.show_message(f"Cannot use {p.name} as a kernel: {exc}. The kernel is "
+                              "unchanged.")
+            return False
+        self.error_label.setText("")
+        self.messageRaised.emit(f"Opened kernel {p.name}")
         return True
 
     @staticmethod

@@ -54,6 +54,7 @@ class ImagePanel(QWidget):
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.title = QLabel(f"<b>{title}</b>")
         self.shape_label = QLabel("")
         self.readout = QLabel(" ")
@@ -67,6 +68,9 @@ class ImagePanel(QWidget):
         # Not linked to the image item: the item shows bytes, the bar shows the real values.
         self.colorbar = pg.ColorBarItem(interactive=False, width=14)
         self.graphics.addItem(self.colorbar, row=0, col=1)
+        # The image takes the room; the bar only what its ticks need.
+        self.graphics.ci.layout.setColumnStretchFactor(0, 1)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         header = QWidget()

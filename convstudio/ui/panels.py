@@ -1,0 +1,244 @@
+"""Window-level panels and dialogs: Show code, shortcut sheet, preferences, About, figures."""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.codegen import keras_code, numpy_code
+from .theme import INTENSITY_MAPS, THEMES, presentation
+from .workspace.model import WorkspaceModel
+
+FIGURE = "figure"  # dynamic property marking a view that File ▸ Export view / Ctrl+C take
+
+# (keys, what they do): the sheet on F1 and "?", and the About box's list.
+SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Animator (from any panel; a presenter clicker's keys too)", (
+        ("Space", "play / pause"),
+        ("→  or  Page Down", "next step"),
+        ("←  or  Page Up", "previous step"),
+        ("↓ / ↑", "next / previous row"),
+        ("Home / End", "first / last step of the phase"),
+        ("+ / −", "faster / slower"),
+    )),
+    ("Window", (
+        ("F5", "projection mode (large text and cells)"),
+        ("F11", "full screen"),
+        ("Ctrl + / Ctrl − / Ctrl 0", "zoom the whole interface in / out / back"),
+        ("Ctrl 1 / 2 / 3", "Workspace / Animator / Training tab"),
+        ("F1  or  ?", "this sheet"),
+    )),
+    ("Files and figures", (
+        ("Ctrl O", "open an image"),
+        ("Ctrl Shift O / Ctrl Shift S", "open / save a lesson"),
+        ("Ctrl E", "export the workspace output"),
+        ("Ctrl Shift E", "export the view under the pointer as PNG at 2×"),
+        ("Ctrl C", "copy that view as an image (in a text field: copy text)"),
+        ("Ctrl Z / Ctrl Shift Z", "undo / redo a kernel edit"),
+    )),
+)
+
+
+def mark_figure(widget: QWidget) -> QWidget:
+    """Let File ▸ Export view and Ctrl+C take ``widget`` when it is under the pointer/focus."""
+    widget.setProperty(FIGURE, True)
+    return widget
+
+
+def figure_at(root: QWidget, fallback: QWidget) -> QWidget:
+    """Return the marked view under the pointer, else the one with focus, else ``fallback``."""
+    from PySide6.QtGui import QCursor
+
+    app = QGuiApplication.instance()
+    candidates: list[QWidget | None] = []
+    if isinstance(app, QGuiApplication):
+        from PySide6.QtWidgets import QApplication
+
+        candidates = [QApplication.widgetAt(QCursor.pos()), QApplication.focusWidget()]
+    for w in candidates:
+        while w is not None and root.isAncestorOf(w):
+            if w.property(FIGURE) and w.isVisible():
+                return w
+            w = w.parentWidget()
+    return fallback
+
+
+def render_figure(widget: QWidget, scale: float = 2.0) -> QImage:
+    """Render ``widget`` at ``scale`` × its size (text and lines redrawn, not upscaled)."""
+    size = widget.size()
+    pm = QPixmap(QSize(round(size.width() * scale), round(size.height() * scale)))
+    pm.setDevicePixelRatio(scale)
+    pm.fill(widget.palette().window().color())
+    widget.render(pm)
+    return pm.toImage()
+
+
+class CodePanel(QDockWidget):
+    """The NumPy and the Keras code that reproduce the workspace's settings, copyable."""
+
+    def __init__(self, model: WorkspaceModel, parent: QWidget | None = None) -> None:
+        super().__init__("Show code", parent)
+        self.setObjectName("codePanel")
+        self.model = model
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.tabs = QTabWidget()
+        self.numpy_edit = QPlainTextEdit()
+        self.keras_edit = QPlainTextEdit()
+        for edit, label in ((self.numpy_edit, "NumPy"), (self.keras_edit, "Keras")):
+            edit.setReadOnly(True)
+            edit.setFont(mono)
+            edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            self.tabs.addTab(edit, label)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the code shown to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        note = QLabel("<code>image</code> is the workspace's input as a float array "
+                      "(0…255). Paste into Python or a notebook: the numbers match.")
+        note.setWordWrap(True)
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.addWidget(note)
+        lay.addWidget(self.tabs, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.copy_button)
+        lay.addLayout(row)
+        self.setWidget(body)
+        for signal in (model.kernelChanged, model.paramsChanged, model.sourceChanged):
+            signal.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Regenerate both listings from the model (cheap: text only)."""
+        if not self.isVisible() and self.numpy_edit.toPlainText():
+            self._stale = True
+            return
+        self._stale = False
+        m = self.model
+        shape = tuple(int(v) for v in m.source.shape)
+        kernel = m.kernel.effective
+        self.numpy_edit.setPlainText(numpy_code(shape, kernel, m.params))
+        self.keras_edit.setPlainText(keras_code(shape, kernel, m.params))
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        """Catch up with edits made while hidden."""
+        super().showEvent(event)  # type: ignore[arg-type]
+        if getattr(self, "_stale", False):
+            self.refresh()
+
+    def code(self, which: str = "numpy") -> str:
+        """Return the listing shown for ``which`` ("numpy" or "keras")."""
+        self.refresh() if getattr(self, "_stale", False) else None
+        return (self.numpy_edit if which == "numpy" else self.keras_edit).toPlainText()
+
+    def copy(self) -> None:
+        """Copy the listing on the front tab."""
+        edit = self.tabs.currentWidget()
+        assert isinstance(edit, QPlainTextEdit)
+        QGuiApplication.clipboard().setText(edit.toPlainText())
+
+
+def shortcut_html() -> str:
+    """Return the shortcut sheet as HTML."""
+    parts = []
+    for title, rows in SHORTCUTS:
+        parts.append(f"<h3>{html.escape(title)}</h3><table cellpadding='4'>")
+        parts += [f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
+                  for k, v in rows]
+        parts.append("</table>")
+    return "".join(parts)
+
+
+class ShortcutSheet(QDialog):
+    """Every key ConvStudio answers to, on one page (F1 or ?)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.browser = QTextBrowser()
+        self.browser.setHtml(shortcut_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.browser)
+        lay.addWidget(buttons)
+        self.resize(640, 620)
+
+
+class PreferencesDialog(QDialog):
+    """Theme, intensity colour map, projection mode and zoom; applied at once, kept."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        pres = presentation()
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEMES))
+        self.theme.setCurrentText(pres.theme)
+        self.theme.setToolTip("Light for bright rooms and print; dark for dim rooms")
+        self.cmap = QComboBox()
+        self.cmap.addItems(list(INTENSITY_MAPS))
+        self.cmap.setCurrentText(pres.intensity_map)
+        self.cmap.setToolTip("Both are colour-blind safe and print well in grey; signed values "
+                             "always use blue–white–red centred on zero")
+        self.projection = QComboBox()
+        self.projection.addItems(["off", "on"])
+        self.projection.setCurrentIndex(int(pres.projection))
+        self.projection.setToolTip("Large text, large kernel cells and thick highlights for "
+                                   "a projector (F5)")
+        form = QFormLayout(self)
+        form.addRow("Theme", self.theme)
+        form.addRow("Intensity colours", self.cmap)
+        form.addRow("Projection mode", self.projection)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.theme.currentTextChanged.connect(pres.set_theme)
+        self.cmap.currentTextChanged.connect(pres.set_intensity_map)
+        self.projection.currentIndexChanged.connect(lambda i: pres.set_projection(bool(i)))
+
+
+def versions() -> dict[str, str]:
+    """Versions of what ConvStudio runs on; TensorFlow's from its metadata (no import)."""
+    import numpy
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    out = {"Python": sys.version.split()[0], "Qt": qVersion(), "PySide6": pyside_version,
+           "NumPy": numpy.__version__}
+    for dist, label in (("pyqtgraph", "pyqtgraph"), ("tensorflow-cpu", "TensorFlow"),
+                        ("tensorflow", "TensorFlow"), ("keras", "Keras")):
+        if label in out:
+            continue
+        try:
+            out[label] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    out.setdefault("TensorFlow", "not installed")
+    return out
+
+
+def icon_path() -> Path:
+    """Return the application icon (SVG) shipped in resources/."""
+    return Path(__file__).resolve().parents[2] / "resources" / "convstudio.svg"
+
