@@ -177,10 +177,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     settle_memory()
     code = app.exec()
+    import threading
+
     from .ui.training.worker import orphaned_threads
 
-    if orphaned_threads():
-        # Training was still importing TensorFlow at close; nothing of the user's is in it.
+    busy = [t for t in threading.enumerate()
+            if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    from .ui.workspace.keras_compare import orphaned_comparisons
+
+    if orphaned_threads() or orphaned_comparisons() or busy:
+        # Training or a Keras comparison was still inside TensorFlow (an import cannot be
+        # interrupted) and Python would wait for it at exit. The session is already saved and
+        # exports write to a temporary name first, so nothing of the user's is in them.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
@@ -199,7 +207,7 @@ def _exit_after_first_paint(app: object, window: object) -> None:
             if event.type() == QEvent.Type.Paint and watched is window:
                 watched.removeEventFilter(self)
                 print("painted", flush=True)
-                QTimer.singleShot(0, app.quit)
+                QTimer.singleShot(0, QApplication.quit)
             return False
 
     window.save_session_on_close = False  # type: ignore[attr-defined]

@@ -316,13 +316,6 @@ class MainWindow(QMainWindow):
         ok = self.open_lesson(str(session_path()))
         if ok:
             self.lesson_panel.hide()
-        self.code_panel = CodePanel(self.model, self)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_panel)
-        self.code_panel.hide()
-        if icon_path().is_file():
-            from PySide6.QtGui import QIcon
-
-            self.setWindowIcon(QIcon(str(icon_path())))
         return ok
 
     def about_text(self) -> str:

@@ -83,7 +83,10 @@ class Presentation(QObject):
         self._changed()
 
     def reset(self) -> None:
-        """Back to the defaults (normal size, light, viridis)."""
+        """Back to the defaults (normal size, light, viridis); nothing to do if already there."""
+        if (self.projection, self.zoom, self.theme, self.intensity_map) == (
+                False, 1.0, "light", "viridis"):
+            return
         self.projection, self.zoom = False, 1.0
         self.theme, self.intensity_map = "light", "viridis"
         self._changed()

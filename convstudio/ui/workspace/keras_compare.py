@@ -82,8 +82,24 @@ class KerasComparison(QObject):
         self._thread, self._job = None, None
         self.finished.emit(outcome)
 
-    def wait(self, ms: int = 30000) -> None:
-        """Block until a running comparison's thread has ended (window close)."""
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(ms)
+    def wait(self, ms: int = 500) -> bool:
+        """Wait briefly for a running comparison (window close); True if none is left.
+
+        A comparison still inside TensorFlow (its import cannot be interrupted) is kept
+        referenced, so Qt never destroys a running QThread; ``app.main`` then exits at once.
+        """
+        if self._thread is None:
+            return True
+        self._thread.quit()
+        if self._thread.wait(ms):
+            return True
+        _ORPHANS.append((self._thread, self._job))
+        return False
+
+
+_ORPHANS: list[object] = []
+
+
+def orphaned_comparisons() -> int:
+    """Comparisons abandoned at close that are still running."""
+    return len(_ORPHANS)
