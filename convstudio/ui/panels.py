@@ -124,15 +124,18 @@ class CodePanel(QDockWidget):
         row.addWidget(self.copy_button)
         lay.addLayout(row)
         self.setWidget(body)
+        self._stale = True  # generated when first shown or asked for
         for signal in (model.kernelChanged, model.paramsChanged, model.sourceChanged):
             signal.connect(self.refresh)
-        self.refresh()
 
     def refresh(self) -> None:
-        """Regenerate both listings from the model (cheap: text only)."""
-        if not self.isVisible() and self.numpy_edit.toPlainText():
+        """Regenerate both listings; while the panel is hidden, only note they are stale."""
+        if not self.isVisible():
             self._stale = True
             return
+        self._generate()
+
+    def _generate(self) -> None:
         self._stale = False
         m = self.model
         shape = tuple(int(v) for v in m.source.shape)
@@ -143,12 +146,13 @@ class CodePanel(QDockWidget):
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         """Catch up with edits made while hidden."""
         super().showEvent(event)  # type: ignore[arg-type]
-        if getattr(self, "_stale", False):
-            self.refresh()
+        if self._stale:
+            self._generate()
 
     def code(self, which: str = "numpy") -> str:
-        """Return the listing shown for ``which`` ("numpy" or "keras")."""
-        self.refresh() if getattr(self, "_stale", False) else None
+        """Return the current listing for ``which`` ("numpy" or "keras"), hidden or not."""
+        if self._stale:
+            self._generate()
         return (self.numpy_edit if which == "numpy" else self.keras_edit).toPlainText()
 
     def copy(self) -> None:

@@ -3,11 +3,25 @@ import pytest
 from convstudio.ui.main_window import MainWindow
 
 
-@pytest.fixture
-def window(qtbot):
+def _shown(qtbot, width, height):
     w = MainWindow()
     qtbot.addWidget(w)
-    w.resize(1400, 900)
+    w.save_session_on_close = False  # the session test turns it on itself
+    w.resize(width, height)
     w.show()
+    return w
+
+
+@pytest.fixture
+def window(qtbot):
+    w = _shown(qtbot, 1400, 900)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def big_window(qtbot):
+    """A 1920×1080 window, the projector's size."""
+    w = _shown(qtbot, 1920, 1080)
     yield w
     w.close()

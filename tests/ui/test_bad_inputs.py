@@ -16,18 +16,11 @@ from PIL import Image
 from PySide6.QtWidgets import QApplication
 
 from convstudio import lessons as L
-from convstudio.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def win(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.save_session_on_close = False
-    w.resize(1400, 900)
-    w.show()
-    yield w
-    w.close()
+def win(window):
+    return window
 
 
 def _png_bytes(img: Image.Image) -> bytes:

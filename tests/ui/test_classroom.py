@@ -34,17 +34,6 @@ def _points(widget_font, widget):
     return info.pixelSize() * 72.0 / widget.logicalDpiY()
 
 
-@pytest.fixture
-def big_window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.save_session_on_close = False
-    w.resize(1920, 1080)
-    w.show()
-    yield w
-    w.close()
-
-
 def test_projection_sizes_measured_on_the_real_widgets(big_window, qtbot):
     w = big_window
     label = w.workspace.findChildren(QLabel)[0]
