@@ -14,9 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _groups() -> dict[str, Callable[[], list[Row]]]:
-    from . import animator, core, soak, training, workspace
+    from . import animator, core, soak, startup, training, workspace
 
-    return {"conv": core.conv_rows, "steps": core.steps_rows,
+    return {"startup": startup.startup_rows, "conv": core.conv_rows, "steps": core.steps_rows,
             "workspace": workspace.edit_latency_rows, "animator": animator.animator_rows,
             "training": lambda: training.overhead_rows() + training.gap_rows(),
             "soak": soak.soak_rows,

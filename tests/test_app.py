@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -40,11 +41,25 @@ def test_window_has_three_tabs_and_switches(qtbot):
     qtbot.addWidget(window)
     labels = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
     assert labels == ["Workspace", "Animator", "Training"]
+    assert not window.training_built  # built on first use, so start-up paints sooner
     window.show_tab("training")
     assert window.tabs.currentIndex() == 2
+    assert window.training_built
+    assert window.tabs.currentWidget() is window.training
 
 
 def test_python_dash_m_runs_the_app():
     out = subprocess.run([sys.executable, "-m", "convstudio", "--version"], capture_output=True,
                          text=True, timeout=60, check=True)
     assert out.stdout.strip() == "ConvStudio 0.1.0"
+
+
+def test_start_up_probe_paints_the_window_and_exits(tmp_path):
+    # The start-up benchmark's probe: the real app, first paint, a clean exit.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONVSTUDIO_EXIT_AFTER_PAINT="1",
+               XDG_CONFIG_HOME=str(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "convstudio", "--size", "800x600"],
+                         capture_output=True, text=True, timeout=60, env=env, check=True)
+    words = out.stdout.split()
+    assert words[0] == "painted" and float(words[1]) > 0
+    assert not (tmp_path / "ConvStudio").exists() or not any((tmp_path / "ConvStudio").iterdir())

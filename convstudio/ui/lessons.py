@@ -34,7 +34,7 @@ def capture(window: MainWindow, *, title: str = "My lesson", text: str = "") -> 
         channel=ws.channel, kernel=ws.kernel.entries.copy(), use_weight=ws.kernel.use_weight,
         params=ws.params, selection=ws.selection, display=ws.display_mode,
         animator_source=an.source_kind, animator_step=an.cursor.step,
-        training=window.training.settings())
+        training=window.training.settings() if window.training_built else {})
 
 
 def apply(window: MainWindow, lesson: L.Lesson) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -34,9 +35,11 @@ from .panels import (
     versions,
 )
 from .theme import presentation
-from .training import TrainingTab
 from .workspace import WorkspaceModel, WorkspaceTab
 from .workspace.kernel_editor import kernel_as_list
+
+if TYPE_CHECKING:
+    from .training import TrainingTab
 
 
 class MainWindow(QMainWindow):
@@ -59,9 +62,13 @@ class MainWindow(QMainWindow):
         self.animator.messageRaised.connect(self._on_message)
         self.animator.workspaceRegionRequested.connect(self._pick_region)
         self._add_tab("animator", self.animator, "&Animator")
-        self.training = TrainingTab(self.model)
-        self.training.messageRaised.connect(self._on_message)
-        self._add_tab("training", self.training, "&Training")
+        # The training tab (a dozen plots) is built the first time it is shown or used: start-up
+        # paints the window about a quarter of a second sooner (benchmarks/startup.py).
+        self._training: TrainingTab | None = None
+        self._training_page = QWidget()
+        self._training_label = "&Training"
+        self._add_tab("training", self._training_page, self._training_label)
+        self.tabs.currentChanged.connect(self._build_current_tab)
         self.offer_bar = QWidget()
         offer = QHBoxLayout(self.offer_bar)
         offer.setContentsMargins(8, 4, 8, 4)
@@ -95,6 +102,37 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self._build_menus()
         self.statusBar().showMessage("Ready")
+
+    @property
+    def training(self) -> TrainingTab:
+        """The training tab, built on first use."""
+        if self._training is None:
+            from .training import TrainingTab
+
+            tab = TrainingTab(self.model)
+            tab.messageRaised.connect(self._on_message)
+            self._training = tab
+            # Swap the placeholder page for the tab, quietly: the index and the current tab stay.
+            index = self.tab_index["training"]
+            current = self.tabs.currentIndex()
+            was_blocked = self.tabs.blockSignals(True)
+            try:
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, tab, self._training_label)
+                self.tabs.setCurrentIndex(current)
+            finally:
+                self.tabs.blockSignals(was_blocked)
+            self._training_page.deleteLater()
+        return self._training
+
+    @property
+    def training_built(self) -> bool:
+        """Whether the training tab exists yet (it is built when first shown or used)."""
+        return self._training is not None
+
+    def _build_current_tab(self, index: int) -> None:
+        if index == self.tab_index.get("training"):
+            self.training  # noqa: B018 - building it is the point
 
     def _add_tab(self, key: str, widget: QWidget, label: str) -> None:
         self.tab_index[key] = self.tabs.addTab(widget, label)
@@ -268,7 +306,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         with_model = False
-        if self.training.model is not None:
+        if self.training_built and self.training.model is not None:
             with_model = QMessageBox.question(
                 self, "Save lesson", "Also save the trained model beside the lesson?"
             ) == QMessageBox.StandardButton.Yes
@@ -396,7 +434,8 @@ class MainWindow(QMainWindow):
         """Stop background work and save the session before the window goes."""
         if self.save_session_on_close:
             self.save_session()
-        self.training.shutdown()
+        if self._training is not None:
+            self._training.shutdown()
         self.animator.shutdown()
         self.workspace.shutdown()
         super().closeEvent(event)

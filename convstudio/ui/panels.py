@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import importlib.metadata
 import sys
 from pathlib import Path
 
@@ -224,6 +223,8 @@ class PreferencesDialog(QDialog):
 
 def versions() -> dict[str, str]:
     """Versions of what ConvStudio runs on; TensorFlow's from its metadata (no import)."""
+    import importlib.metadata  # only when About is opened
+
     import numpy
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
