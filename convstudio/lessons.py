@@ -46,6 +46,7 @@ TRAINING_FIELDS: dict[str, Any] = {
     "batch_size": (int, 1, 4096),
     "epochs": (int, 1, 1000),
     "validation_split": (float, 0.0, 0.5),
+    "lr_schedule": ("cosine", "constant"),
 }
 
 

@@ -49,15 +49,22 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
+    from .session import LR_SCHEDULES, TrainingConfig
+
+    default = TrainingConfig()
     p = argparse.ArgumentParser(prog="python -m convstudio.training",
                                 description="Train the lessons' CNN without a window.")
     p.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
     p.add_argument("--data-dir", help="folder with the dataset (or the class folders)")
-    p.add_argument("--epochs", type=_positive, default=5)
-    p.add_argument("--batch-size", type=_positive, default=32)
+    p.add_argument("--epochs", type=_positive, default=default.epochs)
+    p.add_argument("--batch-size", type=_positive, default=default.batch_size)
+    p.add_argument("--learning-rate", type=float, default=default.learning_rate)
+    p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=default.lr_schedule,
+                   help="cosine: the rate falls to 0 over the run; constant: it stays")
     p.add_argument("--limit", type=_positive, help="use only the first N training images")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--validation-split", type=float, default=0.1, metavar="FRACTION",
+    p.add_argument("--validation-split", type=float, default=default.validation_split,
+                   metavar="FRACTION",
                    help="hold out this fraction of the training images (0: the lessons' fit)")
     p.add_argument("--save", metavar="PATH", help="save the trained model (.keras)")
     p.add_argument("--json", action="store_true",
@@ -73,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = TrainingConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs,
                                 batch_size=args.batch_size, limit=args.limit, seed=args.seed,
-                                validation_split=args.validation_split)
+                                validation_split=args.validation_split,
+                                learning_rate=args.learning_rate, lr_schedule=args.lr_schedule)
         result = train(config, _JsonLines(args.json), threading.Event())
     except DatasetError as exc:
         print(f"convstudio.training: {exc}", file=sys.stderr)

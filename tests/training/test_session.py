@@ -8,7 +8,7 @@ from convstudio.training import __main__ as cli
 from convstudio.training.datasets import shapes_dataset
 from convstudio.training.models import ConvBlock, ModelConfig
 from convstudio.training.persist import ModelFileError, load_model, save_model
-from convstudio.training.session import TrainingConfig, prepare_images, train
+from convstudio.training.session import TrainingConfig, learning_rate, prepare_images, train
 
 SMALL = ModelConfig(blocks=(ConvBlock(8, 3, True), ConvBlock(8, 3, True)), dense_units=32)
 
@@ -148,3 +148,54 @@ def test_cli_missing_dataset_exits_2(capsys, tmp_path, monkeypatch):
     assert cli.main(["--dataset", "mnist", "--data-dir", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and str(tmp_path / "none") in err
+
+
+def test_cosine_schedule_falls_to_zero_over_the_run_and_constant_stays():
+    cos = TrainingConfig(dataset="shapes", epochs=4, learning_rate=0.002)
+    rates = [learning_rate(cos, e, b, 10) for e in range(4) for b in range(10)]
+    assert rates[0] == pytest.approx(0.002)
+    assert rates[20] == pytest.approx(0.001)  # half-way
+    assert rates[-1] == pytest.approx(0.002 * 0.5 * (1 + np.cos(np.pi * 39 / 40)))
+    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
+    flat = TrainingConfig(dataset="shapes", epochs=4, learning_rate=0.002, lr_schedule="constant")
+    assert {learning_rate(flat, e, b, 10) for e in range(4) for b in range(10)} == {0.002}
+    with pytest.raises(ValueError, match="schedule"):
+        TrainingConfig(lr_schedule="step")
+
+
+def test_the_optimizer_follows_the_schedule_during_fit(shapes):
+    from convstudio.training.models import build_model
+
+    model = build_model(SMALL)
+    seen = []
+
+    class Rates(Recorder):
+        def on_batch(self, event):
+            seen.append(float(model.optimizer.learning_rate.numpy()))
+
+    config = TrainingConfig(dataset="shapes", model=SMALL, epochs=2, batch_size=96,
+                            validation_split=0.0, metrics_every=1, learning_rate=0.004)
+    train(config, Rates(), threading.Event(), dataset=shapes, model=model)
+    batches = 960 // 96
+    # The report after batch b shows the rate set just before it.
+    expected = [learning_rate(config, e, b, batches) for e in range(2) for b in range(batches)]
+    np.testing.assert_allclose(seen, expected, rtol=1e-6)
+
+
+def test_a_fresh_run_on_a_recycled_model_equals_one_on_a_new_model(shapes):
+    # Start → Start in the app reuses the compiled model (TensorFlow never frees a fitted
+    # model's traces); the second run must be the run a brand-new model would have made.
+    config = TrainingConfig(dataset="shapes", model=SMALL, epochs=1, batch_size=64, seed=3)
+    first = train(config, Recorder(), threading.Event(), dataset=shapes)
+    new = train(config, Recorder(), threading.Event(), dataset=shapes)
+    again = train(config, Recorder(), threading.Event(), dataset=shapes, recycle=first.model)
+    assert again.model is first.model and new.model is not first.model
+    for a, b in zip(new.model.get_weights(), again.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert again.history["loss"] == pytest.approx(new.history["loss"], rel=1e-4)
+    assert int(again.model.optimizer.iterations.numpy()) == int(new.model.optimizer.iterations)
+    # A different architecture is not recycled.
+    other = TrainingConfig(dataset="shapes", model=ModelConfig((ConvBlock(4, 3, True),), 16),
+                           epochs=1, batch_size=64)
+    fresh = train(other, Recorder(), threading.Event(), dataset=shapes, recycle=first.model)
+    assert fresh.model is not first.model

@@ -108,6 +108,7 @@ def _set_rich_state(w, qtbot):
     t.batch_size.setValue(64)
     t.epochs.setValue(3)
     t.val_split.setValue(0.2)
+    t.schedule.setCurrentIndex(t.schedule.findData("constant"))
     t.limit.setValue(5000)
     _settle(qtbot, w)
 

@@ -139,6 +139,28 @@ def test_window_stays_responsive_while_training(tab, qtbot):
     assert tab.runner.qthread is None or not tab.runner.qthread.isRunning()
 
 
+def test_restart_right_after_the_thread_ends_keeps_the_new_run(tab, qtbot):
+    # The old thread has ended but its queued `finished` has not reached the GUI thread yet:
+    # the runner must still count as running. Before, a start slipped in there and the late
+    # signal dropped the new run's thread: "QThread: Destroyed while thread is still running"
+    # and an abort (found by the train start/stop soak).
+    assert tab.start()
+    qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
+    tab.stop()
+    thread = tab.runner.qthread
+    thread.quit()  # what the worker's `done` asks for, a queued call this test cannot wait for
+    assert thread.wait(60000)  # blocks the GUI thread: `finished` stays queued
+    assert tab.runner.running and not tab.start()
+    qtbot.waitUntil(lambda: not tab.runner.running, timeout=10000)
+    assert tab.start()
+    qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
+    QApplication.processEvents()
+    assert tab.runner.running and tab.runner.qthread.isRunning()
+    tab.stop()
+    _wait_done(qtbot, tab)
+    assert tab.runner.qthread is None and "Stopped" in tab.status.text()
+
+
 def test_close_during_training_ends_the_thread(qtbot):
     # In a child process so stderr can be checked for Qt's thread warning.
     code = textwrap.dedent("""

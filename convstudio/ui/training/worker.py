@@ -55,10 +55,11 @@ class TrainingWorker(QObject):
     done = Signal()
 
     def __init__(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
-                 initial_epoch: int, stop_event: threading.Event) -> None:
+                 initial_epoch: int, stop_event: threading.Event, recycle: Any = None) -> None:
         super().__init__()
         self.config, self.dataset, self.model = config, dataset, model
         self.initial_epoch, self.stop_event = initial_epoch, stop_event
+        self.recycle = recycle
 
     # Observer protocol (called on the worker thread).
     def on_started(self, info: dict[str, Any]) -> None:
@@ -85,12 +86,14 @@ class TrainingWorker(QObject):
         yield_cpu_to_gui()
         try:
             result = train(self.config, self, self.stop_event, dataset=self.dataset,
-                           model=self.model, initial_epoch=self.initial_epoch)
+                           model=self.model, initial_epoch=self.initial_epoch,
+                           recycle=self.recycle)
         except Exception as exc:  # noqa: BLE001 (anything Keras raises becomes a message)
             self.runFailed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.runFinished.emit(result)
         finally:
+            self.recycle = None
             self.done.emit()
 
 
@@ -160,18 +163,24 @@ class TrainingRunner(QObject):
 
     @property
     def running(self) -> bool:
-        """Whether a run's thread is alive."""
-        return self.qthread is not None and self.qthread.isRunning()
+        """Whether a run is under way: from :meth:`start` until its thread's end is handled.
+
+        Not ``QThread.isRunning()``: that turns false before the queued ``finished`` reaches
+        the GUI thread, and a run started in between had its thread dropped by the old run's
+        late ``finished`` ("QThread: Destroyed while thread is still running", found by the
+        start/stop soak).
+        """
+        return self.qthread is not None
 
     def start(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
-              initial_epoch: int) -> TrainingWorker:
-        """Prepare a run; :meth:`launch` starts it."""
+              initial_epoch: int, recycle: Any = None) -> TrainingWorker:
+        """Prepare a run; :meth:`launch` starts it (``recycle``: see ``session.train``)."""
         if self.running:
             raise RuntimeError("a training run is already going")
         self.stop_event = threading.Event()
         thread = QThread()
         thread.setObjectName("training")
-        worker = TrainingWorker(config, dataset, model, initial_epoch, self.stop_event)
+        worker = TrainingWorker(config, dataset, model, initial_epoch, self.stop_event, recycle)
         worker.moveToThread(thread)
         queued = Qt.ConnectionType.QueuedConnection
         relay = self.relay
@@ -194,6 +203,8 @@ class TrainingRunner(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
+        if self.qthread is None or not self.qthread.isFinished():
+            return  # a late signal from a thread already released by shutdown()
         if self.worker is not None:
             self.worker.deleteLater()
         if self.qthread is not None:
