@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from . import __version__
 
 TABS = ("workspace", "animator", "training")
+DEFAULT_SIZE = (1440, 900)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -35,8 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="PATH",
                         help="render the window offscreen to a PNG and exit")
     parser.add_argument("--tab", choices=TABS, default="workspace", help="tab to show first")
-    parser.add_argument("--size", type=_size, default=(1440, 900), metavar="WxH",
-                        help="window size (default 1440x900)")
+    parser.add_argument("--size", type=_size, default=None, metavar="WxH",
+                        help="window size (default: as it was last closed, else 1440x900)")
     parser.add_argument("--projection", action="store_true",
                         help="start in projection mode (large text and cells; F5 toggles)")
     parser.add_argument("--lesson", metavar="PATH|builtin:NAME",
@@ -170,10 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show_tab(args.tab)
     if args.lesson:
         _open_lesson(window, args.lesson)
-    window.resize(*args.size)
+    size = args.size or DEFAULT_SIZE
     if args.screenshot:
+        window.resize(*size)
         window.save_session_on_close = False
-        return _screenshot(app, window, args.screenshot, args.size)
+        return _screenshot(app, window, args.screenshot, size)
+    if args.size or not window.restore_layout():
+        window.resize(*size)
     if not args.lesson:
         window.offer_session()
     if os.environ.get("CONVSTUDIO_EXIT_AFTER_PAINT"):

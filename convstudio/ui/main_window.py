@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -40,6 +40,9 @@ from .workspace.kernel_editor import kernel_as_list
 
 if TYPE_CHECKING:
     from .training import TrainingTab
+
+
+LAYOUT_KEYS = ("window/geometry", "window/state")
 
 
 class MainWindow(QMainWindow):
@@ -430,10 +433,27 @@ class MainWindow(QMainWindow):
         self._on_message(f"Exported {target} ({image.width()}×{image.height()})")
         return target
 
+    def save_layout(self) -> None:
+        """Remember the window's size and place and its panels' (QSettings)."""
+        settings = QSettings()
+        settings.setValue(LAYOUT_KEYS[0], self.saveGeometry())
+        settings.setValue(LAYOUT_KEYS[1], self.saveState())
+
+    def restore_layout(self) -> bool:
+        """Put the window and its panels back as they were when it last closed, if known."""
+        settings = QSettings()
+        geometry, state = (settings.value(key) for key in LAYOUT_KEYS)
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
+            return False
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Stop background work and save the session before the window goes."""
         if self.save_session_on_close:
             self.save_session()
+            self.save_layout()
         if self._training is not None:
             self._training.shutdown()
         self.animator.shutdown()

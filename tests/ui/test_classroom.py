@@ -318,6 +318,58 @@ def test_preferences_persist(big_window):
     assert (fresh.theme, fresh.intensity_map) == ("dark", "cividis")
 
 
+def test_window_layout_is_kept_between_runs(qtbot):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.resize(1100, 760)
+    first.show()
+    first.lesson_panel.show()
+    qtbot.waitExposed(first)
+    first.save_session_on_close = True
+    first.close()  # writes the session and the layout
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.save_session_on_close = False
+    assert second.restore_layout()
+    second.show()
+    qtbot.waitExposed(second)
+    # Offscreen Qt has one 800×800 screen and the window's minimum width is wider, so only
+    # the height (760, not the default size's) can show that the geometry came back as is.
+    plain = MainWindow()
+    qtbot.addWidget(plain)
+    assert second.height() == 760 != plain.sizeHint().height()
+    assert second.lesson_panel.isVisible() and not second.code_panel.isVisible()
+
+
+def test_a_window_with_no_saved_layout_says_so(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert not w.restore_layout()
+
+
+def test_last_dataset_folder_is_remembered(window, qtbot, tmp_path):
+    from convstudio.ui.training.tab import last_folder
+
+    assert last_folder() == ""
+    folder = tmp_path / "classes"
+    for c in ("circles", "squares"):
+        (folder / c).mkdir(parents=True)
+        for i in range(4):
+            Image.new("L", (28, 28), 40 * i + (100 if c == "squares" else 0)).save(
+                folder / c / f"{i}.png")
+    tab = window.training
+    tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData("shapes"))
+    qtbot.waitUntil(lambda: tab.dataset is not None and tab.dataset.name == "shapes",
+                    timeout=30000)
+    tab.folder = str(folder)
+    with qtbot.waitSignal(tab.datasetLoaded, timeout=30000):
+        tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData("folder"))
+    assert tab.dataset.name == "folder", tab.error_label.text()
+    assert last_folder() == str(folder)
+    shutil.rmtree(folder)
+    assert last_folder() == ""  # a folder that is gone is not offered
+
+
 def test_desktop_file_parses_and_validates():
     path = ROOT / "resources" / "convstudio.desktop"
     parser = configparser.ConfigParser(interpolation=None)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -60,6 +60,15 @@ class _Loader(QObject):
     """Loads a dataset off the GUI thread; the result arrives by a queued signal."""
 
     loaded = Signal(object)  # (token, Dataset | Exception)
+
+
+LAST_FOLDER_KEY = "training/lastFolder"
+
+
+def last_folder() -> str:
+    """Return the last folder a dataset was loaded from, if it still exists (else "")."""
+    folder = QSettings().value(LAST_FOLDER_KEY, "")
+    return folder if isinstance(folder, str) and folder and Path(folder).is_dir() else ""
 
 
 class TrainingTab(QWidget):
@@ -339,7 +348,7 @@ class TrainingTab(QWidget):
         self.request_dataset()
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Dataset folder")
+        folder = QFileDialog.getExistingDirectory(self, "Dataset folder", last_folder())
         if folder:
             self.set_folder(folder)
 
@@ -377,6 +386,8 @@ class TrainingTab(QWidget):
             self.dataset = outcome
             self.error_label.setText("")
             self._show_dataset(outcome)
+            if self.folder:
+                QSettings().setValue(LAST_FOLDER_KEY, self.folder)
         self._update_buttons()
         self.datasetLoaded.emit()
 
