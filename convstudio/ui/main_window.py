@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTabWidget,
     QVBoxLayout,
+    QWhatsThis,
     QWidget,
 )
 
@@ -234,6 +235,9 @@ class MainWindow(QMainWindow):
         sheet = self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
         sheet.setShortcuts([QKeySequence("F1"), QKeySequence("?")])
         help_menu.addAction(sheet)
+        whats_this = QWhatsThis.createAction(self)
+        whats_this.setText("&What am I seeing? (then click a panel)")
+        help_menu.addAction(whats_this)  # Shift+F1; each panel's "?" shows the same text
         help_menu.addAction(self._action("&About ConvStudio", self._on_about))
 
     def _fill_recent_menu(self) -> None:

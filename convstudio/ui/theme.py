@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 BASE_POINT_SIZE = 11
@@ -229,3 +229,50 @@ def signed_tint(value: float, scale: float) -> tuple[int, int, int]:
     a = abs(t) * 0.85
     r, g, b = (round(lo[i] + (hi[i] - lo[i]) * a) for i in range(3))
     return r, g, b
+
+
+class PlotStyler(QObject):
+    """Sizes pyqtgraph titles, tick labels, axis labels and legends from the body text.
+
+    pyqtgraph draws its text with fonts of its own, which the application font does not reach;
+    this follows projection mode and zoom like every widget does. Owned by the view, so it stops
+    listening when the view goes.
+    """
+
+    def __init__(self, owner: QWidget, plots: tuple[pg.PlotItem, ...] = (),
+                 axes: tuple[pg.AxisItem, ...] = ()) -> None:
+        super().__init__(owner)
+        self.plots, self.axes = plots, axes
+        presentation().changed.connect(self.restyle)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Apply the current text size."""
+        pt = presentation().point_size
+        font = QFont(QApplication.font())
+        font.setPointSizeF(pt * 0.9)
+        axes = list(self.axes)
+        for plot in self.plots:
+            title = plot.titleLabel.text
+            if title:
+                plot.setTitle(title, size=f"{pt:.1f}pt")
+            if plot.legend is not None:
+                plot.legend.setLabelTextSize(f"{pt * 0.75:.1f}pt")  # stored, not redrawn:
+                for _, label in plot.legend.items:
+                    label.setText(label.text)
+            axes += [plot.getAxis(name) for name in ("left", "bottom")]
+        # pyqtgraph sizes a vertical axis from the labels it drew last time and drops labels
+        # that do not fit: after a jump to a larger font only "0" and "50" were left, for good.
+        # Start each size from room for "−000" and let the axis only grow from there.
+        room = QFontMetrics(font).horizontalAdvance("−0000")
+        for axis in axes:
+            axis.setTickFont(font)
+            if axis.labelText:
+                axis.setLabel(axis.labelText, **{"font-size": f"{pt * 0.9:.1f}pt"})
+            if axis.orientation in ("left", "right"):
+                axis.setStyle(autoReduceTextSpace=False)
+                axis.textWidth = max(room, 30)
+                if axis.fixedWidth is not None:  # a colour bar's axis: 45 px, set by pyqtgraph
+                    axis.setWidth(axis.textWidth + 10)
+                else:
+                    axis._updateWidth()  # noqa: SLF001 - pyqtgraph's own hook for textWidth

@@ -370,6 +370,81 @@ def test_last_dataset_folder_is_remembered(window, qtbot, tmp_path):
     assert last_folder() == ""  # a folder that is gone is not offered
 
 
+def test_every_panel_says_what_it_shows(big_window, qtbot):
+    from convstudio.explanations import EXPLANATIONS
+    from convstudio.ui.explain import ExplainButton
+
+    w = big_window
+    w.training  # noqa: B018 - built on first use
+    buttons = w.findChildren(ExplainButton)
+    assert sorted(b.key for b in buttons) == sorted(EXPLANATIONS)  # each text used once
+    for b in buttons:
+        e = EXPLANATIONS[b.key]
+        assert e.title in b.target.whatsThis() and e.formula in b.target.whatsThis()
+        assert b.focusPolicy() == Qt.FocusPolicy.NoFocus  # the animator keeps its keys
+    ws = w.workspace.explain_buttons["output"]
+    popup = ws.show_explanation()
+    assert popup.isVisible() and "Σ" in popup.text() and "cross-correlation" in popup.text()
+    popup.close()
+    QApplication.processEvents()
+    assert ws.popup is None
+
+
+def test_the_size_formula_is_worked_out_with_the_numbers_on_screen(big_window, qtbot):
+    from dataclasses import replace
+
+    w = big_window
+    m = w.model
+    m.set_source(np.zeros((512, 512), np.float32), "blank")
+    m.params = replace(m.params, stride=(2, 1), padding="valid")
+    m.paramsChanged.emit()
+    m.compute_now()
+    assert m.result.conv.shape[:2] == (255, 510)
+    text = w.workspace.explain_buttons["params"].html()
+    assert "H: ⌊(512 + 0 + 0 − 1·(3 − 1) − 1) / 2⌋ + 1 = 255" in text
+    assert "W: ⌊(512 + 0 + 0 − 1·(3 − 1) − 1) / 1⌋ + 1 = 510" in text
+    m.params = replace(m.params, stride=(1, 1), padding="same")
+    m.compute_now()
+    assert "= 512<br>W: ⌊(512 + 1 + 1 − 1·(3 − 1) − 1) / 1⌋ + 1 = 512" in (
+        w.workspace.explain_buttons["output"].html())
+
+
+def test_explanations_grow_in_projection_mode(big_window):
+    w = big_window
+    button = w.workspace.explain_buttons["pooled"]
+    normal = button.show_explanation()
+    width, size = normal.width(), _points(normal.font(), normal)
+    normal.close()
+    w.projection_action.trigger()
+    QApplication.processEvents()
+    big = button.show_explanation()
+    assert big.width() > width and _points(big.font(), big) >= 20 > size
+    big.close()
+    w.projection_action.trigger()
+
+
+def test_plot_text_grows_in_projection_and_no_tick_label_is_dropped(big_window):
+    from PySide6.QtGui import QImage, QPainter
+
+    w = big_window
+    curves = w.training.curves
+    bar_axis = w.workspace.input_panel.colorbar.axis
+    assert bar_axis.style["tickFont"].pointSizeF() < 12
+    w.projection_action.trigger()
+    QApplication.processEvents()
+    assert bar_axis.style["tickFont"].pointSizeF() >= 18
+    assert curves.loss_plot.getAxis("left").style["tickFont"].pointSizeF() >= 18
+    assert "20.0pt" in curves.loss_plot.titleLabel.opts["size"]
+    assert all(label.opts["size"] == "15.0pt" for _, label in curves.loss_plot.legend.items)
+    # pyqtgraph drops labels that do not fit its axis; the colour bar's (0…255) all show.
+    image = QImage(200, 900, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    texts = [spec[2] for spec in bar_axis.generateDrawSpecs(painter)[2]]
+    painter.end()
+    assert {"0", "100", "200", "250"} <= set(texts), texts
+    w.projection_action.trigger()
+
+
 def test_desktop_file_parses_and_validates():
     path = ROOT / "resources" / "convstudio.desktop"
     parser = configparser.ConfigParser(interpolation=None)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..explain import explain
 from ..theme import scale_font
 from .grid import GridView, Overlay
 from .model import AnimatorModel
@@ -123,6 +124,7 @@ class ConvPage(QWidget):
         layout.addLayout(left, 5)
         layout.addLayout(middle, 4)
         layout.addLayout(right, 4)
+        self.explain_button = explain(self, "animator.conv", beside=self.input_title)
         model.traceChanged.connect(self._on_trace)
         model.stepChanged.connect(self.refresh)
         self.input_grid.viewChanged.connect(self._on_view_changed)
@@ -224,6 +226,7 @@ class PoolPage(QWidget):
         layout.addLayout(left, 5)
         layout.addLayout(middle, 3)
         layout.addLayout(right, 4)
+        self.explain_button = explain(self, "animator.pool", beside=self.input_title)
         model.traceChanged.connect(self._on_trace)
         model.stepChanged.connect(self.refresh)
         self._on_trace()

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from ...training.datasets import Dataset, DatasetError, load_dataset
 from ...training.models import OPTIMIZERS, ConvBlock, ModelConfig, summary
 from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
+from ..explain import explain
 from ..theme import scale_width
 from ..workspace.model import WorkspaceModel
 from .draw import DrawCanvas, to_dataset_image
@@ -328,6 +329,13 @@ class TrainingTab(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([400, 1500])
         QHBoxLayout(self).addWidget(split)
+        self.explain_buttons = {
+            key: explain(view, f"training.{key}", beside=getattr(view, "title", None),
+                         corner="left")
+            for key, view in (("samples", self.samples_view), ("curves", self.curves),
+                              ("filters", self.filters_view), ("maps", self.maps_view),
+                              ("probs", self.probs_view), ("confusion", self.confusion_view),
+                              ("wrong", self.wrong_view))}
 
     # --- messages ----------------------------------------------------------------------------
     def show_message(self, text: str) -> None:

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..theme import diverging_cmap, sequential_cmap
+from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
 TRAIN_PEN = pg.mkPen("#0072B2", width=3)      # Okabe–Ito blue
 VAL_PEN = pg.mkPen("#D55E00", width=3, style=pg.QtCore.Qt.PenStyle.DashLine)  # vermillion
@@ -100,6 +100,7 @@ class CurvesView(QWidget):
         self.train_acc = self.acc_plot.plot(pen=TRAIN_PEN, name="train", symbol="o")
         self.val_acc = self.acc_plot.plot(pen=VAL_PEN, name="validation", symbol="s")
         QVBoxLayout(self).addWidget(self.graphics)
+        self.styler = PlotStyler(self, (self.loss_plot, self.acc_plot))
         self.clear()
 
     def clear(self) -> None:
@@ -157,6 +158,7 @@ class ProbabilityView(QWidget):
         self.bars = pg.BarGraphItem(x0=0, y=[], height=0.7, width=[], brush="#0072B2")
         self.plot.addItem(self.bars)
         QVBoxLayout(self).addWidget(self.graphics)
+        self.styler = PlotStyler(self, (self.plot,))
         self.values = np.zeros(0)
 
     def set_probabilities(self, probs: np.ndarray, names: Sequence[str]) -> None:

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import ImageLoadError, load_image, sample_image, sample_names
+from ...core import ImageLoadError, load_image, resolve_padding, sample_image, sample_names
 from ...core.images import sample_description
 from ...core.pipeline import PipelineResult, connections
+from ...explanations import output_size_example
+from ..explain import explain
 from ..theme import scale_font, scale_width
 from .export import export_output
 from .keras_compare import KerasComparison
@@ -189,6 +191,15 @@ class WorkspaceTab(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([400, 1200])
         QHBoxLayout(self).addWidget(split)
+        self.explain_buttons = {
+            "input": explain(self.input_panel, "workspace.input", beside=self.input_panel.title),
+            "kernel": explain(kernel_box, "workspace.kernel"),
+            "params": explain(params_box, "workspace.params", example=self.size_example),
+            "output": explain(self.output_panel, "workspace.output",
+                              beside=self.output_panel.title, example=self.size_example),
+            "pooled": explain(self.pooled_panel, "workspace.pooled",
+                              beside=self.pooled_panel.title),
+        }
 
         self.keras = KerasComparison(self)
         self.last_keras_difference: float | None = None
@@ -201,6 +212,20 @@ class WorkspaceTab(QWidget):
         self._on_source_changed()
         if model.result is not None:
             self._on_result(model.result)
+
+    def size_example(self) -> str:
+        """Return the output-size formula worked out for the image and settings on screen."""
+        r = self.model.result
+        if r is None:
+            return ""
+        p = r.params
+        pads = resolve_padding(r.input_hw, r.kernel_hw, stride=p.stride, padding=p.padding,
+                               dilation=p.dilation)
+        rows = output_size_example("H", r.input_hw[0], r.kernel_hw[0], p.stride[0],
+                                   p.dilation[0], pads.top, pads.bottom)
+        cols = output_size_example("W", r.input_hw[1], r.kernel_hw[1], p.stride[1],
+                                   p.dilation[1], pads.left, pads.right)
+        return f"{rows}<br>{cols}"
 
     # --- messages ------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -379,7 +404,7 @@ class WorkspaceTab(QWidget):
         previous = self.input_panel.data
         self.input_panel.set_image(shown, "clipped")
         if previous is not None and previous.shape[:2] != shown.shape[:2]:
-            self.input_panel.view.autoRange(padding=0.02)
+            self.input_panel.fit()
         self.channel.blockSignals(True)
         self.channel.setCurrentText(m.channel)
         self.channel.blockSignals(False)

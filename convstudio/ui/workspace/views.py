@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..theme import diverging_cmap, sequential_cmap
+from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -68,6 +69,7 @@ class ImagePanel(QWidget):
         # Not linked to the image item: the item shows bytes, the bar shows the real values.
         self.colorbar = pg.ColorBarItem(interactive=False, width=14)
         self.graphics.addItem(self.colorbar, row=0, col=1)
+        self.styler = PlotStyler(self, axes=(self.colorbar.axis,))
         # The image takes the room; the bar only what its ticks need.
         self.graphics.ci.layout.setColumnStretchFactor(0, 1)
         self.graphics.ci.layout.setColumnStretchFactor(1, 0)
@@ -87,6 +89,8 @@ class ImagePanel(QWidget):
         self._origin = (0.0, 0.0)
         self._step = (1.0, 1.0)
         self._first = True
+        self._fitted = False
+        self.view.sigRangeChangedManually.connect(self._on_manual_range)
         self._cmap_kind = ""
         self._lut: np.ndarray | None = None
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -126,9 +130,31 @@ class ImagePanel(QWidget):
         self.displayed = shown
         self.item.setRect(QRectF(origin[0], origin[1], w * step[0], h * step[1]))
         if self._first:
-            self.view.autoRange(padding=0.02)
+            self.fit()
             self._first = False
         self.imageShown.emit()
+
+    def fit(self) -> None:
+        """Fit the image to the view, and again whenever the view resizes, until a zoom or pan.
+
+        A one-off fit left the images a third of the panel after the window grew (a
+        maximised window, projection mode with its wider side panel).
+        """
+        self.view.autoRange(padding=0.02)
+        self._fitted = True
+
+    def _on_manual_range(self) -> None:
+        self._fitted = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Keep a fitted image fitted."""
+        super().resizeEvent(event)
+        if self._fitted and self.data is not None:
+            QTimer.singleShot(0, self._refit)
+
+    def _refit(self) -> None:
+        if self._fitted:
+            self.view.autoRange(padding=0.02)
 
     def pixel_at(self, x: float, y: float) -> tuple[int, int] | None:
         """Return the (row, col) of this panel's pixel under input coordinates (x, y)."""
