@@ -115,7 +115,11 @@ def gap_rows(limit: int = 6000, epochs: int = 2) -> list[Row]:
 
 
 def accuracy_rows(epochs: int = 5) -> list[Row]:
-    """The lessons' CNN on all of Fashion-MNIST: test accuracy after 5 epochs."""
+    """The default CNN and settings on all of Fashion-MNIST: test accuracy after 5 epochs.
+
+    Fit on all 60,000 training images as the lessons' ``model.fit`` does (the app holds out 10 %
+    by default to draw validation curves; that costs about 0.2 points).
+    """
     from convstudio.training.datasets import DatasetError, load_dataset
     from convstudio.training.session import TrainingConfig, train
 
@@ -125,8 +129,11 @@ def accuracy_rows(epochs: int = 5) -> list[Row]:
         return [Row("training: Fashion-MNIST test accuracy, 5 epochs", float("nan"), "%",
                     "≥ 91.5", False, f"dataset missing: {str(exc).splitlines()[0]}")]
     t0 = time.perf_counter()
-    result = train(TrainingConfig(epochs=epochs), _Collect(), threading.Event(), dataset=ds)
+    config = TrainingConfig(epochs=epochs, validation_split=0.0)
+    result = train(config, _Collect(), threading.Event(), dataset=ds)
     took = time.perf_counter() - t0
     acc = (result.test_accuracy or 0.0) * 100
     return [Row(f"training: Fashion-MNIST test accuracy, lessons' CNN, {epochs} epochs", acc,
-                "%", "≥ 91.5", acc >= 91.5, f"{took:.0f} s on this machine")]
+                "%", "≥ 91.5", acc >= 91.5,
+                f"batch {config.batch_size}, Adam from {config.learning_rate:g}, "
+                f"{config.lr_schedule}; {took:.0f} s on this machine")]

@@ -198,17 +198,18 @@ class TrainingTab(QWidget):
         self.learning_rate.setDecimals(4)
         self.learning_rate.setRange(0.0001, 1.0)
         self.learning_rate.setSingleStep(0.0005)
-        self.learning_rate.setValue(0.001)
+        defaults = TrainingConfig()
+        self.learning_rate.setValue(defaults.learning_rate)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 4096)
-        self.batch_size.setValue(32)
+        self.batch_size.setValue(defaults.batch_size)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
-        self.epochs.setValue(5)
+        self.epochs.setValue(defaults.epochs)
         self.val_split = QDoubleSpinBox()
         self.val_split.setRange(0.0, 0.5)
         self.val_split.setSingleStep(0.05)
-        self.val_split.setValue(0.1)
+        self.val_split.setValue(defaults.validation_split)
         self.schedule = QComboBox()
         for key, label in (("cosine", "cosine decay to 0"), ("constant", "constant")):
             self.schedule.addItem(label, key)
@@ -475,8 +476,9 @@ class TrainingTab(QWidget):
             self.optimizer: "How the weights are moved along the gradient",
             self.learning_rate: "Step size of each update (the rate at the start of the run)",
             self.schedule: "Cosine: the rate falls smoothly to 0 by the last batch of the run "
-                           "(Fashion-MNIST, 5 epochs: 89.9 % → 91.3 % test accuracy); "
-                           "constant: the same rate throughout",
+                           "(the lessons' CNN, 5 epochs of Fashion-MNIST: 91.8 % test accuracy "
+                           "against 89.9 % at Adam's constant 0.001); constant: the same rate "
+                           "throughout",
             self.batch_size: "Images per gradient step; the input is (batch, 28, 28, 1)",
             self.epochs: "Passes over the training images",
             self.val_split: "The last fraction of the training images, held out to measure "
