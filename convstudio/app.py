@@ -106,10 +106,10 @@ def _animator_state(window: object, args: argparse.Namespace) -> None:
     from .ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
-    tab = window.animator
-    if args.source:
+    if args.source:  # the tab's own control (the tab is otherwise built when first shown)
+        tab = window.animator
         tab.source.setCurrentIndex(tab.source.findData(args.source))
-    m = tab.model
+    m = window.animator_model
     if args.phase:
         m.set_phase(args.phase)
     if args.step is not None:

@@ -237,6 +237,22 @@ def sample_description(name: str) -> str:
     raise ValueError(f"no sample image {name!r}; choose one of {', '.join(sample_names())}")
 
 
+def _read_sample(path: Path, mode: str) -> np.ndarray:
+    """Decode an 8-bit sample PNG with OpenCV, which the convolution loads anyway.
+
+    The same pixels as :func:`load_image` (a test compares every sample), without importing
+    Pillow before the window's first paint: 25 ms of a start-up measured in
+    benchmarks/startup.py. Anything but 8-bit grey or colour goes through :func:`load_image`.
+    """
+    import cv2
+
+    raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if raw is None or raw.dtype != np.uint8 or not (raw.ndim == 2 or raw.shape[2] == 3):
+        return load_image(path, mode=mode)
+    arr = raw.astype(np.float32) / np.float32(255.0)
+    return convert(arr[..., ::-1] if arr.ndim == 3 else arr, mode)  # OpenCV's BGR → RGB
+
+
 @cache
 def _sample_cached(name: str, mode: str) -> np.ndarray:
     if name in _GENERATED:
@@ -245,7 +261,7 @@ def _sample_cached(name: str, mode: str) -> np.ndarray:
         data = _skimage_data_dir()
         if data is None:
             raise ImageLoadError(f"sample {name!r} needs scikit-image, which is not installed")
-        img = load_image(data / _SKIMAGE_SAMPLES[name][0], mode=mode)
+        img = _read_sample(data / _SKIMAGE_SAMPLES[name][0], mode)
     else:
         raise ValueError(f"no sample image {name!r}; choose one of {', '.join(sample_names())}")
     img.flags.writeable = False

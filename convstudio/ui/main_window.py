@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from .. import lessons as L
-from .animator import AnimatorModel, AnimatorTab
+from .animator.model import AnimatorModel
 from .lessons import LessonPanel, apply, capture, session_path
 from .panels import (
     CodePanel,
@@ -40,6 +40,7 @@ from .workspace import WorkspaceModel, WorkspaceTab
 from .workspace.kernel_editor import kernel_as_list
 
 if TYPE_CHECKING:
+    from .animator import AnimatorTab
     from .training import TrainingTab
 
 
@@ -62,16 +63,14 @@ class MainWindow(QMainWindow):
         self.workspace.messageRaised.connect(self._on_message)
         self._add_tab("workspace", self.workspace, "&Workspace")
         self.animator_model = AnimatorModel(self.model, self)
-        self.animator = AnimatorTab(self.animator_model)
-        self.animator.messageRaised.connect(self._on_message)
-        self.animator.workspaceRegionRequested.connect(self._pick_region)
-        self._add_tab("animator", self.animator, "&Animator")
-        # The training tab (a dozen plots) is built the first time it is shown or used: start-up
-        # paints the window about a quarter of a second sooner (benchmarks/startup.py).
-        self._training: TrainingTab | None = None
-        self._training_page = QWidget()
-        self._training_label = "&Training"
-        self._add_tab("training", self._training_page, self._training_label)
+        # The animator and training tabs are built the first time they are shown or used: the
+        # window paints sooner (benchmarks/startup.py), and a hidden tab needs no widgets yet.
+        self._lazy: dict[str, QWidget] = {}
+        self._placeholders: dict[str, tuple[QWidget, str]] = {}
+        for key, label in (("animator", "&Animator"), ("training", "&Training")):
+            page = QWidget()
+            self._placeholders[key] = (page, label)
+            self._add_tab(key, page, label)
         self.tabs.currentChanged.connect(self._build_current_tab)
         self.offer_bar = QWidget()
         offer = QHBoxLayout(self.offer_bar)
@@ -108,35 +107,56 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
 
     @property
+    def animator(self) -> AnimatorTab:
+        """The animator tab, built on first use."""
+        from .animator import AnimatorTab
+
+        tab = self._lazy.get("animator")
+        if tab is None:
+            tab = AnimatorTab(self.animator_model)
+            tab.messageRaised.connect(self._on_message)
+            tab.workspaceRegionRequested.connect(self._pick_region)
+            self._install("animator", tab)
+        assert isinstance(tab, AnimatorTab)
+        return tab
+
+    @property
     def training(self) -> TrainingTab:
         """The training tab, built on first use."""
-        if self._training is None:
-            from .training import TrainingTab
+        from .training import TrainingTab
 
+        tab = self._lazy.get("training")
+        if tab is None:
             tab = TrainingTab(self.model)
             tab.messageRaised.connect(self._on_message)
-            self._training = tab
-            # Swap the placeholder page for the tab, quietly: the index and the current tab stay.
-            index = self.tab_index["training"]
-            current = self.tabs.currentIndex()
-            was_blocked = self.tabs.blockSignals(True)
-            try:
-                self.tabs.removeTab(index)
-                self.tabs.insertTab(index, tab, self._training_label)
-                self.tabs.setCurrentIndex(current)
-            finally:
-                self.tabs.blockSignals(was_blocked)
-            self._training_page.deleteLater()
-        return self._training
+            self._install("training", tab)
+        assert isinstance(tab, TrainingTab)
+        return tab
 
     @property
     def training_built(self) -> bool:
         """Whether the training tab exists yet (it is built when first shown or used)."""
-        return self._training is not None
+        return "training" in self._lazy
+
+    def _install(self, key: str, tab: QWidget) -> None:
+        """Swap tab ``key``'s placeholder page for ``tab``, quietly: the current tab stays."""
+        self._lazy[key] = tab
+        page, label = self._placeholders.pop(key)
+        index = self.tab_index[key]
+        current = self.tabs.currentIndex()
+        was_blocked = self.tabs.blockSignals(True)
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, tab, label)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(was_blocked)
+        page.deleteLater()
 
     def _build_current_tab(self, index: int) -> None:
-        if index == self.tab_index.get("training"):
-            self.training  # noqa: B018 - building it is the point
+        for key in tuple(self._placeholders):
+            if index == self.tab_index[key]:
+                getattr(self, key)  # the property builds it
 
     def _add_tab(self, key: str, widget: QWidget, label: str) -> None:
         self.tab_index[key] = self.tabs.addTab(widget, label)
@@ -458,8 +478,7 @@ class MainWindow(QMainWindow):
         if self.save_session_on_close:
             self.save_session()
             self.save_layout()
-        if self._training is not None:
-            self._training.shutdown()
-        self.animator.shutdown()
+        for tab in self._lazy.values():
+            tab.shutdown()  # type: ignore[attr-defined]
         self.workspace.shutdown()
         super().closeEvent(event)

@@ -126,3 +126,14 @@ def test_samples_are_offline_and_well_formed():
     assert sample_image("camera")[0, 0] <= 1.0
     with pytest.raises(ValueError, match="no sample image"):
         sample_image("ascent")
+
+
+def test_photo_samples_decode_to_the_same_pixels_as_load_image():
+    from convstudio.core.images import _SKIMAGE_SAMPLES, _skimage_data_dir
+
+    data = _skimage_data_dir()
+    assert data is not None
+    for name, (file, _) in _SKIMAGE_SAMPLES.items():
+        for mode in ("gray", "rgb"):
+            np.testing.assert_array_equal(sample_image(name, mode=mode),
+                                          load_image(data / file, mode=mode), err_msg=name)

@@ -375,7 +375,7 @@ def test_every_panel_says_what_it_shows(big_window, qtbot):
     from convstudio.ui.explain import ExplainButton
 
     w = big_window
-    w.training  # noqa: B018 - built on first use
+    w.training, w.animator  # noqa: B018 - built on first use
     buttons = w.findChildren(ExplainButton)
     assert sorted(b.key for b in buttons) == sorted(EXPLANATIONS)  # each text used once
     for b in buttons:
