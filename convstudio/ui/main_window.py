@@ -111,12 +111,8 @@ class MainWindow(QMainWindow):
         """The animator tab, built on first use."""
         from .animator import AnimatorTab
 
-        tab = self._lazy.get("animator")
-        if tab is None:
-            tab = AnimatorTab(self.animator_model)
-            tab.messageRaised.connect(self._on_message)
-            tab.workspaceRegionRequested.connect(self._pick_region)
-            self._install("animator", tab)
+        tab = self._lazy.get("animator") or self._install("animator",
+                                                          AnimatorTab(self.animator_model))
         assert isinstance(tab, AnimatorTab)
         return tab
 
@@ -125,11 +121,7 @@ class MainWindow(QMainWindow):
         """The training tab, built on first use."""
         from .training import TrainingTab
 
-        tab = self._lazy.get("training")
-        if tab is None:
-            tab = TrainingTab(self.model)
-            tab.messageRaised.connect(self._on_message)
-            self._install("training", tab)
+        tab = self._lazy.get("training") or self._install("training", TrainingTab(self.model))
         assert isinstance(tab, TrainingTab)
         return tab
 
@@ -138,9 +130,12 @@ class MainWindow(QMainWindow):
         """Whether the training tab exists yet (it is built when first shown or used)."""
         return "training" in self._lazy
 
-    def _install(self, key: str, tab: QWidget) -> None:
+    def _install(self, key: str, tab: QWidget) -> QWidget:
         """Swap tab ``key``'s placeholder page for ``tab``, quietly: the current tab stays."""
         self._lazy[key] = tab
+        tab.messageRaised.connect(self._on_message)  # type: ignore[attr-defined]
+        if key == "animator":
+            tab.workspaceRegionRequested.connect(self._pick_region)  # type: ignore[attr-defined]
         page, label = self._placeholders.pop(key)
         index = self.tab_index[key]
         current = self.tabs.currentIndex()
@@ -152,6 +147,7 @@ class MainWindow(QMainWindow):
         finally:
             self.tabs.blockSignals(was_blocked)
         page.deleteLater()
+        return tab
 
     def _build_current_tab(self, index: int) -> None:
         for key in tuple(self._placeholders):

@@ -327,3 +327,30 @@ def test_recent_files_menu_reopens_a_file(window, qtbot, tmp_path):
     window.recent_menu.actions()[0].trigger()
     assert "Could not open" in ws.error_label.text()
     assert window.model.source.shape == (20, 30)
+
+
+def test_images_stay_whole_and_fitted_as_the_window_resizes(window, qtbot):
+    from dataclasses import replace
+
+    ws, m = window.workspace, window.model
+    m.params = replace(m.params, stride=(2, 1))  # output 255×510, drawn over the input's area
+    m.paramsChanged.emit()
+    m.compute_now()
+    panels = (ws.input_panel, ws.output_panel, ws.pooled_panel)
+
+    def whole_and_fitted():
+        QApplication.processEvents()
+        for p in panels:
+            (x0, x1), (y0, y1) = p.view.viewRange()
+            r = p.item.mapRectToView(p.item.boundingRect())
+            if not (x0 <= r.left() and r.right() <= x1 and y0 <= r.top() and r.bottom() <= y1):
+                return False  # cropped
+        # …and the narrowest view is filled along one axis (no shrinking to a stamp).
+        p = min(panels, key=lambda p: p.view.width() / max(1.0, p.view.height()))
+        (x0, x1), (y0, y1) = p.view.viewRange()
+        r = p.item.mapRectToView(p.item.boundingRect())
+        return max(r.width() / (x1 - x0), r.height() / (y1 - y0)) > 0.9
+
+    for size in ((1400, 900), (1900, 1000), (1100, 800)):
+        window.resize(*size)
+        qtbot.waitUntil(whole_and_fitted, timeout=3000)

@@ -169,6 +169,9 @@ class WorkspaceTab(QWidget):
         self.output_panel.view.setYLink(self.input_panel.view)
         self.pooled_panel.view.setXLink(self.input_panel.view)
         self.pooled_panel.view.setYLink(self.input_panel.view)
+        linked = [self.input_panel, self.output_panel, self.pooled_panel]
+        for panel in linked:
+            panel.fit_group = linked
         self.roi = pg.RectROI([0, 0], [8, 8], pen=pg.mkPen("#ffb000", width=3),
                               translateSnap=True, scaleSnap=True, snapSize=1.0)
         self.roi.setZValue(10)
@@ -176,8 +179,9 @@ class WorkspaceTab(QWidget):
         self.input_panel.view.addItem(self.roi)
         self.roi.sigRegionChanged.connect(self._on_roi_moved)
         panels = QSplitter(Qt.Orientation.Horizontal)
-        for panel in (self.input_panel, self.output_panel, self.pooled_panel):
+        for i, panel in enumerate((self.input_panel, self.output_panel, self.pooled_panel)):
             panels.addWidget(panel)
+            panels.setStretchFactor(i, 1)  # equal widths, whatever the labels ask for
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.banner)

@@ -135,6 +135,7 @@ class ImagePanel(QWidget):
         self._step = (1.0, 1.0)
         self._first = True
         self._fitted = False
+        self.fit_group: list[ImagePanel] = []  # panels whose views are linked to this one
         self.view.sigRangeChangedManually.connect(self._on_manual_range)
         self._cmap_kind = ""
         self._lut: np.ndarray | None = None
@@ -183,13 +184,17 @@ class ImagePanel(QWidget):
         """Fit the image to the view, and again whenever the view resizes, until a zoom or pan.
 
         A one-off fit left the images a third of the panel after the window grew (a
-        maximised window, projection mode with its wider side panel).
+        maximised window, projection mode with its wider side panel). Panels whose views are
+        linked (``fit_group``) fit together: the narrowest one decides, so that no image is
+        cropped in the others.
         """
-        self.view.autoRange(padding=0.02)
-        self._fitted = True
+        for panel in self.fit_group or [self]:
+            panel._fitted = True
+        self._refit()
 
     def _on_manual_range(self) -> None:
-        self._fitted = False
+        for panel in self.fit_group or [self]:
+            panel._fitted = False
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         """Keep a fitted image fitted."""
@@ -198,8 +203,12 @@ class ImagePanel(QWidget):
             QTimer.singleShot(0, self._refit)
 
     def _refit(self) -> None:
-        if self._fitted:
-            self.view.autoRange(padding=0.02)
+        if not self._fitted:
+            return
+        shown = [p for p in self.fit_group if p.data is not None and p.isVisible()]
+        narrowest = min(shown or [self],
+                        key=lambda p: p.view.width() / max(1.0, p.view.height()))
+        narrowest.view.autoRange(padding=0.02)
 
     def pixel_at(self, x: float, y: float) -> tuple[int, int] | None:
         """Return the (row, col) of this panel's pixel under input coordinates (x, y)."""
