@@ -276,8 +276,13 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             self.t_epoch = time.perf_counter()
             self.run_epoch = epoch - (self.params.get("epochs", epoch + 1) - config.epochs)
 
+        def on_train_begin(self, logs: Any = None) -> None:
+            model.optimizer.learning_rate = config.learning_rate  # a resumed model's may differ
+
         def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
-            model.optimizer.learning_rate = learning_rate(config, self.run_epoch, batch, batches)
+            if config.lr_schedule != "constant":  # a constant rate was set once, above
+                model.optimizer.learning_rate = learning_rate(config, self.run_epoch, batch,
+                                                              batches)
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             if seed_kernel is not None and config.freeze_seed:

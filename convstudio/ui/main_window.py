@@ -111,9 +111,15 @@ class MainWindow(QMainWindow):
         """The animator tab, built on first use."""
         from .animator import AnimatorTab
 
-        tab = self._lazy.get("animator") or self._install("animator",
-                                                          AnimatorTab(self.animator_model))
+        tab = self._lazy.get("animator") or self._install("animator", self._new_animator())
         assert isinstance(tab, AnimatorTab)
+        return tab
+
+    def _new_animator(self) -> AnimatorTab:
+        from .animator import AnimatorTab
+
+        tab = AnimatorTab(self.animator_model)
+        tab.workspaceRegionRequested.connect(self._pick_region)
         return tab
 
     @property
@@ -134,8 +140,6 @@ class MainWindow(QMainWindow):
         """Swap tab ``key``'s placeholder page for ``tab``, quietly: the current tab stays."""
         self._lazy[key] = tab
         tab.messageRaised.connect(self._on_message)  # type: ignore[attr-defined]
-        if key == "animator":
-            tab.workspaceRegionRequested.connect(self._pick_region)  # type: ignore[attr-defined]
         page, label = self._placeholders.pop(key)
         index = self.tab_index[key]
         current = self.tabs.currentIndex()

@@ -39,7 +39,13 @@ from PySide6.QtWidgets import (
 
 from ...training.datasets import Dataset, DatasetError, load_dataset
 from ...training.models import OPTIMIZERS, ConvBlock, ModelConfig, summary
-from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
+from ...training.session import (
+    LR_SCHEDULES,
+    BatchEvent,
+    EpochEvent,
+    Snapshot,
+    TrainingConfig,
+)
 from ..explain import explain
 from ..theme import scale_width
 from ..workspace.model import WorkspaceModel
@@ -211,8 +217,10 @@ class TrainingTab(QWidget):
         self.val_split.setSingleStep(0.05)
         self.val_split.setValue(defaults.validation_split)
         self.schedule = QComboBox()
-        for key, label in (("cosine", "cosine decay to 0"), ("constant", "constant")):
-            self.schedule.addItem(label, key)
+        labels = {"cosine": "cosine decay to 0", "constant": "constant"}
+        for key in LR_SCHEDULES:
+            self.schedule.addItem(labels[key], key)
+        self.schedule.setCurrentIndex(self.schedule.findData(defaults.lr_schedule))
         self.seed_kernel = QCheckBox("Seed filter 0 with my workspace kernel")
         self.freeze_seed = QCheckBox("…and keep it frozen")
         run_box = QGroupBox("Training")
