@@ -48,6 +48,7 @@ def test_train_shows_curves_filters_maps_and_confusion(tab, qtbot):
     _wait_done(qtbot, tab)
     assert tab.error_label.text() == ""
     assert len(tab.curves.history["loss"]) == 2 and len(tab.curves.history["val_loss"]) == 2
+    assert 2 <= tab.curves.loss_plot.viewRange()[0][1] < 2.2  # the run's epochs, set at start
     assert "test accuracy" in tab.status.text()
     # The filter mosaic shows the model's actual first-layer weights.
     last = tab.snapshots[-1][1]
@@ -66,6 +67,7 @@ def test_stop_resume_reset(tab, qtbot):
     tab.epochs.setValue(50)
     tab.start()
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
+    assert 50 <= tab.curves.loss_plot.viewRange()[0][1] < 52  # the epoch axis spans the run
     tab.stop()
     _wait_done(qtbot, tab)
     assert "Stopped" in tab.status.text() and tab.model is not None
@@ -76,6 +78,7 @@ def test_stop_resume_reset(tab, qtbot):
     assert tab.resume()
     _wait_done(qtbot, tab)
     assert tab.epochs_done == done + 1
+    assert done + 1 <= tab.curves.loss_plot.viewRange()[0][1] < done + 1.5  # resumed run's span
     assert not np.array_equal(weights, tab.model.get_layer("conv1").get_weights()[0])
     tab.reset()
     assert tab.model is None and tab.curves.history["loss"] == []
@@ -146,6 +149,7 @@ def test_restart_right_after_the_thread_ends_keeps_the_new_run(tab, qtbot):
     # and an abort (found by the train start/stop soak).
     assert tab.start()
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
+    assert 50 <= tab.curves.loss_plot.viewRange()[0][1] < 52  # the epoch axis spans the run
     tab.stop()
     thread = tab.runner.qthread
     thread.quit()  # what the worker's `done` asks for, a queued call this test cannot wait for

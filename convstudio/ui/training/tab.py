@@ -634,6 +634,7 @@ class TrainingTab(QWidget):
         self.progress.setRange(0, max(1, self._run_batches))
         self.progress.setValue(0)
         self.probe.setRange(0, max(0, info["test"] - 1))
+        self.curves.expect_epochs(info["initial_epoch"] + info["epochs"])
 
     @Slot(object)
     def _on_batch(self, event: BatchEvent) -> None:

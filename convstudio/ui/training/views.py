@@ -10,10 +10,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ..plots import clipped_axes
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
 TRAIN_PEN = pg.mkPen("#0072B2", width=3)      # Okabe–Ito blue
 VAL_PEN = pg.mkPen("#D55E00", width=3, style=pg.QtCore.Qt.PenStyle.DashLine)  # vermillion
+TRAIN_MARK = {"symbol": "o", "symbolBrush": "#0072B2", "symbolPen": None}  # marks in the
+VAL_MARK = {"symbol": "s", "symbolBrush": "#D55E00", "symbolPen": None}    # curve's colour
 
 
 def tile(images: np.ndarray, cols: int | None = None, gap: int = 1) -> np.ndarray:
@@ -85,19 +88,22 @@ class CurvesView(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss")
-        self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy")
-        for plot in (self.loss_plot, self.acc_plot):
-            plot.addLegend(offset=(-10, 10))
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss",
+                                               axisItems=clipped_axes())
+        self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy",
+                                              axisItems=clipped_axes())
+        # Loss falls and accuracy rises: each legend sits in the corner its curves leave free.
+        for plot, corner in ((self.loss_plot, (-10, 10)), (self.acc_plot, (-10, -10))):
+            plot.addLegend(offset=corner)
             plot.showGrid(x=True, y=True, alpha=0.3)
             plot.setLabel("bottom", "epoch")
         self.acc_plot.setYRange(0, 1)
-        self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN, name="train", symbol="o")
-        self.val_loss = self.loss_plot.plot(pen=VAL_PEN, name="validation", symbol="s")
+        self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN, name="train", **TRAIN_MARK)
+        self.val_loss = self.loss_plot.plot(pen=VAL_PEN, name="validation", **VAL_MARK)
         self.batch_loss = self.loss_plot.plot(pen=pg.mkPen("#56B4E9", width=1),
                                               name="this epoch, running")
-        self.train_acc = self.acc_plot.plot(pen=TRAIN_PEN, name="train", symbol="o")
-        self.val_acc = self.acc_plot.plot(pen=VAL_PEN, name="validation", symbol="s")
+        self.train_acc = self.acc_plot.plot(pen=TRAIN_PEN, name="train", **TRAIN_MARK)
+        self.val_acc = self.acc_plot.plot(pen=VAL_PEN, name="validation", **VAL_MARK)
         QVBoxLayout(self).addWidget(self.graphics)
         self.styler = PlotStyler(self, (self.loss_plot, self.acc_plot))
         self.clear()
@@ -107,7 +113,37 @@ class CurvesView(QWidget):
         self.history: dict[str, list[float]] = {"loss": [], "accuracy": [], "val_loss": [],
                                                 "val_accuracy": []}
         self.batch_points: tuple[list[float], list[float]] = ([], [])
+        self.loss_top = 0.0
+        self.loss_plot.setYRange(0, 1, padding=0)
+        self.expect_epochs(1)
         self._redraw()
+
+    def expect_epochs(self, last: int) -> None:
+        """Fix the epoch axis at 0…``last`` for a whole run.
+
+        Axes that follow the data are laid out and redrawn after every point, the costliest
+        part of a repaint while training; fixed axes also show how far the run will go.
+        """
+        last = max(1, last)
+        step = next((s for s in (1, 2, 5, 10, 20, 50) if last / s <= 10), 100)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setXRange(0, last, padding=0.02)
+            plot.getAxis("bottom").setTickSpacing(levels=[(step, 0)])  # whole epochs only
+
+    def _fit_loss_axis(self) -> None:
+        """Show the loss from 0 to a little above its largest value, changed only when needed.
+
+        The top grows as soon as a point would be cut off and shrinks once everything shown
+        fits in 60 % of it, so the axis changes a few times a run, not with every point.
+        """
+        values = [v for v in (*self.history["loss"], *self.history["val_loss"],
+                              *self.batch_points[1]) if math.isfinite(v)]
+        highest = max(values, default=0.0)
+        if highest <= 0:
+            return
+        if highest > self.loss_top or highest < 0.6 * self.loss_top:
+            self.loss_top = highest * 1.1
+            self.loss_plot.setYRange(0, self.loss_top, padding=0.02)
 
     def add_batch(self, epoch: int, fraction: float, loss: float, *, redraw: bool = True) -> None:
         """Add the running loss at ``epoch + fraction`` (drawn now, or with a later point)."""
@@ -116,10 +152,12 @@ class CurvesView(QWidget):
         ys.append(loss)
         if redraw:
             self.batch_loss.setData(xs, ys)
+            self._fit_loss_axis()
 
     def set_history(self, history: Mapping[str, Sequence[float]], first_epoch: int = 1) -> None:
         """Show a whole history (after loading a model)."""
         self.history = {k: list(history.get(k, [])) for k in self.history}
+        self.expect_epochs(first_epoch - 1 + len(self.history["loss"]))
         self._redraw(first_epoch)
 
     def add_epoch(self, loss: float, acc: float, val_loss: float | None,
@@ -141,6 +179,7 @@ class CurvesView(QWidget):
             curve.setData(list(range(first_epoch, first_epoch + len(ys))), ys)
         if not h["loss"]:
             self.batch_loss.setData([], [])
+        self._fit_loss_axis()
 
 
 class ProbabilityView(QWidget):
@@ -151,7 +190,8 @@ class ProbabilityView(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
-        self.plot = self.graphics.addPlot(title="What the network says")
+        self.plot = self.graphics.addPlot(title="What the network says",
+                                          axisItems=clipped_axes())
         self.plot.setXRange(0, 1)
         self.plot.invertY(True)
         self.bars = pg.BarGraphItem(x0=0, y=[], height=0.7, width=[], brush="#0072B2")
@@ -159,6 +199,7 @@ class ProbabilityView(QWidget):
         QVBoxLayout(self).addWidget(self.graphics)
         self.styler = PlotStyler(self, (self.plot,))
         self.values = np.zeros(0)
+        self._ticks: list[tuple[int, str]] = []
 
     def set_probabilities(self, probs: np.ndarray, names: Sequence[str]) -> None:
         """Show one bar per class, the most likely in orange."""
@@ -168,6 +209,8 @@ class ProbabilityView(QWidget):
                    for i in range(n)]
         self.bars.setOpts(x0=[0] * n, y=list(range(n)), width=self.values.tolist(),
                           brushes=brushes)
-        axis = self.plot.getAxis("left")
-        axis.setTicks([[(i, str(names[i]) if i < len(names) else str(i)) for i in range(n)]])
-        self.plot.setYRange(-0.5, n - 0.5)
+        ticks = [(i, str(names[i]) if i < len(names) else str(i)) for i in range(n)]
+        if ticks != self._ticks:  # only when the classes change: a new axis is laid out again
+            self._ticks = ticks
+            self.plot.getAxis("left").setTicks([ticks])
+            self.plot.setYRange(-0.5, n - 0.5)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..plots import ClippedAxisItem
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
@@ -67,7 +68,7 @@ class ColourBar(pg.GraphicsLayout):
         ramp = np.linspace(0, 255, 256, dtype=np.float32)[:, None]  # one column, low row first
         self.image = pg.ImageItem(ramp, axisOrder="row-major")
         self.bar.addItem(self.image)
-        self.axis = pg.AxisItem("right")
+        self.axis = ClippedAxisItem("right")
         self.axis.linkToView(self.bar)
         self.addItem(self.bar, row=0, col=0)
         self.addItem(self.axis, row=0, col=1)
