@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -291,3 +293,62 @@ def test_export_cancel_and_too_many_frames(window, anim, qtbot, tmp_path):
         anim.exporter.cancel()
     assert blocker.args == [None]
     assert not anim.exporter.running
+
+
+def test_cell_texts_in_bulk_equal_one_by_one():
+    from convstudio.ui.animator.text import fmt_cell, fmt_cells
+
+    special = [0.0, -0.0, 1000.0, -1000.0, 1001.0, 999.9999995, 0.5, 2.5, -1e-7, 255.0,
+               float("nan"), float("inf"), float("-inf"), 1e-9, 123.456, -0.004]
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        mixed = np.concatenate([special, rng.integers(-1500, 1500, 200).astype(np.float64),
+                                rng.normal(0, 300, 200), rng.normal(0, 0.01, 50)])
+        assert fmt_cells(mixed) == [fmt_cell(x) for x in mixed]
+        assert fmt_cells(mixed.astype(np.float32).reshape(-1, 2)) == [
+            fmt_cell(x) for x in mixed.astype(np.float32)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(width=32, allow_nan=True, allow_infinity=True), max_size=30))
+def test_cell_texts_in_bulk_equal_one_by_one_for_any_float32(xs):
+    from convstudio.ui.animator.text import fmt_cell, fmt_cells
+
+    arr = np.array(xs, dtype=np.float32)
+    assert fmt_cells(arr) == [fmt_cell(x) for x in arr]
+
+
+def test_followed_grid_goes_back_to_parts_it_drew_without_drawing_them_again(qtbot, monkeypatch):
+    from convstudio.ui.animator.grid import GridView, Overlay
+
+    grid = GridView()
+    qtbot.addWidget(grid)
+    grid.resize(300, 300)
+    grid.set_data(np.arange(200 * 200, dtype=np.float32).reshape(200, 200) % 251)
+    grid.show()
+    qtbot.waitExposed(grid)
+    drawn = []
+    render = grid._render_cells
+    monkeypatch.setattr(grid, "_render_cells", lambda *a: drawn.append(a[1:3]) or render(*a))
+
+    def show(top, left):
+        grid.set_overlay(Overlay(window=(top, left, 3, 3)))
+        grid.repaint()
+        return grid.grab().toImage(), grid.visible_region()
+
+    assert grid.following
+    first, region = show(0, 0)
+    right, region_right = show(0, region.width() + 5)   # past the edge: another part
+    assert region_right.left() > region.left() and len(drawn) == 2
+    back, _ = show(0, 0)                                 # a step back: the first part again
+    assert len(drawn) == 2 and back == first
+    show(120, 0)                                         # further parts push the oldest out
+    show(120, 60)
+    show(160, 0)
+    show(160, 60)
+    assert len(drawn) == 6
+    show(0, 0)
+    assert len(drawn) == 7
+    grid.set_data(np.zeros((200, 200), np.float32))      # new values: nothing old is reused
+    show(160, 60)
+    assert len(drawn) == 8

@@ -7,6 +7,7 @@ grid is too big for legible cells, the view shows a window-following part of it 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ PAD_COLOUR = QColor("#8a8a8a")
 EMPTY_COLOUR = QColor("#f4f4f4")
 GRID_COLOUR = QColor("#b4b4b4")
 TEXT_CACHE_LIMIT = 20000
+PAGES_KEPT = 4  # drawn parts of a followed grid kept (≈ 2 MB each at 720×720)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,11 @@ class GridView(QWidget):
         self.font_scale = 1.0
         self._cache: QPixmap | None = None
         self._cache_key: tuple[object, ...] | None = None
+        # The last few parts of a followed grid drawn: a new row of windows, or stepping back
+        # across the edge of the part shown, goes back to one of them without drawing it again.
+        self._pages: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
         self._version = 0
+        self._version_of_pages = 0
         self._view = (0, 0)  # top-left grid cell shown while following
         self._last_view: tuple[object, ...] = ()
         self._texts: dict[str, tuple[QStaticText, float, float]] = {}
@@ -337,8 +343,15 @@ class GridView(QWidget):
         s, r0, c0, nr, nc, x0, y0 = self.geometry_now()
         key = (self._version, s, r0, c0, nr, nc, self.devicePixelRatioF(), self.font_scale)
         if self._cache is None or key != self._cache_key:
-            self._cache = self._render_cells(s, r0, c0, nr, nc)
+            if key[0] != self._version_of_pages:  # new values or look: old parts are stale
+                self._pages.clear()
+                self._version_of_pages = key[0]
+            page = self._pages.pop(key, None)
+            self._cache = page if page is not None else self._render_cells(s, r0, c0, nr, nc)
             self._cache_key = key
+            self._pages[key] = self._cache
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
         view = (self.following, r0, c0, nr, nc)
         if view != self._last_view:
             self._last_view = view

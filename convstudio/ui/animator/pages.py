@@ -70,7 +70,8 @@ class RichTextView(QWidget):
         """Lay the text out to the widget's width and draw it."""
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().window())
-        self._doc.setTextWidth(self.width())
+        if self._doc.textWidth() != self.width():  # setting it lays the whole text out again
+            self._doc.setTextWidth(self.width())
         self._doc.drawContents(p)
         p.end()
 

@@ -34,23 +34,34 @@ def fmt_cell(value: float) -> str:
     return fmt(value, digits=2)
 
 
+_INT_MAX = 1000
+# Whole numbers are most cells (images, integer kernels): their texts, made once.
+_INT_TEXT = np.array([str(i).replace("-", MINUS) for i in range(-_INT_MAX, _INT_MAX + 1)],
+                     dtype=object)
+
+
 def fmt_cells(values: np.ndarray) -> list[str]:
     """:func:`fmt_cell` for many values at once (the grid formats hundreds per frame)."""
     v = np.asarray(values, dtype=np.float64).ravel()
     a = np.abs(v)
     with np.errstate(invalid="ignore"):
         whole = np.abs(v - np.round(v)) <= 1e-6 * np.maximum(1.0, a)
+        small = whole & (a <= _INT_MAX)
+    out = np.empty(len(v), dtype=object)
+    out[small] = _INT_TEXT[np.rint(v[small]).astype(np.int64) + _INT_MAX]
     places = np.where(a >= 100, 0, np.where(a >= 10, 1, 2))
-    out: list[str] = []
-    for x, w, pl in zip(v.tolist(), whole.tolist(), places.tolist(), strict=True):
-        if w or x != x or x in (float("inf"), float("-inf")):
-            out.append(fmt(x, digits=2) if not w else str(int(round(x))).replace("-", MINUS))
+    for i in np.flatnonzero(~small).tolist():
+        x = float(v[i])
+        if whole[i] or x != x or x in (float("inf"), float("-inf")):
+            out[i] = (fmt(x, digits=2) if not whole[i]
+                      else str(int(round(x))).replace("-", MINUS))
             continue
-        text = f"{x:.{pl}f}".rstrip("0").rstrip(".")
+        text = f"{x:.{places[i]}f}".rstrip("0").rstrip(".")
         if text in ("0", "-0", ""):
             text = f"{x:.2g}"
-        out.append(text.replace("-", MINUS))
-    return out
+        out[i] = text.replace("-", MINUS)
+    result: list[str] = out.tolist()
+    return result
 
 
 def _term(x: float, w: float) -> str:
