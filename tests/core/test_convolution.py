@@ -164,3 +164,24 @@ def test_check_finite_false_skips_the_scan_only():
 def test_huge_finite_values_are_not_mistaken_for_infinity():
     img = np.full((100, 100), 1e30, dtype=np.float32)  # self-dot overflows; values are finite
     assert np.isfinite(conv2d(img, [[1.0]])).all()
+
+
+@pytest.mark.parametrize("size", [10, 5000, (1 << 20) + 3])
+def test_finite_check_finds_any_bad_value_wherever_it_is(size):
+    from convstudio.core._validate import all_finite
+
+    rng = np.random.default_rng(size)
+    arr = rng.standard_normal(size).astype(np.float32)
+    assert all_finite(arr)
+    assert all_finite(np.full(size, 3e38, np.float32))  # the dot overflows; values are finite
+    for where in (0, size // 2 - 1, size // 2, size - 1):
+        for bad in (np.nan, np.inf, -np.inf):
+            broken = arr.copy()
+            broken[where] = bad
+            assert not all_finite(broken), (where, bad)
+    big = arr.reshape(-1, 1)[: size - size % 2].reshape(2, -1)
+    assert all_finite(big.T)  # not contiguous: checked all the same
+    with pytest.raises(ValueError, match="image must contain only finite"):
+        image = np.zeros((1100, 1000), np.float32)
+        image[-1, -1] = np.nan
+        conv2d(image, np.ones((3, 3)))
