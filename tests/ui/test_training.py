@@ -149,7 +149,6 @@ def test_restart_right_after_the_thread_ends_keeps_the_new_run(tab, qtbot):
     # and an abort (found by the train start/stop soak).
     assert tab.start()
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
-    assert 50 <= tab.curves.loss_plot.viewRange()[0][1] < 52  # the epoch axis spans the run
     tab.stop()
     thread = tab.runner.qthread
     thread.quit()  # what the worker's `done` asks for, a queued call this test cannot wait for
