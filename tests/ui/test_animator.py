@@ -342,13 +342,57 @@ def test_followed_grid_goes_back_to_parts_it_drew_without_drawing_them_again(qtb
     assert region_right.left() > region.left() and len(drawn) == 2
     back, _ = show(0, 0)                                 # a step back: the first part again
     assert len(drawn) == 2 and back == first
-    show(120, 0)                                         # further parts push the oldest out
-    show(120, 60)
-    show(160, 0)
-    show(160, 60)
-    assert len(drawn) == 6
-    show(0, 0)
-    assert len(drawn) == 7
+    show(120, 0)
+    show(160, 0)                                         # a fourth part pushes out the part
+    assert len(drawn) == 4                               # used longest ago (the right one)
+    show(0, 0)                                           # used recently: kept
+    assert len(drawn) == 4
+    show(0, region.width() + 5)                          # pushed out: drawn again
+    assert len(drawn) == 5
     grid.set_data(np.zeros((200, 200), np.float32))      # new values: nothing old is reused
-    show(160, 60)
-    assert len(drawn) == 8
+    show(0, region.width() + 5)
+    assert len(drawn) == 6
+
+
+def test_playing_a_large_image_draws_each_part_once_and_before_it_is_shown(
+        window, anim, monkeypatch):
+    from PySide6.QtCore import QCoreApplication
+
+    anim.source.setCurrentIndex(anim.source.findData("image"))
+    QApplication.processEvents()
+    m = anim.model
+    m.start()
+    QApplication.processEvents()
+    page = anim.conv_page
+    assert page.input_grid.following and page.output_grid.following
+    drawn: list[tuple[str, tuple[int, int], bool]] = []
+    painting = {"now": False}
+    for name in ("input_grid", "output_grid"):
+        grid = getattr(page, name)
+        render, paint = grid._render_cells, grid.paintEvent
+
+        def counted(*a, name=name, render=render):
+            drawn.append((name, a[1:3], painting["now"]))
+            return render(*a)
+
+        def painted(event, paint=paint):
+            painting["now"] = True
+            try:
+                paint(event)
+            finally:
+                painting["now"] = False
+
+        monkeypatch.setattr(grid, "_render_cells", counted)
+        monkeypatch.setattr(grid, "paintEvent", painted)
+    views = set()
+    for _ in range(150):  # 300 steps, two a frame as at 120 steps/s
+        before = len(drawn)
+        m.advance(2)
+        QCoreApplication.sendPostedEvents()
+        assert len(drawn) - before <= 1  # never two parts in one frame
+        views.add(("input_grid", page.input_grid.visible_region().topLeft().toTuple()))
+        views.add(("output_grid", page.output_grid.visible_region().topLeft().toTuple()))
+    assert len(views) >= 40  # both grids moved on many times
+    assert not [d for d in drawn if d[2]]  # no part was drawn while painting: all ahead
+    parts = [(name, view) for name, view, _ in drawn]
+    assert len(parts) == len(set(parts))  # and none twice

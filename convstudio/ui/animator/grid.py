@@ -38,7 +38,7 @@ PAD_COLOUR = QColor("#8a8a8a")
 EMPTY_COLOUR = QColor("#f4f4f4")
 GRID_COLOUR = QColor("#b4b4b4")
 TEXT_CACHE_LIMIT = 20000
-PAGES_KEPT = 4  # drawn parts of a followed grid kept (≈ 2 MB each at 720×720)
+PAGES_KEPT = 3  # parts of a followed grid kept: before, shown, next (≈ 2 MB each)
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class GridView(QWidget):
         self.font_scale = 1.0
         self._cache: QPixmap | None = None
         self._cache_key: tuple[object, ...] | None = None
-        # The last few parts of a followed grid drawn: a new row of windows, or stepping back
-        # across the edge of the part shown, goes back to one of them without drawing it again.
+        # Parts of a followed grid: the one shown, the one before (a presenter stepping back
+        # across the edge gets it without it being drawn again), the next (prepare_ahead).
         self._pages: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
         self._version = 0
         self._version_of_pages = 0
@@ -208,21 +208,64 @@ class GridView(QWidget):
         return s, r0, c0, nr, nc, x0, y0
 
     def _follow(self, nr: int, nc: int) -> tuple[int, int]:
-        rows, cols = self.shape
         ov = self.overlay
         focus = ov.window or ((*ov.current, 1, 1) if ov.current else None)
-        r0, c0 = self._view
+        self._view = self._view_for(focus, self._view, nr, nc)
+        return self._view
+
+    def _view_for(self, focus: tuple[int, int, int, int] | None, view: tuple[int, int],
+                  nr: int, nc: int) -> tuple[int, int]:
+        """Return the top-left cell shown for ``focus``, coming from ``view``."""
+        rows, cols = self.shape
+        r0, c0 = view
         if focus is not None:
             top, left, h, w = focus
             if not (r0 <= top and top + h <= r0 + nr):
                 r0 = top + h // 2 - nr // 2
             if not (c0 <= left and left + w <= c0 + nc):
                 # Jump so the window starts near the left: row-major steps then run a while.
-                c0 = left - max(1, nc // 6)
+                # Moving right, the next part is fixed by this one, not by the step that
+                # happens to be shown first (playing fast shows every second or third), so
+                # prepare_ahead knows which part to draw early.
+                margin = max(1, nc // 6)
+                ahead = c0 + nc - w + 1 - margin
+                if c0 < ahead <= left and left + w <= ahead + nc:
+                    c0 = ahead
+                else:
+                    c0 = left - margin
         r0 = max(0, min(r0, rows - nr))
         c0 = max(0, min(c0, cols - nc))
-        self._view = (r0, c0)
         return r0, c0
+
+    def prepare_ahead(self, focuses: list[tuple[int, int, int, int]]) -> bool:
+        """Draw the part of a followed grid that the coming ``focuses`` will move to.
+
+        Playing a large image, the input and the output move to a new part every few steps,
+        sometimes in the same frame: two parts drawn at once made the slowest frames. Drawn a
+        few steps early (one grid per frame, see ConvPage.refresh), the move itself only
+        shows a kept part. Return whether anything was drawn.
+        """
+        if self._cache_key is None or not focuses or not self.following:
+            return False
+        s, r0, c0, nr, nc, _, _ = self.geometry_now()
+        if (r0, c0) != self._cache_key[2:4]:
+            return False  # a move not painted yet: draw ahead after it, not instead
+        view = (r0, c0)
+        for focus in focuses:
+            view = self._view_for(focus, view, nr, nc)
+            if view != (r0, c0):
+                break
+        else:
+            return False
+        key = (self._version, s, *view, nr, nc, self.devicePixelRatioF(), self.font_scale)
+        if key in self._pages or key[0] != self._version_of_pages:
+            return False
+        self._pages[key] = self._render_cells(s, *view, nr, nc)
+        if self._cache_key in self._pages:
+            self._pages.move_to_end(self._cache_key)  # the part on screen stays
+        while len(self._pages) > PAGES_KEPT:
+            self._pages.popitem(last=False)
+        return True
 
     def cell_font(self, s: float) -> QFont:
         """Return the font for numbers in cells of side ``s`` pixels."""

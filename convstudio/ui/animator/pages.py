@@ -23,6 +23,7 @@ from .model import AnimatorModel
 from .text import conv_html, pool_html
 
 CHANNEL_NAMES = ("R", "G", "B")
+LOOK_AHEAD = 12  # steps a followed grid looks ahead to draw its next part early
 
 
 def _title(text: str) -> QLabel:
@@ -189,6 +190,23 @@ class ConvPage(QWidget):
         kernel = steps.kernel
         self.arithmetic.setText(conv_html(step, kernel, sub=sub, relu=m.relu, channel=ch,
                                           channel_names=CHANNEL_NAMES))
+        self._prepare_ahead(step.index, window[2:])
+
+    def _prepare_ahead(self, index: int, size: tuple[int, int]) -> None:
+        """Let a followed input or output grid draw the part the coming steps move to.
+
+        One grid a step, so two parts are never drawn in the same frame. At 120 steps/s a
+        frame takes two or three steps, so the look-ahead gives each grid a few frames.
+        """
+        if not (self.input_grid.following or self.output_grid.following):
+            return
+        steps = self.model.conv
+        assert steps is not None
+        sh, sw = steps.stride
+        cells = [steps.position(j)
+                 for j in range(index + 1, min(index + 1 + LOOK_AHEAD, len(steps)))]
+        if not self.input_grid.prepare_ahead([(r * sh, c * sw, *size) for r, c in cells]):
+            self.output_grid.prepare_ahead([(r, c, 1, 1) for r, c in cells])
 
     def _on_view_changed(self) -> None:
         following = self.input_grid.following
