@@ -227,10 +227,13 @@ class GridView(QWidget):
                 # Moving right, the next part is fixed by this one, not by the step that
                 # happens to be shown first (playing fast shows every second or third), so
                 # prepare_ahead knows which part to draw early.
+                # A new row starts at column 0 whichever of its first steps is shown first.
                 margin = max(1, nc // 6)
                 ahead = c0 + nc - w + 1 - margin
                 if c0 < ahead <= left and left + w <= ahead + nc:
                     c0 = ahead
+                elif left + w <= nc:
+                    c0 = 0
                 else:
                     c0 = left - margin
         r0 = max(0, min(r0, rows - nr))
@@ -242,30 +245,45 @@ class GridView(QWidget):
 
         Playing a large image, the input and the output move to a new part every few steps,
         sometimes in the same frame: two parts drawn at once made the slowest frames. Drawn a
-        few steps early (one grid per frame, see ConvPage.refresh), the move itself only
-        shows a kept part. Return whether anything was drawn.
+        few steps early (one grid per step, see ``pages.prepare_ahead``), the move itself
+        only shows a kept part. Return whether anything was drawn.
         """
-        if self._cache_key is None or not focuses or not self.following:
+        shown = self._cache_key
+        if shown is None or not focuses or not self.following:
             return False
         s, r0, c0, nr, nc, _, _ = self.geometry_now()
-        if (r0, c0) != self._cache_key[2:4]:
-            return False  # a move not painted yet: draw ahead after it, not instead
+        if self._version != self._version_of_pages:
+            return False  # new values not painted yet
+
+        def key_of(view: tuple[int, int]) -> tuple[object, ...]:
+            return (self._version, s, *view, nr, nc, self.devicePixelRatioF(), self.font_scale)
+
         view = (r0, c0)
+        if key_of(view) not in self._pages:
+            return False  # a jump: the paint draws this part; another now would make two
+        route = {shown, key_of(view)}  # on screen, and about to be
         for focus in focuses:
-            view = self._view_for(focus, view, nr, nc)
-            if view != (r0, c0):
-                break
-        else:
-            return False
-        key = (self._version, s, *view, nr, nc, self.devicePixelRatioF(), self.font_scale)
-        if key in self._pages or key[0] != self._version_of_pages:
-            return False
-        self._pages[key] = self._render_cells(s, *view, nr, nc)
-        if self._cache_key in self._pages:
-            self._pages.move_to_end(self._cache_key)  # the part on screen stays
+            coming = self._view_for(focus, view, nr, nc)
+            if coming == view:
+                continue
+            view = coming
+            key = key_of(view)
+            if key not in self._pages:
+                if len(route) >= PAGES_KEPT:
+                    return False  # as far ahead as the parts kept allow
+                self._pages[key] = self._render_cells(s, *view, nr, nc)
+                self._keep(route | {key})
+                return True
+            route.add(key)  # kept already (the next part, or one shown for a frame only)
+        return False
+
+    def _keep(self, protected: set[tuple[object, ...]]) -> None:
+        """Forget the parts used longest ago beyond PAGES_KEPT, never a ``protected`` one."""
         while len(self._pages) > PAGES_KEPT:
-            self._pages.popitem(last=False)
-        return True
+            oldest = next((k for k in self._pages if k not in protected), None)
+            if oldest is None:
+                return
+            del self._pages[oldest]
 
     def cell_font(self, s: float) -> QFont:
         """Return the font for numbers in cells of side ``s`` pixels."""
@@ -393,8 +411,7 @@ class GridView(QWidget):
             self._cache = page if page is not None else self._render_cells(s, r0, c0, nr, nc)
             self._cache_key = key
             self._pages[key] = self._cache
-            while len(self._pages) > PAGES_KEPT:
-                self._pages.popitem(last=False)
+            self._keep({key})
         view = (self.following, r0, c0, nr, nc)
         if view != self._last_view:
             self._last_view = view

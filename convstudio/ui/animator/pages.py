@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core import ConvSteps, PoolSteps
 from ..explain import explain
 from ..theme import scale_font
 from .grid import GridView, Overlay
@@ -24,6 +25,21 @@ from .text import conv_html, pool_html
 
 CHANNEL_NAMES = ("R", "G", "B")
 LOOK_AHEAD = 12  # steps a followed grid looks ahead to draw its next part early
+
+
+def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps | PoolSteps,
+                  index: int, size: tuple[int, int]) -> None:
+    """Let a followed input or output grid draw the part the coming steps move to.
+
+    One grid a step, so two parts are never drawn in the same frame. At 120 steps/s a frame
+    takes two or three steps, so the look-ahead gives each grid a few frames.
+    """
+    if not (input_grid.following or output_grid.following):
+        return
+    sh, sw = steps.stride
+    cells = [steps.position(j) for j in range(index + 1, min(index + 1 + LOOK_AHEAD, len(steps)))]
+    if not input_grid.prepare_ahead([(r * sh, c * sw, *size) for r, c in cells]):
+        output_grid.prepare_ahead([(r, c, 1, 1) for r, c in cells])
 
 
 def _title(text: str) -> QLabel:
@@ -190,23 +206,7 @@ class ConvPage(QWidget):
         kernel = steps.kernel
         self.arithmetic.setText(conv_html(step, kernel, sub=sub, relu=m.relu, channel=ch,
                                           channel_names=CHANNEL_NAMES))
-        self._prepare_ahead(step.index, window[2:])
-
-    def _prepare_ahead(self, index: int, size: tuple[int, int]) -> None:
-        """Let a followed input or output grid draw the part the coming steps move to.
-
-        One grid a step, so two parts are never drawn in the same frame. At 120 steps/s a
-        frame takes two or three steps, so the look-ahead gives each grid a few frames.
-        """
-        if not (self.input_grid.following or self.output_grid.following):
-            return
-        steps = self.model.conv
-        assert steps is not None
-        sh, sw = steps.stride
-        cells = [steps.position(j)
-                 for j in range(index + 1, min(index + 1 + LOOK_AHEAD, len(steps)))]
-        if not self.input_grid.prepare_ahead([(r * sh, c * sw, *size) for r, c in cells]):
-            self.output_grid.prepare_ahead([(r, c, 1, 1) for r, c in cells])
+        prepare_ahead(self.input_grid, self.output_grid, steps, step.index, window[2:])
 
     def _on_view_changed(self) -> None:
         following = self.input_grid.following
@@ -288,3 +288,4 @@ class PoolPage(QWidget):
                                             blocks=blocks))
         self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=step.index + 1))
         self.arithmetic.setText(pool_html(step, m.pool_op))
+        prepare_ahead(self.input_grid, self.output_grid, steps, step.index, (ph, pw))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
@@ -35,9 +36,13 @@ def fmt_cell(value: float) -> str:
 
 
 _INT_MAX = 1000
-# Whole numbers are most cells (images, integer kernels): their texts, made once.
-_INT_TEXT = np.array([str(i).replace("-", MINUS) for i in range(-_INT_MAX, _INT_MAX + 1)],
-                     dtype=object)
+
+
+@functools.cache
+def _int_texts() -> np.ndarray:
+    """Texts of the whole numbers −1000…1000, most cells (images, integer kernels); made once."""
+    return np.array([str(i).replace("-", MINUS) for i in range(-_INT_MAX, _INT_MAX + 1)],
+                    dtype=object)
 
 
 def fmt_cells(values: np.ndarray) -> list[str]:
@@ -48,7 +53,7 @@ def fmt_cells(values: np.ndarray) -> list[str]:
         whole = np.abs(v - np.round(v)) <= 1e-6 * np.maximum(1.0, a)
         small = whole & (a <= _INT_MAX)
     out = np.empty(len(v), dtype=object)
-    out[small] = _INT_TEXT[np.rint(v[small]).astype(np.int64) + _INT_MAX]
+    out[small] = _int_texts()[np.rint(v[small]).astype(np.int64) + _INT_MAX]
     places = np.where(a >= 100, 0, np.where(a >= 10, 1, 2))
     for i in np.flatnonzero(~small).tolist():
         x = float(v[i])
