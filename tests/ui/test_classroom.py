@@ -435,7 +435,12 @@ def test_plot_text_grows_in_projection_and_no_tick_label_is_dropped(big_window):
     assert bar_axis.style["tickFont"].pointSizeF() >= 18
     assert curves.loss_plot.getAxis("left").style["tickFont"].pointSizeF() >= 18
     assert "20.0pt" in curves.loss_plot.titleLabel.opts["size"]
-    assert all(label.opts["size"] == "15.0pt" for _, label in curves.loss_plot.legend.items)
+    # The curves' key and the captions are widgets: they follow the body text, and a caption
+    # keeps room for all its lines at the larger size.
+    assert _points(curves.key.font(), curves.key) >= 18
+    caption = w.training.filters_view.caption
+    assert _points(caption.font(), caption) >= 18
+    assert caption.height() >= 3 * caption.fontMetrics().lineSpacing()
     # pyqtgraph drops labels that do not fit its axis; the colour bar's (0…255) all show.
     image = QImage(200, 900, QImage.Format.Format_ARGB32)
     painter = QPainter(image)

@@ -7,16 +7,17 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plots import clipped_axes
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
-TRAIN_PEN = pg.mkPen("#0072B2", width=3)      # Okabe–Ito blue
-VAL_PEN = pg.mkPen("#D55E00", width=3, style=pg.QtCore.Qt.PenStyle.DashLine)  # vermillion
-TRAIN_MARK = {"symbol": "o", "symbolBrush": "#0072B2", "symbolPen": None}  # marks in the
-VAL_MARK = {"symbol": "s", "symbolBrush": "#D55E00", "symbolPen": None}    # curve's colour
+TRAIN_COLOUR, VAL_COLOUR, RUNNING_COLOUR = "#0072B2", "#D55E00", "#56B4E9"  # Okabe–Ito
+TRAIN_PEN = pg.mkPen(TRAIN_COLOUR, width=3)
+VAL_PEN = pg.mkPen(VAL_COLOUR, width=3, style=pg.QtCore.Qt.PenStyle.DashLine)
+TRAIN_MARK = {"symbol": "o", "symbolBrush": TRAIN_COLOUR, "symbolPen": None}  # marks in the
+VAL_MARK = {"symbol": "s", "symbolBrush": VAL_COLOUR, "symbolPen": None}      # curve's colour
 
 
 def tile(images: np.ndarray, cols: int | None = None, gap: int = 1) -> np.ndarray:
@@ -38,6 +39,33 @@ def symmetric_per_image(images: np.ndarray) -> np.ndarray:
     return images / m[:, None, None]
 
 
+class CaptionLabel(QLabel):
+    """Word-wrapped text of a fixed number of lines, whatever the text.
+
+    Captions change every snapshot; a label that asks for a new layout makes Qt repaint the
+    whole tab (every plot) while the training thread competes for the GIL. The height follows
+    the font (projection mode, zoom), so all the lines stay readable.
+    """
+
+    LINES = 3
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._fit()
+
+    def _fit(self) -> None:
+        self.setFixedHeight(self.LINES * self.fontMetrics().lineSpacing() + 4)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Keep room for the lines when the font changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
+
+
 class MosaicView(QWidget):
     """A titled image of tiled small images, NaN gaps transparent."""
 
@@ -46,13 +74,7 @@ class MosaicView(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.title = QLabel(f"<b>{title}</b>")
         self.title.setWordWrap(True)
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
-        # Fixed: captions change every snapshot; a label that asks for a new layout makes Qt
-        # repaint the whole tab (every plot) while the training thread competes for the GIL.
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.caption.setFixedHeight(3 * self.caption.fontMetrics().lineSpacing() + 4)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.caption = CaptionLabel()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.view = self.graphics.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
@@ -92,19 +114,27 @@ class CurvesView(QWidget):
                                                axisItems=clipped_axes())
         self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy",
                                               axisItems=clipped_axes())
-        # Loss falls and accuracy rises: each legend sits in the corner its curves leave free.
-        for plot, corner in ((self.loss_plot, (-10, 10)), (self.acc_plot, (-10, -10))):
-            plot.addLegend(offset=corner)
+        for plot in (self.loss_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.3)
             plot.setLabel("bottom", "epoch")
         self.acc_plot.setYRange(0, 1)
         self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN, name="train", **TRAIN_MARK)
         self.val_loss = self.loss_plot.plot(pen=VAL_PEN, name="validation", **VAL_MARK)
-        self.batch_loss = self.loss_plot.plot(pen=pg.mkPen("#56B4E9", width=1),
+        self.batch_loss = self.loss_plot.plot(pen=pg.mkPen(RUNNING_COLOUR, width=1),
                                               name="this epoch, running")
         self.train_acc = self.acc_plot.plot(pen=TRAIN_PEN, name="train", **TRAIN_MARK)
         self.val_acc = self.acc_plot.plot(pen=VAL_PEN, name="validation", **VAL_MARK)
-        QVBoxLayout(self).addWidget(self.graphics)
+        # One key above both plots instead of a legend inside each: legends covered the curves
+        # of a small plot in projection mode; a label wraps and follows the body text size.
+        self.key = QLabel(
+            f'<span style="color:{TRAIN_COLOUR}">● train</span> &nbsp; '
+            f'<span style="color:{VAL_COLOUR}">■ validation</span> &nbsp; '
+            f'<span style="color:{RUNNING_COLOUR}">— running loss, this epoch</span>')
+        self.key.setWordWrap(True)
+        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box = QVBoxLayout(self)
+        box.addWidget(self.key)
+        box.addWidget(self.graphics, 1)
         self.styler = PlotStyler(self, (self.loss_plot, self.acc_plot))
         self.clear()
 
