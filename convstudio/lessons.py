@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .core.pipeline import ACTIVATIONS, POOLS, PipelineParams
+from .training import LR_SCHEDULES
 
 FORMAT = "convstudio-lesson"
 VERSION = 1
@@ -33,7 +34,7 @@ TABS = ("workspace", "animator", "training")
 
 # The training form: field → (type, minimum, maximum) or a tuple of allowed strings.
 TRAINING_FIELDS: dict[str, Any] = {
-    "dataset": ("fashion-mnist", "mnist", "shapes", "folder"),
+    "dataset": ("fashion-mnist", "mnist", "shapes", "folder"),  # training.datasets.DATASETS
     "limit": (int, 0, 60000),
     "blocks": (int, 1, 3),
     "filters": (int, 1, 256),
@@ -41,12 +42,12 @@ TRAINING_FIELDS: dict[str, Any] = {
     "pooling": (bool, None, None),
     "dense": (int, 1, 2048),
     "dropout": (float, 0.0, 0.9),
-    "optimizer": ("adam", "sgd", "rmsprop"),
+    "optimizer": ("adam", "sgd", "rmsprop"),  # training.models.OPTIMIZERS
     "learning_rate": (float, 0.0001, 1.0),
     "batch_size": (int, 1, 4096),
     "epochs": (int, 1, 1000),
     "validation_split": (float, 0.0, 0.5),
-    "lr_schedule": ("cosine", "constant"),
+    "lr_schedule": LR_SCHEDULES,
 }
 
 

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from . import LR_SCHEDULES
 from .datasets import Dataset, load_dataset
 from .models import ModelConfig, build_model
 
 PREDICT_BATCH = 256
-LR_SCHEDULES = ("cosine", "constant")
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,7 @@ def signed_tint(value: float, scale: float) -> tuple[int, int, int]:
 
 
 class PlotStyler(QObject):
-    """Sizes pyqtgraph titles, tick labels, axis labels and legends from the body text.
+    """Sizes pyqtgraph titles, tick labels and axis labels from the body text.
 
     pyqtgraph draws its text with fonts of its own, which the application font does not reach;
     this follows projection mode and zoom like every widget does. Owned by the view, so it stops
@@ -256,10 +256,6 @@ class PlotStyler(QObject):
             title = plot.titleLabel.text
             if title:
                 plot.setTitle(title, size=f"{pt:.1f}pt")
-            if plot.legend is not None:
-                plot.legend.setLabelTextSize(f"{pt * 0.75:.1f}pt")  # stored, not redrawn:
-                for _, label in plot.legend.items:
-                    label.setText(label.text)
             axes += [plot.getAxis(name) for name in ("left", "bottom")]
         # pyqtgraph sizes a vertical axis from the labels it drew last time and drops labels
         # that do not fit: after a jump to a larger font only "0" and "50" were left, for good.
