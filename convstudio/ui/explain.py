@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -24,6 +25,56 @@ from ..explanations import EXPLANATIONS
 from .theme import presentation, scale_font
 
 POPUP_WIDTH = 460  # px at zoom 1; grows with projection mode and zoom
+
+
+class ExplanationPopup(QLabel):
+    """A closable popup: Escape, a click outside it, or a second click on its "?" closes it.
+
+    A plain ``QLabel`` with ``Qt.Popup`` kept the mouse and keyboard and ignored Escape, so the
+    window looked frozen. It opens inside the available screen area, flipping above the button
+    or shifting left where it would be cut.
+    """
+
+    def __init__(self, html: str, owner: QWidget) -> None:
+        super().__init__(html, owner.window(), Qt.WindowType.Popup)
+        self.owner = owner
+        self.setObjectName("explanation")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(True)
+        self.setMargin(12)
+        self.setFrameShape(QFrame.Shape.Box)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        """Escape closes; every other key is the window's again once the popup is gone."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        """Close on a press outside; on the "?" that opened it, do not replay that press."""
+        if self.rect().contains(event.position().toPoint()):
+            super().mousePressEvent(event)
+            return
+        on_owner = self.owner.rect().contains(
+            self.owner.mapFromGlobal(event.globalPosition().toPoint()))
+        self.setAttribute(Qt.WidgetAttribute.WA_NoMouseReplay, on_owner)
+        self.close()
+
+    def place_below(self, anchor: QWidget) -> None:
+        """Move under ``anchor`` (above it if there is no room), wholly inside its screen."""
+        self.adjustSize()
+        screen = anchor.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        if self.height() > area.height():
+            self.setFixedHeight(area.height())
+        below = anchor.mapToGlobal(QPoint(0, anchor.height()))
+        above = anchor.mapToGlobal(QPoint(0, 0)).y() - self.height()
+        y = below.y() if below.y() + self.height() <= area.bottom() + 1 else above
+        x = min(below.x(), area.right() + 1 - self.width())
+        self.move(max(x, area.left()), max(min(y, area.bottom() + 1 - self.height()), area.top()))
 
 
 class ExplainButton(QToolButton):
@@ -42,30 +93,32 @@ class ExplainButton(QToolButton):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys stay with the animator
         scale_font(self, 1.0, bold=True)
-        self.popup: QLabel | None = None
-        self.clicked.connect(self.show_explanation)
+        self.popup: ExplanationPopup | None = None
+        self.clicked.connect(self.toggle_explanation)
         target.setWhatsThis(EXPLANATIONS[key].html())
 
     def html(self) -> str:
         """Return the explanation, worked out for what is on screen now."""
         return EXPLANATIONS[self.key].html(self.example() if self.example else "")
 
-    def show_explanation(self) -> QLabel:
-        """Open the explanation under the button; a click elsewhere or Escape closes it."""
+    def toggle_explanation(self) -> None:
+        """Open the explanation, or close it if it is open (a second click on "?")."""
+        if self.popup is not None and self.popup.isVisible():
+            self.popup.close()
+        else:
+            self.show_explanation()
+
+    def show_explanation(self) -> ExplanationPopup:
+        """Open the explanation under the button; Escape or a click elsewhere closes it."""
         if self.popup is not None:
             self.popup.close()
-        popup = QLabel(self.html(), self.window(), Qt.WindowType.Popup)
-        popup.setObjectName("explanation")
-        popup.setTextFormat(Qt.TextFormat.RichText)
-        popup.setWordWrap(True)
-        popup.setMargin(12)
-        popup.setFrameShape(QFrame.Shape.Box)
+        popup = ExplanationPopup(self.html(), self)
         popup.setFixedWidth(round(POPUP_WIDTH * presentation().scale))
-        popup.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         popup.destroyed.connect(self._forget_popup)
-        popup.adjustSize()
-        popup.move(self.mapToGlobal(QPoint(0, self.height())))
+        popup.place_below(self)
         popup.show()
+        popup.place_below(self)  # once shown: some platforms shift a window that moved unshown
+        popup.setFocus(Qt.FocusReason.PopupFocusReason)
         self.popup = popup
         return popup
 

@@ -463,3 +463,45 @@ def test_desktop_file_parses_and_validates():
     if tool:
         result = subprocess.run([tool, str(path)], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_explanation_popups_close_on_escape_outside_click_and_second_click(big_window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    # The input panel's "?": inside the offscreen platform's 800×800 screen.
+    button = big_window.workspace.explain_buttons["input"]
+    popup = button.show_explanation()
+    qtbot.keyClick(popup, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: button.popup is None)
+    popup = button.show_explanation()
+    qtbot.mouseClick(popup, Qt.MouseButton.LeftButton, pos=QPoint(-20, -20))
+    assert not popup.isVisible()
+    qtbot.waitUntil(lambda: button.popup is None)
+    button.click()
+    assert button.popup is not None and button.popup.isVisible()
+    button.click()  # the second click on "?" closes it
+    qtbot.waitUntil(lambda: button.popup is None)
+    popup = button.show_explanation()
+    on_button = popup.mapFromGlobal(button.mapToGlobal(button.rect().center()))
+    qtbot.mouseClick(popup, Qt.MouseButton.LeftButton, pos=on_button)
+    assert not popup.isVisible()
+    qtbot.waitUntil(lambda: button.popup is None)
+    qtbot.wait(50)
+    assert button.popup is None  # that press closed it and did not open it again
+
+
+def test_explanation_popups_open_inside_the_screen(big_window, qtbot):
+    w = big_window
+    w.training  # noqa: B018 - built on first use
+    w.move(w.screen().availableGeometry().topLeft())
+    for name in ("workspace", "training"):
+        w.show_tab(name)
+        tab = w.workspace if name == "workspace" else w.training
+        for button in tab.explain_buttons.values():
+            if not button.isVisible():
+                continue
+            popup = button.show_explanation()
+            area = button.screen().availableGeometry()
+            assert area.contains(popup.frameGeometry()), (button.key, popup.frameGeometry(), area)
+            popup.close()
+            qtbot.waitUntil(lambda b=button: b.popup is None)
