@@ -207,6 +207,7 @@ class WorkspaceTab(QWidget):
 
         self.keras = KerasComparison(self)
         self.last_keras_difference: float | None = None
+        self._compared: PipelineResult | None = None  # the result the comparison is about
         self.keras.finished.connect(self._on_keras_finished)
         model.sourceChanged.connect(self._on_source_changed)
         model.selectionChanged.connect(self._on_selection_changed)
@@ -422,6 +423,11 @@ class WorkspaceTab(QWidget):
 
     # --- results -------------------------------------------------------------------------
     def _on_result(self, result: PipelineResult) -> None:
+        # A verdict or a message about an earlier state must not stay beside a new one.
+        if result is not self._compared and not self.keras.running:
+            self.compare_label.setText("")
+        if not self.model.error:
+            self.error_label.setText("")
         self.banner.setText(result.banner)
         self.connections.setText(connections(result.input_hw, result.kernel_hw,
                                              result.channels))
@@ -453,6 +459,7 @@ class WorkspaceTab(QWidget):
         self.busy.setVisible(True)
         self.compare_label.setText("Loading TensorFlow and building Conv2D…")
         m = self.model
+        self._compared = m.result if m.idle else None
         self.keras.start(m.source, m.effective_kernel, m.params)
 
     def _on_keras_finished(self, outcome: object) -> None:
@@ -461,12 +468,17 @@ class WorkspaceTab(QWidget):
         result = self.model.result
         if isinstance(outcome, BaseException):
             self.compare_label.setText("")
+            self._compared = None
             self.show_message(f"Keras comparison failed: {outcome}")
             return
         assert isinstance(outcome, np.ndarray)
-        if result is None or result.conv.shape != outcome.shape:
+        if (result is None or result is not self._compared or not self.model.idle
+                or result.conv.shape != outcome.shape):
+            self._compared = None
             self.compare_label.setText("The settings changed while Keras ran; compare again.")
             return
+        if self.error_label.text().startswith("Keras comparison failed"):
+            self.error_label.setText("")
         diff = float(np.abs(result.conv - outcome).max())
         scale = max(1.0, float(np.abs(outcome).max()))
         self.last_keras_difference = diff

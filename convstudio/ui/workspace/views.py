@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -140,6 +140,7 @@ class ImagePanel(QWidget):
         self.view.sigRangeChangedManually.connect(self._on_manual_range)
         self._cmap_kind = ""
         self._lut: np.ndarray | None = None
+        self._hover: QPointF | None = None  # the pointer, in input coordinates
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     def set_image(
@@ -179,6 +180,7 @@ class ImagePanel(QWidget):
         if self._first:
             self.fit()
             self._first = False
+        self._show_readout()
         self.imageShown.emit()
 
     def fit(self) -> None:
@@ -223,8 +225,19 @@ class ImagePanel(QWidget):
     def _on_mouse_moved(self, pos: QPointF) -> None:
         if not self.view.sceneBoundingRect().contains(pos):
             return
-        p = self.view.mapSceneToView(pos)
-        hit = self.pixel_at(p.x(), p.y())
+        self._hover = self.view.mapSceneToView(pos)
+        self._show_readout()
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Clear the read-out: it is about the pixel under the pointer, and none is."""
+        super().leaveEvent(event)
+        self._hover = None
+        self._show_readout()
+
+    def _show_readout(self) -> None:
+        # Called on every move and on every new image: a kernel edit under a still pointer
+        # must not leave the old value on screen.
+        hit = None if self._hover is None else self.pixel_at(self._hover.x(), self._hover.y())
         if hit is None or self.data is None:
             self.readout.setText(" ")
             return
