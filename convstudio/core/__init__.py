@@ -2,7 +2,7 @@
 
 from . import images, kernels
 from .convolution import PADDING_MODES, Pads, conv2d, output_shape, pad_input, resolve_padding
-from .images import ImageLoadError, load_image, sample_image, sample_names
+from .images import ImageLoadError, load_image, luminance, sample_image, sample_names
 from .kernels import PRESETS, Preset, get_preset, normalisation_weight, preset_names
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
 from .steps import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps
@@ -24,6 +24,7 @@ __all__ = [
     "images",
     "kernels",
     "load_image",
+    "luminance",
     "max_pool2d",
     "normalisation_weight",
     "output_shape",

@@ -17,7 +17,7 @@ import numpy as np
 
 # 50 megapixels: well above any photo a lesson needs, far below what exhausts memory.
 MAX_PIXELS = 50_000_000
-# ITU-R BT.601 luma, the weights Pillow ("L") and OpenCV use.
+# ITU-R BT.601 luma, the weights Pillow ("L") and OpenCV use; :func:`luminance` applies them.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 MODES = ("gray", "rgb")
 
@@ -137,6 +137,39 @@ def _stretch(arr: np.ndarray) -> np.ndarray:
     return ((arr - lo) / (hi - lo if hi > lo else 1.0)).astype(np.float32)
 
 
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Return the BT.601 luma of ``rgb`` (..., 3), on the same scale as its channels.
+
+    Written as ``g + 0.299 (r - g) + 0.114 (b - g)`` (the weights :data:`LUMA`, which sum to
+    1) in elementwise float32: every pixel is rounded the same way whatever its array's layout
+    and whichever BLAS kernel the CPU gets (a matrix product is not), and a grey pixel
+    (r == g == b) keeps its exact value.
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray
+        Red, green and blue in the last axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``rgb`` without its last axis (a new contiguous array).
+
+    Raises
+    ------
+    ValueError
+        If the last axis does not hold three channels.
+    """
+    arr = np.asarray(rgb, dtype=np.float32)
+    if arr.ndim < 1 or arr.shape[-1] != 3:
+        raise ValueError(f"luminance needs red, green and blue in the last axis, got shape "
+                         f"{arr.shape}")
+    r, g, b = arr[..., 0], arr[..., 1], arr[..., 2]
+    out = g + LUMA[0] * (r - g)
+    out = out + LUMA[2] * (b - g)
+    return np.ascontiguousarray(out) if out.ndim else np.asarray(out)
+
+
 def convert(image: np.ndarray, mode: str) -> np.ndarray:
     """Return ``image`` as (H, W) luminance or (H, W, 3) colour, float32.
 
@@ -156,7 +189,7 @@ def convert(image: np.ndarray, mode: str) -> np.ndarray:
         raise ValueError(f"mode must be 'gray' or 'rgb', got {mode!r}")
     img = np.asarray(image, dtype=np.float32)
     if mode == "gray":
-        out = img @ LUMA if img.ndim == 3 else img.copy()
+        out = luminance(img) if img.ndim == 3 else img.copy()
     else:
         out = np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img.copy()
     return np.ascontiguousarray(np.clip(out, 0.0, 1.0), dtype=np.float32)

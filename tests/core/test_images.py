@@ -137,3 +137,66 @@ def test_photo_samples_decode_to_the_same_pixels_as_load_image():
         for mode in ("gray", "rgb"):
             np.testing.assert_array_equal(sample_image(name, mode=mode),
                                           load_image(data / file, mode=mode), err_msg=name)
+
+
+# --- Luminance: one elementwise formula, exact for grey, the same for any array layout --------
+
+def _grey_rgb(grey):
+    return np.repeat(np.asarray(grey, np.float32)[..., None], 3, axis=-1)
+
+
+def test_grey_photo_keeps_its_exact_values_as_luminance():
+    from convstudio.core import luminance
+
+    camera = sample_image("camera", mode="rgb")
+    assert np.array_equal(camera[..., 0], camera[..., 2])  # a grey photo stored as colour
+    np.testing.assert_array_equal(luminance(camera), camera[..., 0])
+    np.testing.assert_array_equal(sample_image("camera"), camera[..., 0])
+    # On the workspace's 0..255 scale each pixel stays a whole number.
+    scaled = camera * np.float32(255)
+    np.testing.assert_array_equal(luminance(scaled), np.round(scaled[..., 0]))
+    for name in ("coins", "moon", "text"):
+        np.testing.assert_array_equal(sample_image(name),
+                                      sample_image(name, mode="rgb")[..., 0], err_msg=name)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_grey_arrays_keep_their_exact_values(seed):
+    from convstudio.core import luminance
+    from convstudio.core.images import convert
+
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(1, 60, 2))
+    for grey in (rng.random(shape, np.float32),                        # any float in [0, 1)
+                 rng.integers(0, 256, shape).astype(np.float32),          # 0..255
+                 rng.integers(0, 256, shape).astype(np.float32) / np.float32(255),
+                 (rng.standard_normal(shape) * 1e3).astype(np.float32)):  # any sign, any size
+        np.testing.assert_array_equal(luminance(_grey_rgb(grey)), grey)
+        if grey.min() >= 0 and grey.max() <= 1:
+            np.testing.assert_array_equal(convert(_grey_rgb(grey), "gray"), grey)
+
+
+def test_luminance_is_bt601_and_independent_of_layout():
+    from convstudio.core import luminance
+    from convstudio.core.images import convert
+
+    rng = np.random.default_rng(7)
+    rgb = rng.random((37, 53, 3), np.float32)
+    out = luminance(rgb)
+    assert out.dtype == np.float32 and out.shape == (37, 53) and out.flags.c_contiguous
+    weights = np.array([0.299, 0.587, 0.114])
+    exact = (rgb.astype(np.float64) * weights).sum(axis=2)
+    np.testing.assert_allclose(out, exact, rtol=1e-6, atol=1e-7)
+    # The same bits from a reversed (BGR) view, a Fortran-ordered copy, a transposed view
+    # and a strided crop: no path may go through a matrix product.
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    np.testing.assert_array_equal(luminance(bgr[..., ::-1]), out)
+    np.testing.assert_array_equal(luminance(np.asfortranarray(rgb)), out)
+    np.testing.assert_array_equal(luminance(rgb.transpose(1, 0, 2)), out.T)
+    np.testing.assert_array_equal(luminance(rgb[3:30:2, 5:50:3]), out[3:30:2, 5:50:3])
+    np.testing.assert_array_equal(convert(bgr[..., ::-1], "gray"), convert(rgb, "gray"))
+    # Pure primaries give their weights.
+    eye = np.eye(3, dtype=np.float32)
+    np.testing.assert_allclose(luminance(eye), weights, rtol=1e-6)
+    with pytest.raises(ValueError, match="last axis"):
+        luminance(np.zeros((4, 4), np.float32))
