@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ...core import get_preset, normalisation_weight, sample_image
+from ...core import get_preset, luminance, normalisation_weight, sample_image
 from ...core.kernels import validate_kernel
 from ...core.pipeline import PipelineParams, PipelineResult, run_pipeline
 
@@ -114,7 +114,7 @@ class WorkspaceModel(QObject):
     def select_channel(rgb: np.ndarray, channel: str) -> np.ndarray:
         """Return luminance (BT.601), one colour plane, or all three planes of ``rgb``."""
         if channel == "luminance":
-            return np.ascontiguousarray(rgb @ np.array([0.299, 0.587, 0.114], np.float32))
+            return luminance(rgb)
         if channel == "all":
             return rgb
         return np.ascontiguousarray(rgb[:, :, "RGB".index(channel)])
