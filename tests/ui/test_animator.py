@@ -401,3 +401,38 @@ def test_playing_a_large_image_draws_each_part_once_and_before_it_is_shown(
     first = m.n_conv if phase == "pool" else 0
     in_first_row = [(name, view) for name, view, _, step in drawn if step - first < row - 12]
     assert len(in_first_row) == len(set(in_first_row))  # along a row, no part drawn twice
+
+
+@pytest.mark.parametrize("channel", ["luminance", "G", "all"])
+def test_region_is_the_workspace_source_sliced(window, anim, qtbot, channel):
+    # A colour image: recomputing luminance on a crop rounds differently from the workspace's
+    # whole-image conversion on some CPUs; the animator must show the workspace's own numbers.
+    rgb = np.random.default_rng(11).random((120, 170, 3), np.float32)
+    ws = window.model
+    ws.set_source(rgb, "noise")
+    ws.set_channel(channel)
+    ws.set_params(padding="same")  # so that one-pixel-wide regions animate too
+    anim.source.setCurrentIndex(anim.source.findData("region"))
+    QApplication.processEvents()
+    m = anim.model
+    h, w = ws.source.shape[:2]
+    top, left = (h - 8) // 2, (w - 8) // 2  # no selection: the centre 8×8
+    np.testing.assert_array_equal(m.source, ws.source[top:top + 8, left:left + 8])
+    rng = np.random.default_rng(5)
+    # One-pixel-wide and -high crops included: there OpenBLAS and NumPy's own loop disagree.
+    rects = [(10, 20, 7, 1), (33, 41, 1, 9), (50, 60, 1, 1), (0, 0, 11, 1)] + [
+        (int(rng.integers(0, h - 12)), int(rng.integers(0, w - 12)),
+         int(rng.integers(1, 12)), int(rng.integers(1, 12))) for _ in range(20)]
+    for top, left, height, width in rects:
+        ws.set_selection((top, left, height, width))
+        QApplication.processEvents()
+        np.testing.assert_array_equal(m.source, ws.source[top:top + height, left:left + width])
+        # What the input grid shows, inside the padding, is that same slice.
+        pads = m.conv.pads
+        shown = anim.conv_page.input_grid.values[pads.top:pads.top + height,
+                                                 pads.left:pads.left + width]
+        region = ws.source[top:top + height, left:left + width]
+        np.testing.assert_array_equal(shown, region if region.ndim == 2 else region[..., 0])
+    anim.source.setCurrentIndex(anim.source.findData("image"))
+    QApplication.processEvents()
+    np.testing.assert_array_equal(m.source, ws.source)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ...core import luminance
 from ..theme import diverging_cmap, presentation
 from .text import fmt_cells
 
@@ -377,7 +378,7 @@ class GridView(QWidget):
     def _draw_numbers(self, p: QPainter, font: QFont, s: float, texts: list[str],
                       rgb: np.ndarray, pad_mask: np.ndarray, finite: np.ndarray) -> None:
         p.setFont(font)
-        light = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) > 140
+        light = luminance(rgb) > 140
         colour_of = {0: QColor(Qt.GlobalColor.white), 1: QColor(Qt.GlobalColor.black),
                      2: PAD_COLOUR}
         shade = np.where(pad_mask, 2, light.astype(np.int8))

@@ -69,20 +69,25 @@ class AnimatorModel(QObject):
         self.rebuild()
 
     # --- source and trace -----------------------------------------------------------------
-    def _source_rgb(self) -> np.ndarray:
+    def _source(self) -> np.ndarray:
+        """Return the glyph, or the workspace's own source array (whole or sliced).
+
+        The workspace converted its image to the chosen channel once; slicing that array keeps
+        every number here the very number the workspace, Show code and Keras see.
+        """
         ws = self.workspace
         if self.source_kind == "glyph":
-            return self._glyph_rgb
-        rgb = ws.rgb
+            return ws.select_channel(self._glyph_rgb, ws.channel)
+        source = ws.source
         if self.source_kind == "image":
-            return rgb
+            return source
         if ws.selection is not None:
             top, left, height, width = ws.selection
         else:
-            h, w = rgb.shape[:2]
+            h, w = source.shape[:2]
             height, width = min(h, DEFAULT_REGION), min(w, DEFAULT_REGION)
             top, left = (h - height) // 2, (w - width) // 2
-        return rgb[top:top + height, left:left + width]
+        return np.ascontiguousarray(source[top:top + height, left:left + width])
 
     @property
     def region_text(self) -> str:
@@ -118,7 +123,7 @@ class AnimatorModel(QObject):
         self._rebuild_timer.stop()
         ws = self.workspace
         params = ws.params
-        source = ws.select_channel(np.ascontiguousarray(self._source_rgb()), ws.channel)
+        source = self._source()
         kernel = ws.kernel.effective
         if source.ndim == 3:
             kernel = np.repeat(kernel[:, :, None], source.shape[2], axis=2)
