@@ -354,3 +354,63 @@ def test_images_stay_whole_and_fitted_as_the_window_resizes(window, qtbot):
     for size in ((1400, 900), (1900, 1000), (1100, 800)):
         window.resize(*size)
         qtbot.waitUntil(whole_and_fitted, timeout=3000)
+
+
+def test_typing_into_a_selected_cell_replaces_its_value(window, qtbot):
+    ed, model = window.workspace.kernel_editor, window.model
+    table = ed.table
+    table.setFocus()
+    rect = table.visualItemRect(table.item(1, 1))
+    left = QPoint(rect.left() + 3, rect.center().y())
+    assert table.item(1, 1).text() == "0"
+    # Click the cell, then click it again where a cursor would land before its "0".
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=left)
+    for line in [w for w in table.findChildren(QLineEdit) if w.isVisible()]:
+        qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=QPoint(1, line.height() // 2))
+    target = QApplication.focusWidget()
+    qtbot.keyClicks(target, "1")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    _settle(qtbot, model)
+    assert model.kernel.entries[1, 1] == 1.0
+    qtbot.keyClick(table, Qt.Key.Key_Right)  # arrows move the selection, not a text cursor
+    assert table.currentColumn() == 2
+    qtbot.keyClicks(table, "7")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    _settle(qtbot, model)
+    assert model.kernel.entries[1, 2] == 7.0
+
+
+def _type_into_box(qtbot, box, text):
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_kernel_size_box_states_its_range_and_refuses_15(window, qtbot):
+    ws, model = window.workspace, window.model
+    ed = ws.kernel_editor
+    before = model.kernel.entries.copy()
+    assert "1…7" in ed.rows.toolTip()
+    _type_into_box(qtbot, ed.rows, "15")
+    _settle(qtbot, model)
+    np.testing.assert_array_equal(model.kernel.entries, before)
+    assert "15 is outside 1…7" in ws.error_label.text()
+    assert ed.rows.value() == 3
+    _type_into_box(qtbot, ed.rows, "5")
+    _settle(qtbot, model)
+    assert model.kernel.entries.shape == (5, 3)
+
+
+@pytest.mark.parametrize("text", ["1,5", "1.5"])
+def test_bias_and_stride_boxes_read_one_decimal_rule(window, qtbot, text):
+    ws, model = window.workspace, window.model
+    _type_into_box(qtbot, ws.kernel_editor.bias, text)
+    _settle(qtbot, model)
+    assert model.params.bias == 1.5
+    _type_into_box(qtbot, ws.kernel_editor.bias, "1e5")
+    assert model.params.bias == 1.5 and "outside -1000…1000" in ws.error_label.text()
+    _type_into_box(qtbot, ws.params_panel.stride_h, "40")
+    _settle(qtbot, model)
+    assert model.params.stride == (1, 1) and "Stride (rows): 40 is outside 1…16" in (
+        ws.error_label.text())

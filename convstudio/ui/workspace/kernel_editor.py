@@ -12,13 +12,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...core import get_preset, preset_names
 from ...core.kernels import MAX_KERNEL_SIDE
+from ..numbers import DecimalBox, WholeBox
 from ..theme import presentation, scale_font, signed_tint
 from .model import WorkspaceModel
 
@@ -89,7 +88,13 @@ class KernelEditor(QWidget):
         self._rng = np.random.default_rng()
 
         self.table = QTableWidget()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        # As in a spreadsheet: a click selects a cell, typing replaces its value, a double
+        # click or F2 edits it in place. An editor opened on every click put the next click's
+        # cursor inside the old text ("1" typed before "0" gave 10), and arrow keys then moved
+        # that cursor instead of the selection.
+        triggers = QAbstractItemView.EditTrigger
+        self.table.setEditTriggers(triggers.DoubleClicked | triggers.EditKeyPressed
+                                   | triggers.AnyKeyPressed)
         self.table.horizontalHeader().hide()
         self.table.verticalHeader().hide()
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
@@ -99,11 +104,11 @@ class KernelEditor(QWidget):
         presentation().changed.connect(self._refresh)
         self.table.itemChanged.connect(self._on_item_changed)
 
-        self.rows = QSpinBox()
-        self.cols = QSpinBox()
+        self.rows = WholeBox("Kernel rows", 1, MAX_KERNEL_SIDE)
+        self.cols = WholeBox("Kernel columns", 1, MAX_KERNEL_SIDE)
         for spin in (self.rows, self.cols):
-            spin.setRange(1, MAX_KERNEL_SIDE)
             spin.valueChanged.connect(self._on_size_changed)
+            spin.valueRefused.connect(self.messageRaised)
         self.rows.setToolTip("Kernel height (rows)")
         self.cols.setToolTip("Kernel width (columns)")
 
@@ -119,10 +124,9 @@ class KernelEditor(QWidget):
         self.use_weight = QCheckBox()
         self.use_weight.setToolTip("Multiply the entries so they sum to 1 (unless they sum to 0)")
         self.use_weight.toggled.connect(self._on_weight_toggled)
-        self.bias = QDoubleSpinBox()
-        self.bias.setRange(-1000.0, 1000.0)
-        self.bias.setDecimals(2)
+        self.bias = DecimalBox("Bias", -1000.0, 1000.0, decimals=2, step=1.0)
         self.bias.setToolTip("Added to every output pixel after the sum")
+        self.bias.valueRefused.connect(self.messageRaised)
         self.bias.valueChanged.connect(lambda v: self.model.set_params(bias=float(v)))
 
         buttons = {

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QSpinBox,
     QWidget,
 )
 
+from ..numbers import WholeBox
 from .model import DISPLAY_MODES, WorkspaceModel
 
 PADDINGS = ("valid", "same", "full", "custom")
@@ -27,14 +28,14 @@ TIPS = {
 }
 
 
-def _pair(lo: int, hi: int, value: int, tip: str) -> tuple[QWidget, QSpinBox, QSpinBox]:
+def _pair(label: str, lo: int, hi: int, value: int,
+          tip: str) -> tuple[QWidget, WholeBox, WholeBox]:
     box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     spins = []
-    for _ in range(2):
-        s = QSpinBox()
-        s.setRange(lo, hi)
+    for side in ("rows", "columns"):
+        s = WholeBox(f"{label} ({side})", lo, hi)
         s.setValue(value)
         s.setToolTip(tip)
         spins.append(s)
@@ -48,21 +49,24 @@ def _pair(lo: int, hi: int, value: int, tip: str) -> tuple[QWidget, QSpinBox, QS
 class ParamsPanel(QWidget):
     """Edits the model's pipeline parameters and display mode."""
 
+    messageRaised = Signal(str)
+
     def __init__(self, model: WorkspaceModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self._updating = False
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        box, self.stride_h, self.stride_w = _pair(1, 16, 1, TIPS["stride"])
+        box, self.stride_h, self.stride_w = _pair("Stride", 1, 16, 1, TIPS["stride"])
         form.addRow("Stride (h, w)", box)
         self.padding = QComboBox()
         self.padding.addItems(PADDINGS)
         self.padding.setToolTip(TIPS["padding"])
         form.addRow("Padding", self.padding)
-        self.custom_box, self.pad_h, self.pad_w = _pair(0, 16, 1, "Zeros added on each side")
+        self.custom_box, self.pad_h, self.pad_w = _pair("Padding", 0, 16, 1,
+                                                        "Zeros added on each side")
         form.addRow("Custom padding", self.custom_box)
-        box, self.dil_h, self.dil_w = _pair(1, 8, 1, TIPS["dilation"])
+        box, self.dil_h, self.dil_w = _pair("Dilation", 1, 8, 1, TIPS["dilation"])
         form.addRow("Dilation (h, w)", box)
         self.activation = QComboBox()
         self.activation.addItems(["none", "relu"])
@@ -72,11 +76,12 @@ class ParamsPanel(QWidget):
         self.pool.addItems(["none", "max", "avg"])
         self.pool.setToolTip(TIPS["pool"])
         form.addRow("Pooling", self.pool)
-        box, self.pool_h, self.pool_w = _pair(1, 8, 2, "Pooling window size")
+        box, self.pool_h, self.pool_w = _pair("Pool size", 1, 8, 2, "Pooling window size")
         form.addRow("Pool size", box)
         self.pool_stride_same = QCheckBox("= pool size")
         self.pool_stride_same.setChecked(True)
-        self.pool_stride_box, self.pst_h, self.pst_w = _pair(1, 8, 2, "Pooling stride")
+        self.pool_stride_box, self.pst_h, self.pst_w = _pair("Pool stride", 1, 8, 2,
+                                                             "Pooling stride")
         row = QWidget()
         rl = QHBoxLayout(row)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -91,6 +96,7 @@ class ParamsPanel(QWidget):
         for spin in (self.stride_h, self.stride_w, self.pad_h, self.pad_w, self.dil_h,
                      self.dil_w, self.pool_h, self.pool_w, self.pst_h, self.pst_w):
             spin.valueChanged.connect(self._push)
+            spin.valueRefused.connect(self.messageRaised)
         for combo in (self.padding, self.activation, self.pool):
             combo.currentTextChanged.connect(self._push)
         self.pool_stride_same.toggled.connect(self._push)

@@ -121,6 +121,7 @@ class WorkspaceTab(QWidget):
         kernel_box = QGroupBox("Kernel")
         QVBoxLayout(kernel_box).addWidget(self.kernel_editor)
         self.params_panel = ParamsPanel(model)
+        self.params_panel.messageRaised.connect(self.show_message)
         params_box = QGroupBox("Parameters")
         QVBoxLayout(params_box).addWidget(self.params_panel)
 
