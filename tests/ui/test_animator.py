@@ -1,3 +1,6 @@
+import os
+import stat
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -436,3 +439,27 @@ def test_region_is_the_workspace_source_sliced(window, anim, qtbot, channel):
     anim.source.setCurrentIndex(anim.source.findData("image"))
     QApplication.processEvents()
     np.testing.assert_array_equal(m.source, ws.source)
+
+
+def test_exports_are_written_whole_with_the_usual_permissions(window, anim, qtbot, tmp_path):
+    window.model.set_selection((100, 100, 6, 6))
+    anim.source.setCurrentIndex(anim.source.findData("region"))
+    QApplication.processEvents()
+    old_mask = os.umask(0o022)
+    try:
+        png = anim.exporter.export_png(tmp_path / "step")  # no suffix: still a PNG
+        gif = tmp_path / "run.gif"
+        with qtbot.waitSignal(anim.exporter.finished, timeout=60000):
+            assert anim.exporter.start("gif", gif)
+    finally:
+        os.umask(old_mask)
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == 20
+    # Like any other program's files (not mkstemp's 0600), and no temporary file left behind.
+    for path in (png, gif):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif", "step"]
+    assert anim.exporter.export_png(tmp_path / "missing" / "step.png") is None
+    assert "Could not save" in window.statusBar().currentMessage()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif", "step"]

@@ -6,8 +6,6 @@ window stays responsive and the progress dialog's Cancel works.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +14,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
+
+from ...files import atomic_write
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -37,16 +37,10 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return buf[:, : w * 3].reshape(h, w, 3).copy()
 
 
-def _atomic_save_png(image: QImage, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".convstudio-", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        if not image.save(tmp):
-            raise OSError(f"could not write {path}")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def _save_png(image: QImage, path: Path) -> None:
+    # PNG named explicitly: the temporary file takes the target's suffix, which may be none.
+    # (PySide6 wants the format as str; its stubs say bytes.)
+    atomic_write(path, lambda tmp: image.save(str(tmp), "PNG"))  # type: ignore[call-overload]
 
 
 class FrameExporter(QObject):
@@ -109,7 +103,7 @@ class FrameExporter(QObject):
         """Write the current step as a PNG."""
         target = Path(path)
         try:
-            _atomic_save_png(self.grab(), target)
+            _save_png(self.grab(), target)
         except OSError as exc:
             self.messageRaised.emit(f"Could not save {target}: {exc}")
             return None
@@ -161,7 +155,7 @@ class FrameExporter(QObject):
                 if self._kind == "gif":
                     self._frames.append(self._gif_frame(image))
                 else:
-                    _atomic_save_png(image, self._path / f"frame_{self._count:05d}.png")
+                    _save_png(image, self._path / f"frame_{self._count:05d}.png")
                 if self._progress is not None:
                     self._progress.setValue(self._count)
                 if not m.next():
@@ -183,16 +177,9 @@ class FrameExporter(QObject):
     def _finish(self) -> None:
         if self._kind == "gif":
             first, rest = self._frames[0], self._frames[1:]
-            fd, tmp = tempfile.mkstemp(prefix=".convstudio-", suffix=".gif",
-                                       dir=self._path.parent)
-            os.close(fd)
-            try:
-                first.save(tmp, format="GIF", save_all=True, append_images=rest,
-                           duration=self._frame_ms(), loop=0)
-                os.replace(tmp, self._path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            atomic_write(self._path, lambda tmp: first.save(
+                tmp, format="GIF", save_all=True, append_images=rest,
+                duration=self._frame_ms(), loop=0))
         what = (f"{self._count} frames into {self._path}" if self._kind == "frames"
                 else f"{self._path} ({self._count} frames)")
         self._stop(f"Saved {what}", written=self._path)
