@@ -243,7 +243,18 @@ def versions() -> dict[str, str]:
     return out
 
 
+def desktop_file(name: str) -> Path:
+    """Return a desktop-integration file installed with the package (icon, .desktop, MIME).
+
+    They ship inside the package (``convstudio/desktop``, links to the top-level resources/
+    folder in a checkout), so a wheel install finds them as an editable one does.
+    """
+    from importlib.resources import files
+
+    return Path(str(files("convstudio") / "desktop" / name))
+
+
 def icon_path() -> Path:
-    """Return the application icon (SVG) shipped in resources/."""
-    return Path(__file__).resolve().parents[2] / "resources" / "convstudio.svg"
+    """Return the application icon (SVG)."""
+    return desktop_file("convstudio.svg")
 
