@@ -14,12 +14,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _groups() -> dict[str, Callable[[], list[Row]]]:
-    from . import animator, core, soak, startup, training, workspace
+    from . import animator, closing, core, soak, startup, training, workspace
 
     return {"startup": startup.startup_rows, "conv": core.conv_rows, "steps": core.steps_rows,
             "workspace": workspace.edit_latency_rows, "animator": animator.animator_rows,
             "training": lambda: training.overhead_rows() + training.gap_rows(),
-            "soak": soak.soak_rows,
+            "soak": soak.soak_rows, "closing": closing.closing_rows,
             "accuracy": training.accuracy_rows}
 
 

