@@ -1,16 +1,50 @@
-"""Parity with Keras layers given the same weights (TensorFlow: slow, still run by make test)."""
+"""Parity with Keras layers given the same weights (TensorFlow: slow, still run by make test).
+
+Forward passes only: nothing here differentiates through TensorFlow. Shapes that crash
+TensorFlow itself never reach it (see :func:`_tf_unsafe`); those are checked against the
+NumPy/SciPy reference instead.
+"""
 
 import numpy as np
 import pytest
 
 from convstudio.core import avg_pool2d, conv2d, max_pool2d, sample_image
 
+from .reference import reference_conv
+
 pytestmark = pytest.mark.slow
 
 keras = pytest.importorskip("keras")
 
 
+def _tf_unsafe(kernel_hw, stride):
+    """Whether TensorFlow's oneDNN kernels may corrupt the heap for this shape.
+
+    TensorFlow 2.21 on AVX-512 CPUs aborts or segfaults for a 1×1 kernel with stride (2, 1)
+    (seen with H=6, W=8, C=F=3, "valid"; in its Conv2DBackpropFilter, which shares oneDNN's
+    strided 1×1 path with the forward pass). Every strided 1×1 kernel is kept away from it.
+    """
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    return tuple(kernel_hw) == (1, 1) and (sh, sw) != (1, 1)
+
+
+def _pair(v):
+    return (v, v) if np.isscalar(v) else tuple(v)
+
+
+def _numpy_conv(image, kernel, bias, stride, padding, dilation):
+    """The SciPy reference for any channels and filters, in float64."""
+    x = image if image.ndim == 3 else image[..., None]
+    k = kernel if kernel.ndim == 4 else kernel.reshape(*kernel.shape[:2], x.shape[2], 1)
+    b = np.broadcast_to(np.asarray(bias, np.float64), (k.shape[3],))
+    out = np.stack([sum(reference_conv(x[..., c], k[:, :, c, f], _pair(stride), padding,
+                                       _pair(dilation)) for c in range(x.shape[2])) + b[f]
+                    for f in range(k.shape[3])], axis=-1)
+    return out if kernel.ndim == 4 else out[..., 0]
+
+
 def _keras_conv(image, kernel, bias, stride, padding, dilation):
+    assert not _tf_unsafe(kernel.shape[:2], stride), "this shape must not reach TensorFlow"
     x = image if image.ndim == 3 else image[..., None]
     k = kernel if kernel.ndim == 4 else kernel.reshape(*kernel.shape[:2], x.shape[2], 1)
     layer = keras.layers.Conv2D(k.shape[3], k.shape[:2], strides=stride, padding=padding,
@@ -122,9 +156,32 @@ def test_conv2d_equals_keras_on_random_cases(case):
     kernel = rng.standard_normal((*khw, shape[2]) if shape[2] > 1 else khw).astype(np.float32)
     bias = float(rng.standard_normal())
     ours = conv2d(image, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias)
-    ref = _keras_conv(image, kernel, bias, stride, padding, dilation)
+    reference = _numpy_conv if _tf_unsafe(khw, stride) else _keras_conv
+    ref = reference(image, kernel, bias, stride, padding, dilation)
     assert ours.shape == ref.shape
     _rel_close(ours, ref)
+
+
+@pytest.mark.parametrize("stride", [(2, 1), (1, 2), (2, 2), 3])
+def test_strided_1x1_kernels_are_checked_without_tensorflow(stride):
+    # The shape that crashed TensorFlow: 6×8×3 in, three 1×1 filters, stride (2, 1), "valid".
+    rng = np.random.default_rng(21)
+    image = rng.random((6, 8, 3), np.float32)
+    kernel = rng.standard_normal((1, 1, 3, 3)).astype(np.float32)
+    bias = rng.standard_normal(3).astype(np.float32)
+    assert _tf_unsafe(kernel.shape[:2], stride)
+    with pytest.raises(AssertionError, match="must not reach TensorFlow"):
+        _keras_conv(image, kernel, bias, stride, "valid", 1)
+    for padding in ("valid", "same"):
+        ours = conv2d(image, kernel, stride=stride, padding=padding, bias=bias)
+        ref = _numpy_conv(image, kernel, bias, stride, padding, 1)
+        sh, sw = _pair(stride)
+        # A 1×1 kernel pads nothing: every output is one pixel's channels times the weights.
+        picked = image[::sh, ::sw].astype(np.float64)
+        direct = sum(picked[..., c, None] * kernel[0, 0, c] for c in range(3)) + bias
+        np.testing.assert_allclose(ref, direct, rtol=1e-12)
+        assert ours.shape == ref.shape
+        _rel_close(ours, ref)
 
 
 @settings(max_examples=120)
