@@ -74,17 +74,18 @@ def _pair(text: str) -> tuple[int, int]:
 
 
 def _start_state(model: object, args: argparse.Namespace) -> str | None:
-    """Apply the workspace flags to the model; return an error message for a bad one."""
-    from .core import ImageLoadError, load_image, sample_image, sample_names
+    """Apply the workspace flags to the model; return an error message for a bad one.
+
+    An image *file* is opened later by the window, as File ▸ Open does (with its offer to
+    shrink a large photo); a sample name is applied here.
+    """
+    from .core import sample_image, sample_names
     from .ui.workspace import WorkspaceModel
 
     assert isinstance(model, WorkspaceModel)
     try:
-        if args.image:
-            if args.image in sample_names():
-                model.set_source(sample_image(args.image, mode="rgb"), args.image)
-            else:
-                model.set_source(load_image(args.image, mode="rgb"), args.image)
+        if args.image and args.image in sample_names():
+            model.set_source(sample_image(args.image, mode="rgb"), args.image)
         if args.kernel:
             model.apply_preset(args.kernel)
         changes: dict[str, object] = {}
@@ -97,9 +98,22 @@ def _start_state(model: object, args: argparse.Namespace) -> str | None:
             changes["pool"] = args.pool
         if changes:
             model.set_params(**changes)
-    except (ImageLoadError, ValueError, argparse.ArgumentTypeError) as exc:
+    except (ValueError, argparse.ArgumentTypeError) as exc:
         return str(exc)
     return None
+
+
+def _open_start_image(window: object, args: argparse.Namespace) -> bool:
+    """Open an image file named on the command line as File ▸ Open does; False if it failed."""
+    from .core import sample_names
+    from .ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    if not args.image or args.image in sample_names():
+        return True
+    if args.screenshot:  # nobody to ask: shrink a large photo, as the dialog's Yes would
+        window.workspace.confirm_downscale = lambda w, h: True  # type: ignore[method-assign]
+    return window.workspace.open_path(args.image)
 
 
 def _animator_state(window: object, args: argparse.Namespace) -> None:
@@ -167,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(model)
     if problem:
         window.workspace.show_message(problem)
+    _open_start_image(window, args)
     _animator_state(window, args)
     window.show_tab(args.tab)
     if args.lesson:

@@ -414,3 +414,21 @@ def test_bias_and_stride_boxes_read_one_decimal_rule(window, qtbot, text):
     _settle(qtbot, model)
     assert model.params.stride == (1, 1) and "Stride (rows): 40 is outside 1…16" in (
         ws.error_label.text())
+
+
+def test_a_large_photo_named_on_the_command_line_is_offered_the_downscale(
+        window, qtbot, tmp_path, monkeypatch):
+    from convstudio.app import _open_start_image
+
+    path = tmp_path / "big.png"
+    Image.new("L", (5000, 100), 30).save(path)
+    asked = []
+    monkeypatch.setattr(window.workspace, "confirm_downscale",
+                        lambda w, h: asked.append((w, h)) or True)
+    args = build_parser().parse_args([str(path)])
+    args.image = args.file  # as main() does for a file that is not a lesson
+    model = window.model
+    assert _start_state(model, args) is None  # the file is the window's to open
+    assert _open_start_image(window, args) is True
+    assert asked == [(5000, 100)] and model.source.shape == (41, 2048)
+    assert str(path) in window.workspace.recent_files()
