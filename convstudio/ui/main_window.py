@@ -265,7 +265,9 @@ class MainWindow(QMainWindow):
         menu.clear()
         recent = self.workspace.recent_files()
         for n, path in enumerate(recent, start=1):
-            action = menu.addAction(f"&{n} {path}" if n < 10 else path)
+            # A name that is not UTF-8 is shown with "�" and opened by its real bytes.
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            action = menu.addAction(f"&{n} {shown}" if n < 10 else shown)
             action.triggered.connect(functools.partial(self.workspace.open_path, path))
         if not recent:
             menu.addAction("(none yet)").setEnabled(False)

@@ -432,3 +432,19 @@ def test_a_large_photo_named_on_the_command_line_is_offered_the_downscale(
     assert _open_start_image(window, args) is True
     assert asked == [(5000, 100)] and model.source.shape == (41, 2048)
     assert str(path) in window.workspace.recent_files()
+
+
+def test_a_file_name_that_is_not_utf8_reopens_from_the_recent_menu(window, qtbot, tmp_path):
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"caf\xe9.png")  # Latin-1, not UTF-8
+    Image.new("L", (12, 10), 200).save(raw)
+    path = os.fsdecode(raw)
+    assert window.workspace.open_path(path)
+    window.model.set_source(np.zeros((5, 5), np.float32), "blank")
+    window._fill_recent_menu()
+    first = window.recent_menu.actions()[0]
+    assert first.text() == f"&1 {os.fsdecode(os.fsencode(tmp_path))}/caf\ufffd.png"
+    first.trigger()
+    assert window.model.source.shape == (10, 12)
+    assert window.workspace.recent_files()[0] == path

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QRectF, QSettings, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -322,12 +323,18 @@ class WorkspaceTab(QWidget):
     def recent_files() -> list[str]:
         """Paths opened recently, newest first (kept in QSettings)."""
         stored = QSettings().value("recentFiles", [], list)
-        return [str(p) for p in stored] if isinstance(stored, list) else []
+        if not isinstance(stored, list):
+            return []
+        # Stored as the file system's bytes: a name that is not UTF-8 (a Latin-1 "café.png")
+        # became another, missing path as a QString. Older settings hold plain strings.
+        return [os.fsdecode(bytes(p.data()) if isinstance(p, QByteArray) else p)
+                if isinstance(p, QByteArray | bytes) else str(p) for p in stored]
 
     @classmethod
     def _remember(cls, path: str) -> None:
         recent = [p for p in cls.recent_files() if p != path]
-        QSettings().setValue("recentFiles", [path, *recent][:8])
+        QSettings().setValue("recentFiles",
+                             [QByteArray(os.fsencode(p)) for p in [path, *recent][:8]])
 
     @staticmethod
     def clear_recent_files() -> None:
