@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
+from .. import __version__, files
 from .. import lessons as L
+from ..files import atomic_write
 from .animator.model import AnimatorModel
-from .lessons import LessonPanel, apply, capture, session_path
+from .lessons import LessonPanel, apply, capture, model_file, session_path, untouched
 from .panels import (
     CodePanel,
     PreferencesDialog,
@@ -450,12 +451,11 @@ class MainWindow(QMainWindow):
         """Write ``view`` (default: the current one) as a PNG at twice its size."""
         image = render_figure(view or self.current_view())
         target = Path(path) if path.lower().endswith(".png") else Path(path + ".png")
-        tmp = target.with_name(f".{target.name}.tmp.png")
-        if not image.save(str(tmp)):  # the .png suffix picks the format
+        try:
+            atomic_write(target, lambda tmp: image.save(str(tmp)))  # .png picks the format
+        except OSError:
             self._on_message(f"Cannot write {target}: is the folder writable?")
-            tmp.unlink(missing_ok=True)
             return None
-        tmp.replace(target)
         self._on_message(f"Exported {target} ({image.width()}×{image.height()})")
         return target
 

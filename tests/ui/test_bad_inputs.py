@@ -195,3 +195,37 @@ def test_lesson_with_wrong_types_and_from_the_future(win, tmp_path):
         np.testing.assert_array_equal(win.model.kernel.entries, before[0])
         assert win.model.params == before[1]
     assert win.isVisible()
+
+
+def test_special_files_as_kernels_give_a_message_and_no_hang(win, tmp_path):
+    import os
+
+    fifo = tmp_path / "kernel.txt"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.txt"
+    os.symlink(tmp_path / "loop2.txt", loop)
+    os.symlink(loop, tmp_path / "loop2.txt")
+    before = win.model.kernel.entries.copy()
+    for path, why in ((fifo, "named pipe"), ("/dev/zero", "device"), (loop, "loop")):
+        assert not win.workspace.open_kernel(path)
+        assert why in win.workspace.error_label.text(), win.workspace.error_label.text()
+        np.testing.assert_array_equal(win.model.kernel.entries, before)
+    text = tmp_path / "k.txt"
+    text.write_text("1 2 3\n4 5 6\n")
+    assert win.workspace.open_kernel(text)
+    np.testing.assert_array_equal(win.model.kernel.entries, [[1, 2, 3], [4, 5, 6]])
+
+
+def test_exported_files_get_the_usual_permissions(win, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        written = win.workspace.export_to(str(tmp_path / "out.png"))
+        view = win.export_view(str(tmp_path / "view.png"))
+    finally:
+        os.umask(old)
+    for path in (written, view):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png", "view.png"]

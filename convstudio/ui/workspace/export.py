@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ...files import atomic_write
 from ..theme import diverging_cmap, sequential_cmap
 from .views import display_levels, to_bytes
-
-
-def _atomic_write(path: Path, write: object) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)  # type: ignore[operator]
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def rendered_rgb(data: np.ndarray, mode: str) -> np.ndarray:
@@ -37,12 +26,12 @@ def export_output(path: str | os.PathLike[str], data: np.ndarray, mode: str) -> 
 
     p = Path(path)
     if p.suffix.lower() == ".npy":
-        _atomic_write(p, lambda tmp: np.save(tmp, np.asarray(data, dtype=np.float32),
+        atomic_write(p, lambda tmp: np.save(tmp, np.asarray(data, dtype=np.float32),
                                              allow_pickle=False))
     else:
         if p.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"):
             p = p.with_suffix(".png")
         image = Image.fromarray(rendered_rgb(data, mode), "RGB")
-        _atomic_write(p, lambda tmp: image.save(tmp, format=Image.registered_extensions()[
+        atomic_write(p, lambda tmp: image.save(tmp, format=Image.registered_extensions()[
             p.suffix.lower()]))
     return p

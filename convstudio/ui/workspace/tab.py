@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from ...core import ImageLoadError, load_image, resolve_padding, sample_image, s
 from ...core.images import sample_description
 from ...core.pipeline import PipelineResult, connections
 from ...explanations import output_size_example
+from ...files import FileReadError, read_bytes
 from ..explain import explain
 from ..theme import scale_font, scale_width
 from .export import export_output
@@ -39,6 +41,7 @@ from .params_panel import ParamsPanel
 from .views import ImagePanel
 
 MAX_SIDE = 4096
+MAX_KERNEL_FILE = 1_000_000  # bytes: far more than a 7×7 kernel's text
 DOWNSCALE_SIDE = 2048
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
@@ -301,12 +304,15 @@ class WorkspaceTab(QWidget):
         """Load a 2-D kernel from .npy (no pickles) or text; a bad file changes nothing."""
         p = Path(path)
         try:
-            if p.stat().st_size > 1_000_000:
-                raise ValueError("the file is too large for a kernel (over 1 MB)")
+            try:
+                data = read_bytes(p, limit=MAX_KERNEL_FILE)
+            except FileReadError as exc:
+                raise ValueError(str(exc).split(": ", 1)[-1].rstrip(".")) from None
             if p.suffix.lower() == ".npy":
-                entries = np.load(p, allow_pickle=False)
+                entries = np.load(io.BytesIO(data), allow_pickle=False)
             else:
-                entries = np.loadtxt(p, delimiter="," if p.suffix.lower() == ".csv" else None,
+                text = data.decode("utf-8", "replace").splitlines()
+                entries = np.loadtxt(text, delimiter="," if p.suffix.lower() == ".csv" else None,
                                      dtype=np.float64, ndmin=2)
             if entries.dtype.kind not in "iuf":
                 raise ValueError(f"it holds {entries.dtype} values, not numbers")
