@@ -208,9 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     busy = [t for t in threading.enumerate()
             if t is not threading.main_thread() and t.is_alive() and not t.daemon]
-    from .ui.workspace.keras_compare import orphaned_comparisons
+    from .ui.tasks import running_tasks
 
-    if orphaned_threads() or orphaned_comparisons() or busy:
+    if orphaned_threads() or running_tasks() or busy:
         # Training or a Keras comparison was still inside TensorFlow (an import cannot be
         # interrupted) and Python would wait for it at exit. The session is already saved and
         # exports write to a temporary name first, so nothing of the user's is in them.

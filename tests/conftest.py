@@ -69,6 +69,7 @@ def _no_thread_left_running():
     Such a thread outlives its window: at exit Qt aborts with "QThread: Destroyed while thread
     is still running", and a Python thread keeps the process from ending.
     """
+    import sys
     import threading
     import time
 
@@ -82,7 +83,9 @@ def _no_thread_left_running():
         threads = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
                    and not t.daemon and t is not threading.current_thread()]
         qthreads = [t for t in _running_qthreads() if id(t) not in earlier]
-        if not threads and not qthreads:
+        task_module = sys.modules.get("convstudio.ui.tasks")
+        pending = task_module.running_tasks() if task_module is not None else []
+        if not threads and not qthreads and not pending:
             return
         if time.monotonic() > deadline:
             break
@@ -94,5 +97,6 @@ def _no_thread_left_running():
         except ImportError:  # pragma: no cover
             pass
         time.sleep(0.02)
-    names = [t.name for t in threads] + [f"QThread {t.objectName() or t!r}" for t in qthreads]
+    names = ([t.name for t in threads] + [f"QThread {t.objectName() or t!r}" for t in qthreads]
+             + [f"task {t.name}" for t in pending])
     pytest.fail(f"the test left threads running: {', '.join(names)}")

@@ -1,11 +1,12 @@
-"""“Compare with Keras”: run the same weights through keras.layers.Conv2D off the GUI thread."""
+"""“Compare with Keras”: run the same weights through keras.layers.Conv2D as a background task."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal
 
 from ...core.pipeline import PipelineParams
+from ..tasks import Task, run_task
 
 
 def keras_conv(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) -> np.ndarray:
@@ -27,79 +28,44 @@ def keras_conv(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) ->
     return out
 
 
-class _Job(QObject):
-    done = Signal(object)
-
-    def __init__(self, image: np.ndarray, kernel: np.ndarray, params: PipelineParams) -> None:
-        super().__init__()
-        self._args = (image, kernel, params)
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self.done.emit(keras_conv(*self._args))
-        except Exception as exc:  # any TensorFlow failure becomes a message, not a crash
-            self.done.emit(exc)
-
-
 class KerasComparison(QObject):
-    """Starts at most one comparison at a time on its own QThread."""
+    """Runs at most one comparison at a time as a background task."""
 
-    started = Signal()
     finished = Signal(object)  # ndarray, or the exception
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._job: _Job | None = None
+        self._task: Task | None = None
 
     @property
     def running(self) -> bool:
         """Whether a comparison is in flight."""
-        return self._thread is not None
+        return self._task is not None
 
     def start(self, image: np.ndarray, kernel: np.ndarray, params: PipelineParams) -> None:
         """Begin a comparison; ignored while one is running."""
-        if self._thread is not None:
+        if self._task is not None:
             return
-        thread = QThread()
-        job = _Job(image.copy(), kernel.copy(), params)
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
-        job.done.connect(self._on_done)
-        thread.finished.connect(thread.deleteLater)
-        self._thread, self._job = thread, job
-        thread.start()
-        self.started.emit()
+        self._task = run_task(keras_conv, image.copy(), kernel.copy(), params,
+                              name="Keras comparison")
+        self._task.succeeded.connect(self._on_done)
+        self._task.failed.connect(self._on_done)  # any TensorFlow failure becomes a message
 
-    @Slot(object)
     def _on_done(self, outcome: object) -> None:
-        if self._thread is not None:
-            # Quit here, not via a queued connection: this slot runs on the GUI thread and a
-            # queued quit() would only arrive after the wait() below — a deadlock.
-            self._thread.quit()
-            self._thread.wait()
-        self._thread, self._job = None, None
+        self._task = None
         self.finished.emit(outcome)
 
     def wait(self, ms: int = 500) -> bool:
-        """Wait briefly for a running comparison (window close); True if none is left.
+        """Drop a running comparison (window close); True if its work has returned.
 
-        A comparison still inside TensorFlow (its import cannot be interrupted) is kept
-        referenced, so Qt never destroys a running QThread; ``app.main`` then exits at once.
+        A comparison still inside TensorFlow (its import cannot be interrupted) stays in the
+        task registry; ``app.main`` then exits at once instead of waiting for it.
         """
-        if self._thread is None:
+        if self._task is None:
             return True
-        self._thread.quit()
-        if self._thread.wait(ms):
-            return True
-        _ORPHANS.append((self._thread, self._job))
-        return False
-
-
-_ORPHANS: list[object] = []
-
-
-def orphaned_comparisons() -> int:
-    """Comparisons abandoned at close that are still running."""
-    return len(_ORPHANS)
+        task, self._task = self._task, None
+        task.cancel()
+        deadline = QDeadlineTimer(ms)
+        while task.running and not deadline.hasExpired():
+            QThread.msleep(10)
+        return not task.running

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ...core import get_preset, luminance, normalisation_weight, sample_image
 from ...core.kernels import validate_kernel
 from ...core.pipeline import PipelineParams, PipelineResult, run_pipeline
+from ..tasks import Task, run_task
 
 # The lessons count pixel values from 0 to 255; the workspace does too.
 PIXEL_SCALE = 255.0
@@ -66,12 +66,6 @@ class _SetKernel(QUndoCommand):
         self._model._apply_kernel(self._old)
 
 
-class _Bridge(QObject):
-    """Carries results from the worker thread to the GUI thread (a queued connection)."""
-
-    finished = Signal(object)
-
-
 class WorkspaceModel(QObject):
     """Source image, kernel and parameters; emits a result after every change."""
 
@@ -105,9 +99,7 @@ class WorkspaceModel(QObject):
         self._running = False
         self._pending = False
         self._closed = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workspace")
-        self._bridge = _Bridge()
-        self._bridge.finished.connect(self._on_finished)
+        self._task: Task | None = None
 
     # --- source -------------------------------------------------------------------------
     @staticmethod
@@ -262,18 +254,13 @@ class WorkspaceModel(QObject):
         self._submit()
 
     def _submit(self) -> None:
+        # One run at a time: edits made meanwhile coalesce into the next (see request).
         snap = self._snapshot()
-        self._executor.submit(self._work, snap)
-
-    def _work(self, snap: tuple[int, np.ndarray, np.ndarray, PipelineParams]) -> None:
-        gen, source, kernel, params = snap
-        outcome: PipelineResult | ValueError
-        try:
-            # Sources are checked when loaded, so skip the per-edit finiteness scan.
-            outcome = run_pipeline(source, kernel, params, check_finite=False)
-        except ValueError as exc:
-            outcome = exc
-        self._bridge.finished.emit((gen, outcome))
+        self._task = run_task(_work, snap, name="workspace")
+        self._task.succeeded.connect(self._on_finished)
+        # A bug in the pipeline must not leave the model waiting for ever: show it as an error.
+        self._task.failed.connect(
+            lambda exc, gen=snap[0]: self._on_finished((gen, ValueError(f"unexpected {exc!r}"))))
 
     @Slot(object)
     def _on_finished(self, payload: tuple[int, PipelineResult | ValueError]) -> None:
@@ -322,7 +309,18 @@ class WorkspaceModel(QObject):
             return not self._running and self._published == self._generation
 
     def shutdown(self) -> None:
-        """Stop the worker thread (window close); later edits are ignored."""
+        """Drop the run in flight (window close); later edits are ignored."""
         with self._lock:
             self._closed = True
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._task is not None:
+            self._task.cancel()
+
+
+def _work(snap: tuple[int, np.ndarray, np.ndarray, PipelineParams]
+          ) -> tuple[int, PipelineResult | ValueError]:
+    gen, source, kernel, params = snap
+    try:
+        # Sources are checked when loaded, so skip the per-edit finiteness scan.
+        return gen, run_pipeline(source, kernel, params, check_finite=False)
+    except ValueError as exc:  # an invalid combination: shown as the model's error
+        return gen, exc
