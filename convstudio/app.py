@@ -120,10 +120,9 @@ def _animator_state(window: object, args: argparse.Namespace) -> None:
     from .ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
-    if args.source:  # the tab's own control (the tab is otherwise built when first shown)
-        tab = window.animator
-        tab.source.setCurrentIndex(tab.source.findData(args.source))
-    m = window.animator_model
+    m = window.animator_model  # the tab itself is built when first shown
+    if args.source:
+        m.set_source_kind(args.source)
     if args.phase:
         m.set_phase(args.phase)
     if args.step is not None:

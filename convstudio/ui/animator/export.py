@@ -1,27 +1,29 @@
 """Export the animator: the current step as a PNG, or the whole run as a GIF or PNG frames.
 
 Frames are rendered from the real page on the GUI thread, a few per event-loop turn, so the
-window stays responsive and the progress dialog's Cancel works.
+window stays responsive and the progress dialog's Cancel works. The exporter knows the model,
+the player and how to grab a frame, not the tab that shows them.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from ...files import atomic_write
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from .model import Cursor
-    from .tab import AnimatorTab
+    from .model import AnimatorModel, Cursor
+    from .player import Player
 
 MAX_GIF_FRAMES = 1000   # Pillow keeps every GIF frame in memory until it writes the file
 GIF_WIDTH = 720
@@ -44,14 +46,22 @@ def _save_png(image: QImage, path: Path) -> None:
 
 
 class FrameExporter(QObject):
-    """Renders animator frames and writes them; one export at a time."""
+    """Renders animator frames and writes them; one export at a time.
+
+    ``grab`` renders the frame for the model's current step as it looks now; ``parent`` owns
+    the exporter and its file and progress dialogs.
+    """
 
     messageRaised = Signal(str)
     finished = Signal(object)  # the written Path, or None when cancelled or failed
 
-    def __init__(self, tab: AnimatorTab) -> None:
-        super().__init__(tab)
-        self.tab = tab
+    def __init__(self, model: AnimatorModel, player: Player, grab: Callable[[], QImage],
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.player = player
+        self._grab = grab
+        self._parent = parent
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._on_slice)
@@ -70,20 +80,14 @@ class FrameExporter(QObject):
 
     def frame_count(self) -> int:
         """How many frames the whole run makes (with sub-phases, three per conv step)."""
-        m = self.tab.model
+        m = self.model
         per_conv = 3 if m.sub_phases else 1
         return m.n_conv * per_conv + m.n_pool
-
-    def grab(self) -> QImage:
-        """Render the visible page (conv or pool) as it looks now."""
-        page = self.tab.pages.currentWidget()
-        assert page is not None
-        return page.grab().toImage()
 
     # --- dialogs ------------------------------------------------------------------------------
     def dialog(self, kind: str) -> None:
         """Ask where to write, then export ``png``, ``gif`` or ``frames``."""
-        parent = self.tab
+        parent = self._parent
         if kind == "png":
             path, _ = QFileDialog.getSaveFileName(parent, "Save this step", "step.png",
                                                   "PNG image (*.png)")
@@ -103,7 +107,7 @@ class FrameExporter(QObject):
         """Write the current step as a PNG."""
         target = Path(path)
         try:
-            _save_png(self.grab(), target)
+            _save_png(self._grab(), target)
         except OSError as exc:
             self.messageRaised.emit(f"Could not save {target}: {exc}")
             return None
@@ -131,11 +135,12 @@ class FrameExporter(QObject):
                 return False
         self._kind, self._path = kind, target
         self._frames, self._count, self._expected = [], 0, n
-        m = self.tab.model
-        self.tab.player.pause()
+        m = self.model
+        self.player.pause()
         self._saved_cursor = m.cursor
         m.start()
-        self._progress = QProgressDialog(f"Rendering {n:,} frames…", "Cancel", 0, n, self.tab)
+        self._progress = QProgressDialog(f"Rendering {n:,} frames…", "Cancel", 0, n,
+                                         self._parent)
         self._progress.setWindowModality(Qt.WindowModality.WindowModal)
         self._progress.setMinimumDuration(300)
         self._progress.canceled.connect(self.cancel)
@@ -143,14 +148,14 @@ class FrameExporter(QObject):
         return True
 
     def _frame_ms(self) -> int:
-        return max(MIN_FRAME_MS, round(1000 / self.tab.player.speed))
+        return max(MIN_FRAME_MS, round(1000 / self.player.speed))
 
     def _on_slice(self) -> None:
         deadline = time.perf_counter() + SLICE_S
-        m = self.tab.model
+        m = self.model
         try:
             while time.perf_counter() < deadline:
-                image = self.grab()
+                image = self._grab()
                 self._count += 1
                 if self._kind == "gif":
                     self._frames.append(self._gif_frame(image))
@@ -198,7 +203,7 @@ class FrameExporter(QObject):
             self._progress.deleteLater()
             self._progress = None
         if self._saved_cursor is not None:
-            self.tab.model.set_cursor(self._saved_cursor)
+            self.model.set_cursor(self._saved_cursor)
             self._saved_cursor = None
         self.messageRaised.emit(message)
         self.finished.emit(written)

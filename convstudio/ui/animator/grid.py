@@ -8,6 +8,7 @@ grid is too big for legible cells, the view shows a window-following part of it 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,9 @@ EMPTY_COLOUR = QColor("#f4f4f4")
 GRID_COLOUR = QColor("#b4b4b4")
 TEXT_CACHE_LIMIT = 20000
 PAGES_KEPT = 3  # parts of a followed grid kept: before, shown, next (≈ 2 MB each)
+
+# (row, col, rows, cols) of grid cells → where they are drawn on the widget.
+CellRect = Callable[..., QRectF]
 
 
 @dataclass(frozen=True)
@@ -450,10 +454,9 @@ class GridView(QWidget):
         p.end()
 
     def _blank_unfilled(self, p: QPainter, filled: int, s: float, r0: int, c0: int, nr: int,
-                        nc: int, rect: object) -> None:
+                        nc: int, rect: CellRect) -> None:
         _, cols = self.shape
         fr, fc = divmod(filled, cols)
-        assert callable(rect)
         # The rest of the current row, then every row below it.
         if r0 <= fr < r0 + nr and fc < c0 + nc:
             start = max(fc, c0)
@@ -463,17 +466,16 @@ class GridView(QWidget):
             p.fillRect(rect(below, c0, r0 + nr - below, nc), EMPTY_COLOUR)
 
     def _draw_blocks(self, p: QPainter, blocks: tuple[int, int], r0: int, c0: int, nr: int,
-                     nc: int, rect: object) -> None:
-        assert callable(rect)
+                     nc: int, rect: CellRect) -> None:
         bh, bw = blocks
         p.setPen(QPen(QColor(0, 0, 0, 150), 2.0))
         for r in range(r0 - r0 % bh, r0 + nr + 1, bh):
             if r >= r0:
-                top_left: QRectF = rect(r, c0, 0, nc)
+                top_left = rect(r, c0, 0, nc)
                 p.drawLine(top_left.topLeft(), top_left.topRight())
         for c in range(c0 - c0 % bw, c0 + nc + 1, bw):
             if c >= c0:
-                left: QRectF = rect(r0, c, nr, 0)
+                left = rect(r0, c, nr, 0)
                 p.drawLine(left.topLeft(), left.bottomLeft())
 
     def visible_region(self) -> QRect:

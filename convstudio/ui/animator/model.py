@@ -13,9 +13,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps, sample_image
+from ...core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES
 from ..workspace.model import PIXEL_SCALE, WorkspaceModel
 
-SOURCES = ("glyph", "region", "image")
 SOURCE_LABELS = {
     "glyph": "28×28 glyph",
     "region": "Workspace region",
@@ -23,7 +23,6 @@ SOURCE_LABELS = {
 }
 POOL_INPUTS = ("conv", "image")
 SUB_PHASES = ("multiply", "add", "write")
-DEFAULT_REGION = 8
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,13 @@ class AnimatorModel(QObject):
     traceChanged = Signal()
     stepChanged = Signal()
     errorChanged = Signal(str)
+    sourceChanged = Signal(str)     # the new source kind
+    optionsChanged = Signal()       # pool input or sub-phases
 
     def __init__(self, workspace: WorkspaceModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self.source_kind = "glyph"
+        self._source_kind = "glyph"
         self.pool_input = "conv"
         self.sub_phases = False
         self.error = ""
@@ -76,16 +77,16 @@ class AnimatorModel(QObject):
         every number here the very number the workspace, Show code and Keras see.
         """
         ws = self.workspace
-        if self.source_kind == "glyph":
+        if self._source_kind == "glyph":
             return ws.select_channel(self._glyph_rgb, ws.channel)
         source = ws.source
-        if self.source_kind == "image":
+        if self._source_kind == "image":
             return source
         if ws.selection is not None:
             top, left, height, width = ws.selection
         else:
             h, w = source.shape[:2]
-            height, width = min(h, DEFAULT_REGION), min(w, DEFAULT_REGION)
+            height, width = min(h, ANIMATOR_REGION), min(w, ANIMATOR_REGION)
             top, left = (h - height) // 2, (w - width) // 2
         return np.ascontiguousarray(source[top:top + height, left:left + width])
 
@@ -94,28 +95,51 @@ class AnimatorModel(QObject):
         """Where the region source comes from, in words."""
         sel = self.workspace.selection
         if sel is None:
-            return (f"centre {DEFAULT_REGION}×{DEFAULT_REGION} of the workspace image "
+            return (f"centre {ANIMATOR_REGION}×{ANIMATOR_REGION} of the workspace image "
                     "(select a region there to choose another)")
         top, left, height, width = sel
         return f"{width}×{height} region at x {left}, y {top} of the workspace image"
 
+    @property
+    def source_kind(self) -> str:
+        """What is stepped through: one of :data:`ANIMATOR_SOURCES`."""
+        return self._source_kind
+
     def set_source_kind(self, kind: str) -> None:
-        """Step through the glyph, the workspace's selected region, or its whole image."""
-        if kind not in SOURCES:
-            raise ValueError(f"source must be one of {', '.join(SOURCES)}")
-        self.source_kind = kind
+        """Step through the glyph, the workspace's selected region, or its whole image.
+
+        Emits ``sourceChanged`` once the trace is rebuilt; setting the current kind does nothing.
+
+        Raises
+        ------
+        ValueError
+            If ``kind`` is not one of :data:`ANIMATOR_SOURCES` (the message lists them).
+        """
+        if kind not in ANIMATOR_SOURCES:
+            raise ValueError(f"animator source must be one of {', '.join(ANIMATOR_SOURCES)}, "
+                             f"got {kind!r}")
+        if kind == self._source_kind:
+            return
+        self._source_kind = kind
         self.rebuild()
+        self.sourceChanged.emit(kind)
 
     def set_pool_input(self, which: str) -> None:
         """Pool the conv output (as a CNN does) or the source image itself."""
         if which not in POOL_INPUTS:
-            raise ValueError(f"pool input must be one of {', '.join(POOL_INPUTS)}")
+            raise ValueError(f"pool input must be one of {', '.join(POOL_INPUTS)}, got {which!r}")
+        if which == self.pool_input:
+            return
         self.pool_input = which
         self.rebuild()
+        self.optionsChanged.emit()
 
     def set_sub_phases(self, on: bool) -> None:
         """Split each conv step into multiply → add → write."""
+        if bool(on) == self.sub_phases:
+            return
         self.sub_phases = bool(on)
+        self.optionsChanged.emit()
         self._move(Cursor(self.cursor.step, 0 if on and self.in_conv else 2))
 
     def rebuild(self) -> None:
@@ -180,11 +204,6 @@ class AnimatorModel(QObject):
     def in_conv(self) -> bool:
         """Whether the cursor is in the conv phase."""
         return self.cursor.step < self.n_conv
-
-    @property
-    def phase(self) -> str:
-        """``"conv"`` or ``"pool"``."""
-        return "conv" if self.in_conv else "pool"
 
     def conv_step(self) -> ConvStep:
         """Return the conv step under the cursor (the last one in the pool phase)."""

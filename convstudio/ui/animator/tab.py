@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QImage, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.animator_sources import ANIMATOR_SOURCES
 from .export import FrameExporter
-from .model import POOL_INPUTS, SOURCE_LABELS, SOURCES, AnimatorModel
+from .model import SOURCE_LABELS, SUB_PHASES, AnimatorModel
 from .pages import ConvPage, PoolPage
 from .player import MAX_SPEED, MIN_SPEED, Player
 
@@ -58,7 +59,11 @@ TYPING_WIDGETS = (QLineEdit, QAbstractSpinBox, QAbstractItemView)
 
 
 class AnimatorTab(QWidget):
-    """Step through the workspace's convolution and pooling, with the arithmetic on screen."""
+    """Step through the workspace's convolution and pooling, with the arithmetic on screen.
+
+    The source, pool input and sub-steps controls show the model's state and change it
+    through the model's setters; lessons and the command line set the model, never them.
+    """
 
     messageRaised = Signal(str)
     workspaceRegionRequested = Signal()
@@ -70,18 +75,20 @@ class AnimatorTab(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.source = QComboBox()
-        for key in SOURCES:
+        for key in ANIMATOR_SOURCES:
             self.source.addItem(SOURCE_LABELS[key], key)
         self.source.setToolTip("What to step through; the kernel and parameters are the "
                                "workspace's, so edits there show here")
         self.source.currentIndexChanged.connect(
             lambda i: self.model.set_source_kind(self.source.itemData(i)))
         self.source_note = QLabel("")
+        # The region's description is long; wrapped, it never widens the window past 1024.
+        self.source_note.setWordWrap(True)
         self.pool_input = QComboBox()
         self.pool_input.addItem("Pool: conv output", "conv")
         self.pool_input.addItem("Pool: the image", "image")
         self.pool_input.currentIndexChanged.connect(
-            lambda i: self.model.set_pool_input(POOL_INPUTS[i]))
+            lambda i: self.model.set_pool_input(self.pool_input.itemData(i)))
         self.sub_phases = QCheckBox("Sub-steps")
         self.sub_phases.setToolTip("Split each conv step into three: multiply (the products), "
                                    "add (their sum), write (the output cell)")
@@ -150,10 +157,10 @@ class AnimatorTab(QWidget):
         self.speed.valueChanged.connect(lambda t: self.player.set_speed(_tick_to_speed(t)))
         self.speed_label = QLabel("")
         self.speed_label.setMinimumWidth(90)
-        self.exporter = FrameExporter(self)
+        self.exporter = FrameExporter(model, self.player, self._grab_page, self)
         self.export_button = QPushButton("Export")
         menu = QMenu(self.export_button)
-        menu.addAction("Current step as PNG…", self.exporter_png_dialog)
+        menu.addAction("Current step as PNG…", lambda: self.exporter.dialog("png"))
         menu.addAction("Whole run as animated GIF…", lambda: self.exporter.dialog("gif"))
         menu.addAction("Whole run as numbered PNG frames…",
                        lambda: self.exporter.dialog("frames"))
@@ -182,11 +189,16 @@ class AnimatorTab(QWidget):
         model.traceChanged.connect(self._on_trace)
         model.stepChanged.connect(self._on_step)
         model.errorChanged.connect(self._on_error)
-        model.workspace.paramsChanged.connect(self._sync_relu)
+        model.sourceChanged.connect(self._on_source)
+        model.optionsChanged.connect(self._on_options)
+        model.workspace.paramsChanged.connect(self._on_params)
         self.player.playingChanged.connect(self._on_playing)
         self.player.speedChanged.connect(self._on_speed)
         self._on_speed(self.player.speed)
-        self._sync_relu()
+        # The tab is built lazily: the model may have been set up before it existed.
+        self._on_source(model.source_kind)
+        self._on_options()
+        self._on_params()
         self._on_trace()
         app = QApplication.instance()
         assert app is not None
@@ -251,10 +263,30 @@ class AnimatorTab(QWidget):
         self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _request_region(self) -> None:
-        self.source.setCurrentIndex(SOURCES.index("region"))
+        self.model.set_source_kind("region")
         self.workspaceRegionRequested.emit()
 
+    def _grab_page(self) -> QImage:
+        """Render the visible page (conv or pool) as it looks now: one exported frame."""
+        page = self.pages.currentWidget()
+        assert page is not None
+        return page.grab().toImage()
+
     # --- model → widgets ----------------------------------------------------------------------
+    def _on_source(self, kind: str) -> None:
+        self.source.blockSignals(True)
+        self.source.setCurrentIndex(self.source.findData(kind))
+        self.source.blockSignals(False)
+
+    def _on_options(self) -> None:
+        m = self.model
+        self.pool_input.blockSignals(True)
+        self.pool_input.setCurrentIndex(self.pool_input.findData(m.pool_input))
+        self.pool_input.blockSignals(False)
+        self.sub_phases.blockSignals(True)
+        self.sub_phases.setChecked(m.sub_phases)
+        self.sub_phases.blockSignals(False)
+
     def _on_trace(self) -> None:
         m = self.model
         self.scrubber.blockSignals(True)
@@ -291,7 +323,7 @@ class AnimatorTab(QWidget):
             r, col = m.conv_step().out_pos
             where = f"conv {c.step + 1}/{m.n_conv}: output[{r}, {col}]"
             if m.sub_phases:
-                where += f" · {('multiply', 'add', 'write')[c.sub]}"
+                where += f" · {SUB_PHASES[c.sub]}"
         else:
             step = m.pool_step()
             assert step is not None
@@ -318,18 +350,13 @@ class AnimatorTab(QWidget):
         self.speed.setValue(_speed_to_tick(speed))
         self.speed.blockSignals(False)
 
-    def _sync_relu(self) -> None:
+    def _on_params(self) -> None:
         self.relu.blockSignals(True)
         self.relu.setChecked(self.model.relu)
         self.relu.blockSignals(False)
 
     def _on_relu_toggled(self, on: bool) -> None:
         self.model.workspace.set_params(activation="relu" if on else "none")
-
-    # --- export -----------------------------------------------------------------------------
-    def exporter_png_dialog(self) -> None:
-        """Save the current page as a PNG."""
-        self.exporter.dialog("png")
 
     def shutdown(self) -> None:
         """Stop the clock and any export; release the key filter."""

@@ -10,7 +10,6 @@ import numpy as np
 from ...core import ConvStep, PoolStep
 
 MINUS = "\u2212"
-SUB_PHASE_TEXT = ("multiply", "add", "write")
 
 
 def fmt(value: float, digits: int = 3) -> str:
