@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._validate import as_pair
-from .convolution import PaddingLike, conv2d, output_shape, resolve_padding
+from .convolution import PaddingLike, Pads, conv2d, output_shape, resolve_padding
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
 
 ACTIVATIONS = ("none", "relu")
@@ -53,7 +53,7 @@ class PipelineResult:
     kernel_hw: tuple[int, int]
     channels: int
     banner: str
-    extras: dict[str, Any] = field(default_factory=dict)
+    pads: Pads  # the zeros the padding mode added on each side
 
 
 def _fmt_pair(p: Any) -> str:
@@ -146,4 +146,4 @@ def run_pipeline(
     pads = resolve_padding(hw, khw, stride=params.stride, padding=params.padding,
                            dilation=params.dilation)
     return PipelineResult(conv=conv, pooled=pooled, params=params, input_hw=hw, kernel_hw=khw,
-                          channels=channels, banner=banner, extras={"pads": pads})
+                          channels=channels, banner=banner, pads=pads)

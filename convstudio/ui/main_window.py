@@ -189,6 +189,8 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         file_menu.addAction(self._action("&Export output…", self.workspace.export_dialog,
                                          QKeySequence("Ctrl+E")))
+        file_menu.addAction(self._action("Export &view as PNG (2×)…", self._export_view_dialog,
+                                         QKeySequence("Ctrl+Shift+E")))
         file_menu.addSeparator()
         file_menu.addAction(self._action("Open &lesson…", self._open_lesson_dialog,
                                          QKeySequence("Ctrl+Shift+O")))
@@ -214,8 +216,6 @@ class MainWindow(QMainWindow):
 
         edit_menu.addAction(self._action("Copy &view as image", self.copy_view,
                                          QKeySequence.StandardKey.Copy))
-        file_menu.insertAction(file_menu.actions()[4], self._action(
-            "Export &view as PNG (2×)…", self._export_view_dialog, QKeySequence("Ctrl+Shift+E")))
 
         view_menu = bar.addMenu("&View")
         for n, key in enumerate(self.tab_index, start=1):

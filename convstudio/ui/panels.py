@@ -58,12 +58,6 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
-def mark_figure(widget: QWidget) -> QWidget:
-    """Let File ▸ Export view and Ctrl+C take ``widget`` when it is under the pointer/focus."""
-    widget.setProperty(FIGURE, True)
-    return widget
-
-
 def figure_at(root: QWidget, fallback: QWidget) -> QWidget:
     """Return the marked view under the pointer, else the one with focus, else ``fallback``."""
     from PySide6.QtGui import QCursor

@@ -271,4 +271,4 @@ class PlotStyler(QObject):
                 if axis.fixedWidth is not None:  # a colour bar's axis: 45 px, set by pyqtgraph
                     axis.setWidth(axis.textWidth + 10)
                 else:
-                    axis._updateWidth()  # noqa: SLF001 - pyqtgraph's own hook for textWidth
+                    axis.setWidth(None)  # public: recompute the width from textWidth

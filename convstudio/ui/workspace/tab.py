@@ -49,7 +49,7 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All
 def _window_geometry(result: PipelineResult) -> tuple[tuple[float, float], tuple[float, float]]:
     """Origin (x, y) and step (sx, sy), in input pixels, of the conv output's pixels."""
     p = result.params
-    pads = result.extras["pads"]
+    pads = result.pads
     ekh = (result.kernel_hw[0] - 1) * p.dilation[0] + 1
     ekw = (result.kernel_hw[1] - 1) * p.dilation[1] + 1
     # Output pixel c covers the stride-wide cell centred on its window's centre.

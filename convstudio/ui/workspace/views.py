@@ -131,7 +131,6 @@ class ImagePanel(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.readout)
         self.data: np.ndarray | None = None
-        self.displayed: np.ndarray | None = None
         self._origin = (0.0, 0.0)
         self._step = (1.0, 1.0)
         self._first = True
@@ -175,7 +174,6 @@ class ImagePanel(QWidget):
                 self._cmap_kind = kind
             self.item.setImage(shown, levels=(0, 255), lut=self._lut, autoLevels=False)
             self.colorbar.setLevels(levels)
-        self.displayed = shown
         self.item.setRect(QRectF(origin[0], origin[1], w * step[0], h * step[1]))
         if self._first:
             self.fit()
