@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, files
+from .. import __version__
 from .. import lessons as L
 from ..files import atomic_write
 from .animator.model import AnimatorModel
-from .lessons import LessonPanel, apply, capture, model_file, session_path, untouched
+from .lessons import LessonPanel, apply, capture, session_path
 from .panels import (
     CodePanel,
     PreferencesDialog,
