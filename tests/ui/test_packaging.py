@@ -1,4 +1,4 @@
-"""Installed as a wheel (not editable), the app still finds its icon, .desktop entry and MIME file."""
+"""Installed from a wheel, the app still finds its icon, .desktop entry and MIME file."""
 
 import shutil
 import subprocess
