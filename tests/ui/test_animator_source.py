@@ -162,5 +162,7 @@ def test_the_region_note_fits_a_1024_wide_window(window, anim, qtbot):
     window.resize(1024, 700)
     QApplication.processEvents()
     assert "select a region" in anim.source_note.text()
-    assert window.width() == 1024  # the note wraps instead of widening the window
+    # The note wraps instead of widening the tab (the window's width also depends on the
+    # workspace tab and the app's theme, which earlier tests in a run may have applied).
+    assert anim.minimumSizeHint().width() <= 1024
     assert anim.source_note.geometry().right() < anim.pool_input.geometry().left()
