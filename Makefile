@@ -9,7 +9,7 @@ export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 # Qt's runtime libraries (offscreen and X11), a font, and Fashion-MNIST for the training tab.
-APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 \
+APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
                 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core dataset-fashion-mnist \
                 desktop-file-utils
 
