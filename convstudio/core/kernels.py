@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import as_float_array
-
-MAX_KERNEL_SIDE = 7
+from .limits import KERNEL_ENTRY, MAX_KERNEL_ENTRY, MAX_KERNEL_SIDE
 
 
 @dataclass(frozen=True)
@@ -131,8 +130,13 @@ def normalisation_weight(kernel: Any) -> float:
     return 1.0 / total
 
 
-def validate_kernel(kernel: Any, *, max_side: int = MAX_KERNEL_SIDE) -> np.ndarray:
+def validate_kernel(kernel: Any, *, max_side: int = MAX_KERNEL_SIDE,
+                    max_entry: float = MAX_KERNEL_ENTRY) -> np.ndarray:
     """Return a finite float32 (kh, kw) kernel with sides 1..``max_side``.
+
+    Every entry lies within ±``max_entry`` (what a kernel cell accepts, see
+    :mod:`convstudio.core.limits`), so a kernel the workspace holds can always be shown,
+    saved in a lesson and read back.
 
     Raises
     ------
@@ -144,4 +148,8 @@ def validate_kernel(kernel: Any, *, max_side: int = MAX_KERNEL_SIDE) -> np.ndarr
         raise ValueError(
             f"kernel must be at most {max_side}x{max_side}, got {arr.shape[0]}x{arr.shape[1]}"
         )
+    peak = float(np.max(np.abs(arr)))
+    if peak > max_entry:
+        allowed = KERNEL_ENTRY.text() if max_entry == MAX_KERNEL_ENTRY else f"±{max_entry:g}"
+        raise ValueError(f"kernel entries must lie in {allowed}, got {peak:g}")
     return arr

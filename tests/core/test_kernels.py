@@ -49,3 +49,35 @@ def test_unknown_preset_and_invalid_kernels():
         validate_kernel(np.ones((8, 3)))
     with pytest.raises(ValueError, match="finite"):
         validate_kernel([[np.nan]])
+
+
+def test_kernel_entries_are_held_to_what_a_cell_accepts():
+    from convstudio.core import limits
+
+    edge = np.full((2, 2), limits.MAX_KERNEL_ENTRY, np.float32)
+    np.testing.assert_array_equal(validate_kernel(edge), edge)
+    np.testing.assert_array_equal(validate_kernel(-edge), -edge)
+    for value in (1e7, -1e7, 3.4e38):
+        with pytest.raises(ValueError, match=r"entries must lie in -1000000…1000000"):
+            validate_kernel([[0.0, value]])
+
+
+def test_kernel_side_limit_is_the_shared_one():
+    from convstudio.core import kernels, limits
+
+    assert kernels.MAX_KERNEL_SIDE == limits.KERNEL_SIDE.hi == 7
+    side = limits.KERNEL_SIDE.hi
+    assert validate_kernel(np.ones((side, side))).shape == (side, side)
+    with pytest.raises(ValueError, match="at most 7x7"):
+        validate_kernel(np.ones((side, side + 1)))
+
+
+def test_limit_ranges_read_as_messages_write_them():
+    from convstudio.core import limits
+
+    assert limits.STRIDE.text() == "1…16" and limits.STRIDE.allows(16)
+    assert not limits.STRIDE.allows(0) and not limits.STRIDE.allows(17)
+    assert limits.BIAS.text() == "-1000…1000"
+    assert limits.PIXEL.allows(255.0) and not limits.PIXEL.allows(255.5)
+    assert not limits.PIXEL.allows(float("nan"))
+    assert tuple(limits.POOL_SIZE) == (1, 8)
