@@ -3,34 +3,72 @@
 A lesson holds the workspace (image embedded, kernel, parameters, selection), the animator's
 position, the training form and, optionally, the name of a ``.keras`` model saved beside it.
 No Qt here: ``ui/lessons.py`` captures and applies lessons; this module reads, checks and
-writes them. Reading never follows a path outside the lesson's own folder.
+writes them. :func:`parse` checks every value against the limits the window's boxes use
+(:mod:`convstudio.core.limits`), so a lesson it accepts can be applied whole; it, :func:`loads`
+and :func:`read` raise only :class:`LessonError`. Reading never follows a path outside the
+lesson's own folder.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import tempfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import files
+from .core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES
+from .core.limits import (
+    BIAS,
+    DILATION,
+    KERNEL_ENTRY,
+    KERNEL_SIDE,
+    MAX_IMAGE_SIDE,
+    PADDING,
+    POOL_SIZE,
+    POOL_STRIDE,
+    STRIDE,
+    FloatRange,
+)
 from .core.pipeline import ACTIVATIONS, POOLS, PipelineParams
+from .lesson_text import MAX_TEXT_CHARS
+from .lesson_values import (
+    LessonError,
+    boolean,
+    decode_image,
+    encode_image,
+    got,
+    grid,
+    number,
+    obj,
+    pair,
+    string,
+    whole,
+)
 from .training import LR_SCHEDULES
 
 FORMAT = "convstudio-lesson"
 VERSION = 1
 SUFFIX = ".convstudio"
-MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_PIXELS = 4096 * 4096
 CHANNELS = ("luminance", "R", "G", "B", "all")
 DISPLAY_MODES = ("signed", "absolute", "clipped")
-ANIMATOR_SOURCES = ("glyph", "region", "image")
 TABS = ("workspace", "animator", "training")
+MAX_TITLE_CHARS = 1000
+MAX_NAME_CHARS = 10_000        # an image's name is its path, plus "[crop …]"
+MAX_MODEL_NAME_CHARS = 255     # a file name
+
+# What ConvStudio writes, it reads: the largest image (4096×4096 RGB) in its exact float32
+# form, even if it does not compress at all (zlib's compressBound), in base64, plus the
+# longest text written as \uXXXX escapes and 1 MiB for everything else. 270 MB.
+_RAW = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 3 * 4
+_DEFLATED = _RAW + (_RAW >> 12) + (_RAW >> 14) + (_RAW >> 25) + 13
+MAX_FILE_BYTES = 4 * -(-_DEFLATED // 3) + 6 * MAX_TEXT_CHARS + 2**20
+# Commas, "[" and "{" in a file: a lesson has a few thousand (most in its text, the image is
+# one string), so a file with more is refused before it is decoded into millions of objects.
+MAX_SEPARATORS = 500_000
 
 # The training form: field → (type, minimum, maximum) or a tuple of allowed strings.
 TRAINING_FIELDS: dict[str, Any] = {
@@ -49,10 +87,6 @@ TRAINING_FIELDS: dict[str, Any] = {
     "validation_split": (float, 0.0, 0.5),
     "lr_schedule": LR_SCHEDULES,
 }
-
-
-class LessonError(ValueError):
-    """A lesson file that cannot be read; the message says what is wrong and where."""
 
 
 @dataclass
@@ -96,7 +130,7 @@ class Lesson:
         if self.sample is not None:
             ws["sample"] = self.sample
         elif self.image is not None:
-            ws["image"] = encode_array(self.image)
+            ws["image"] = encode_image(self.image)
         return {
             "format": FORMAT, "version": VERSION, "title": self.title, "text": self.text,
             "tab": self.tab, "workspace": ws,
@@ -104,202 +138,194 @@ class Lesson:
             "training": dict(self.training), "model": self.model_file,
         }
 
+    def image_hw(self) -> tuple[int, int] | None:
+        """Return the image's (height, width), or None for a lesson that keeps the current one."""
+        if self.image is not None:
+            return int(self.image.shape[0]), int(self.image.shape[1])
+        if self.sample is not None:
+            from .core import sample_image
 
-def encode_array(a: np.ndarray) -> dict[str, Any]:
-    """Float32 little-endian bytes, zlib-compressed, base64: exact, and no pickle."""
-    arr = np.ascontiguousarray(a, dtype="<f4")
-    return {"dtype": "float32", "shape": list(arr.shape), "encoding": "zlib+base64",
-            "data": base64.b64encode(zlib.compress(arr.tobytes(), 6)).decode("ascii")}
+            h, w = sample_image(self.sample, mode="rgb").shape[:2]
+            return int(h), int(w)
+        return None
 
 
-def decode_array(doc: Any, where: str) -> np.ndarray:
-    """Inverse of :func:`encode_array`; LessonError for anything malformed."""
-    d = _obj(doc, where)
-    if d.get("dtype") != "float32" or d.get("encoding") != "zlib+base64":
-        raise LessonError(f"{where}: only float32 zlib+base64 images are supported")
-    shape = d.get("shape")
-    if (not isinstance(shape, list) or len(shape) != 3 or shape[2] != 3
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)):
-        raise LessonError(f"{where}.shape must be [height, width, 3], got {shape!r}")
-    if shape[0] * shape[1] > MAX_PIXELS:
-        raise LessonError(f"{where}: {shape[0]}×{shape[1]} is larger than ConvStudio opens")
-    data = d.get("data")
-    if not isinstance(data, str):
-        raise LessonError(f"{where}.data must be a string")
-    expected = shape[0] * shape[1] * 3 * 4
+def animator_steps(lesson: Lesson, image_hw: tuple[int, int] | None = None) -> int | None:
+    """Return how many steps the animator has in the lesson's state, or None if unknown.
+
+    ``image_hw`` is the workspace image's size (default: the lesson's own image). The count
+    covers pooling the conv output or the source, whichever has more steps (the lesson does
+    not say which the animator pools). None when the image is unknown or the conv cannot run
+    on it (the animator then keeps its previous trace).
+    """
+    from .core import output_shape, pool_geometry, sample_image
+
+    image_hw = image_hw or lesson.image_hw()
+    if lesson.animator_source == "glyph":
+        src: tuple[int, ...] = sample_image("glyph").shape[:2]
+    elif image_hw is None:
+        return None
+    elif lesson.animator_source == "image":
+        src = image_hw
+    elif lesson.selection is not None:
+        src = lesson.selection[2:]
+    else:
+        src = (min(image_hw[0], ANIMATOR_REGION), min(image_hw[1], ANIMATOR_REGION))
+    p = lesson.params
     try:
-        raw = zlib.decompressobj().decompress(base64.b64decode(data, validate=True), expected + 1)
-    except (ValueError, zlib.error) as exc:
-        raise LessonError(f"{where}.data is not valid compressed image data ({exc})") from None
-    if len(raw) != expected:
-        raise LessonError(f"{where}.data holds {len(raw)} bytes, the shape needs {expected}")
-    img = np.frombuffer(raw, "<f4").reshape(shape).astype(np.float32)
-    if not np.isfinite(img).all():
-        raise LessonError(f"{where} contains NaN or infinite pixels")
-    return img
-
-
-# --- validation helpers ---------------------------------------------------------------------
-def _obj(v: Any, where: str) -> dict[str, Any]:
-    if not isinstance(v, dict):
-        raise LessonError(f"{where} must be an object, got {type(v).__name__}")
-    return v
-
-
-def _str(v: Any, where: str, choices: tuple[str, ...] | None = None) -> str:
-    if not isinstance(v, str):
-        raise LessonError(f"{where} must be a string, got {type(v).__name__}")
-    if choices is not None and v not in choices:
-        raise LessonError(f"{where} must be one of {', '.join(choices)}; got {v!r}")
-    return v
-
-
-def _int(v: Any, where: str, lo: int | None = None, hi: int | None = None) -> int:
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise LessonError(f"{where} must be a whole number, got {type(v).__name__}")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise LessonError(f"{where} must be {lo}…{hi}, got {v}")
-    return v
-
-
-def _num(v: Any, where: str, lo: float | None = None, hi: float | None = None) -> float:
-    if not isinstance(v, int | float) or isinstance(v, bool) or not np.isfinite(v):
-        raise LessonError(f"{where} must be a finite number, got {v!r}")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise LessonError(f"{where} must be {lo}…{hi}, got {v}")
-    return float(v)
-
-
-def _bool(v: Any, where: str) -> bool:
-    if not isinstance(v, bool):
-        raise LessonError(f"{where} must be true or false, got {type(v).__name__}")
-    return v
-
-
-def _pair(v: Any, where: str, lo: int = 1) -> tuple[int, int]:
-    if not isinstance(v, list) or len(v) != 2:
-        raise LessonError(f"{where} must be a list of two whole numbers, got {v!r}")
-    return _int(v[0], f"{where}[0]", lo, 4096), _int(v[1], f"{where}[1]", lo, 4096)
-
-
-def _kernel(v: Any, where: str) -> np.ndarray:
-    if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
-        raise LessonError(f"{where} must be a list of rows of numbers")
-    if not 1 <= len(v) <= 15 or len({len(r) for r in v}) != 1 or not 1 <= len(v[0]) <= 15:
-        raise LessonError(f"{where} must be a rectangular grid of 1…15 rows and columns")
-    return np.array([[_num(x, f"{where}[{i}][{j}]") for j, x in enumerate(r)]
-                     for i, r in enumerate(v)], np.float32)
+        conv = output_shape((src[0], src[1]), (lesson.kernel.shape[0], lesson.kernel.shape[1]),
+                            stride=p.stride, padding=p.padding, dilation=p.dilation)
+    except ValueError:
+        return None
+    n_pool = 0
+    for hw in (conv, (src[0], src[1])):
+        try:
+            (_, _), (_, _), (qh, qw), _ = pool_geometry(hw, p.pool_size, stride=p.pool_stride)
+        except ValueError:
+            continue
+        n_pool = max(n_pool, qh * qw)
+    return max(1, conv[0] * conv[1] + n_pool)
 
 
 def parse(doc: Any) -> Lesson:
     """Check a decoded JSON document and return the Lesson (LessonError naming the field)."""
-    d = _obj(doc, "the lesson")
+    d = obj(doc, "the lesson")
     if d.get("format") != FORMAT:
         raise LessonError("this is not a ConvStudio lesson (its \"format\" field is missing "
                           "or different)")
-    version = _int(d.get("version"), "version", 1)
+    version = whole(d.get("version"), "version", 1)
     if version > VERSION:
         raise LessonError(f"this lesson was saved by a newer ConvStudio (format version "
-                          f"{version}; this one reads up to {VERSION}). Update ConvStudio "
+                          f"{got(version)}; this one reads up to {VERSION}). Update ConvStudio "
                           "to open it.")
     lesson = Lesson()
-    lesson.title = _str(d.get("title", lesson.title), "title")
-    lesson.text = _str(d.get("text", ""), "text")
-    lesson.tab = _str(d.get("tab", "workspace"), "tab", TABS)
-    ws = _obj(d.get("workspace", {}), "workspace")
+    lesson.title = string(d.get("title", lesson.title), "title", max_chars=MAX_TITLE_CHARS,
+                          nul=False)
+    lesson.text = string(d.get("text", ""), "text", max_chars=MAX_TEXT_CHARS)
+    lesson.tab = string(d.get("tab", "workspace"), "tab", TABS)
+    _workspace(obj(d.get("workspace", {}), "workspace"), lesson)
+    an = obj(d.get("animator", {}), "animator")
+    lesson.animator_source = string(an.get("source", "glyph"), "animator.source",
+                                    ANIMATOR_SOURCES)
+    steps = animator_steps(lesson) or animator_steps(lesson, (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+    lesson.animator_step = whole(an.get("step", 0), "animator.step", 0,
+                                 None if steps is None else steps - 1)
+    lesson.training = _training(obj(d.get("training", {}), "training"))
+    model = d.get("model")
+    if model is not None:
+        lesson.model_file = string(model, "model", max_chars=MAX_MODEL_NAME_CHARS, nul=False)
+    return lesson
+
+
+def _workspace(ws: dict[str, Any], lesson: Lesson) -> None:
     if "image" in ws:
-        lesson.image = decode_array(ws["image"], "workspace.image")
+        lesson.image = decode_image(ws["image"], "workspace.image")
     elif "sample" in ws:
         from .core import sample_names
 
-        lesson.sample = _str(ws["sample"], "workspace.sample", tuple(sample_names()))
-    lesson.image_name = _str(ws.get("image_name", lesson.sample or "lesson image"),
-                             "workspace.image_name")
-    lesson.channel = _str(ws.get("channel", "luminance"), "workspace.channel", CHANNELS)
-    if "kernel" in ws:
-        lesson.kernel = _kernel(ws["kernel"], "workspace.kernel")
-    else:
+        lesson.sample = string(ws["sample"], "workspace.sample", tuple(sample_names()))
+    lesson.image_name = string(ws.get("image_name", lesson.sample or "lesson image"),
+                               "workspace.image_name", max_chars=MAX_NAME_CHARS, nul=False)
+    lesson.channel = string(ws.get("channel", "luminance"), "workspace.channel", CHANNELS)
+    if "kernel" not in ws:
         raise LessonError("workspace.kernel is missing")
-    lesson.use_weight = _bool(ws.get("use_weight", True), "workspace.use_weight")
-    lesson.params = _params(_obj(ws.get("params", {}), "workspace.params"))
-    sel = ws.get("selection")
-    if sel is not None:
-        if not isinstance(sel, list) or len(sel) != 4:
-            raise LessonError("workspace.selection must be [top, left, height, width] or null")
-        where = "workspace.selection"
-        t, left = _int(sel[0], f"{where}[0]", 0), _int(sel[1], f"{where}[1]", 0)
-        h, w = _int(sel[2], f"{where}[2]", 1), _int(sel[3], f"{where}[3]", 1)
-        lesson.selection = (t, left, h, w)
-    lesson.display = _str(ws.get("display", "signed"), "workspace.display", DISPLAY_MODES)
-    an = _obj(d.get("animator", {}), "animator")
-    lesson.animator_source = _str(an.get("source", "glyph"), "animator.source", ANIMATOR_SOURCES)
-    lesson.animator_step = _int(an.get("step", 0), "animator.step", 0)
-    tr = _obj(d.get("training", {}), "training")
+    lesson.kernel = grid(ws["kernel"], "workspace.kernel", KERNEL_SIDE, KERNEL_ENTRY)
+    lesson.use_weight = boolean(ws.get("use_weight", True), "workspace.use_weight")
+    lesson.params = _params(obj(ws.get("params", {}), "workspace.params"))
+    try:
+        hw = lesson.image_hw()
+    except ValueError as exc:  # a sample image that cannot be read here
+        raise LessonError(f"workspace.sample: {exc}") from None
+    lesson.selection = _selection(ws.get("selection"), hw)
+    lesson.display = string(ws.get("display", "signed"), "workspace.display", DISPLAY_MODES)
+
+
+def _selection(sel: Any, hw: tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+    where = "workspace.selection"
+    if sel is None:
+        return None
+    if not isinstance(sel, list) or len(sel) != 4:
+        raise LessonError(f"{where} must be [top, left, height, width] or null")
+    top_hi, left_hi = (hw[0] - 1, hw[1] - 1) if hw else (MAX_IMAGE_SIDE - 1,) * 2
+    top = whole(sel[0], f"{where}[0] (top)", 0, top_hi)
+    left = whole(sel[1], f"{where}[1] (left)", 0, left_hi)
+    height = whole(sel[2], f"{where}[2] (height)", 1, (hw[0] if hw else MAX_IMAGE_SIDE) - top)
+    width = whole(sel[3], f"{where}[3] (width)", 1, (hw[1] if hw else MAX_IMAGE_SIDE) - left)
+    return top, left, height, width
+
+
+def _params(p: dict[str, Any]) -> PipelineParams:
+    where = "workspace.params"
+    pad = p.get("padding", "valid")
+    padding: str | tuple[int, int]
+    if isinstance(pad, str):
+        padding = string(pad, f"{where}.padding", ("valid", "same", "full"))
+    else:
+        padding = pair(pad, f"{where}.padding", PADDING)
+    pool_stride = p.get("pool_stride")
+    try:
+        return PipelineParams(
+            stride=pair(p.get("stride", [1, 1]), f"{where}.stride", STRIDE),
+            padding=padding,
+            dilation=pair(p.get("dilation", [1, 1]), f"{where}.dilation", DILATION),
+            bias=number(p.get("bias", 0.0), f"{where}.bias", BIAS),
+            activation=string(p.get("activation", "none"), f"{where}.activation", ACTIVATIONS),
+            pool=string(p.get("pool", "max"), f"{where}.pool", POOLS),
+            pool_size=pair(p.get("pool_size", [2, 2]), f"{where}.pool_size", POOL_SIZE),
+            pool_stride=None if pool_stride is None
+            else pair(pool_stride, f"{where}.pool_stride", POOL_STRIDE))
+    except ValueError as exc:
+        if isinstance(exc, LessonError):
+            raise
+        raise LessonError(f"{where}: {exc}") from None
+
+
+def _training(tr: dict[str, Any]) -> dict[str, Any]:
     for key, value in tr.items():
         rule = TRAINING_FIELDS.get(key)
         where = f"training.{key}"
         if rule is None:
             raise LessonError(f"{where} is not a training setting ConvStudio knows")
         if isinstance(rule[0], str):
-            _str(value, where, rule)
+            string(value, where, rule)
         elif rule[0] is bool:
-            _bool(value, where)
+            boolean(value, where)
         elif rule[0] is int:
-            _int(value, where, rule[1], rule[2])
+            whole(value, where, rule[1], rule[2])
         else:
-            _num(value, where, rule[1], rule[2])
-    lesson.training = dict(tr)
-    model = d.get("model")
-    if model is not None:
-        lesson.model_file = _str(model, "model")
-    return lesson
-
-
-def _params(p: dict[str, Any]) -> PipelineParams:
-    pad = p.get("padding", "valid")
-    padding: str | tuple[int, int]
-    if isinstance(pad, str):
-        padding = _str(pad, "workspace.params.padding", ("valid", "same", "full"))
-    else:
-        padding = _pair(pad, "workspace.params.padding", 0)
-    pool_stride = p.get("pool_stride")
-    try:
-        return PipelineParams(
-            stride=_pair(p.get("stride", [1, 1]), "workspace.params.stride"),
-            padding=padding,
-            dilation=_pair(p.get("dilation", [1, 1]), "workspace.params.dilation"),
-            bias=_num(p.get("bias", 0.0), "workspace.params.bias"),
-            activation=_str(p.get("activation", "none"), "workspace.params.activation",
-                            ACTIVATIONS),
-            pool=_str(p.get("pool", "max"), "workspace.params.pool", POOLS),
-            pool_size=_pair(p.get("pool_size", [2, 2]), "workspace.params.pool_size"),
-            pool_stride=None if pool_stride is None
-            else _pair(pool_stride, "workspace.params.pool_stride"))
-    except ValueError as exc:
-        if isinstance(exc, LessonError):
-            raise
-        raise LessonError(f"workspace.params: {exc}") from None
+            number(value, where, FloatRange(rule[1], rule[2]))
+    return dict(tr)
 
 
 def loads(text: str | bytes) -> Lesson:
-    """Parse a lesson from JSON text."""
+    """Parse a lesson from JSON text; LessonError for anything that is not a good lesson."""
+    if not isinstance(text, str | bytes):
+        raise LessonError(f"a lesson is JSON text, got {type(text).__name__}")
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    count = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
+    if count > MAX_SEPARATORS:
+        raise LessonError(f"it holds far more values than a lesson has ({count:,} commas "
+                          "and brackets)")
     try:
         doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        raise LessonError("not a lesson: its JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError; over 4300 digits
         raise LessonError(f"not valid JSON ({exc})") from None
     return parse(doc)
 
 
 def read(path: str | os.PathLike[str]) -> Lesson:
-    """Read a lesson file; LessonError says which file and what was wrong."""
+    """Read a lesson file; LessonError says which file and what was wrong.
+
+    Only regular files of at most :data:`MAX_FILE_BYTES` are read (a FIFO, a device or a
+    symbolic-link loop gives a message, never a hang).
+    """
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LessonError(f"{p.name}: {size / 2**20:.0f} MB is too large for a lesson")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise LessonError(f"cannot read {p}: {exc.strerror or exc}") from None
+        data = files.read_bytes(p, limit=MAX_FILE_BYTES)
+    except files.FileReadError as exc:
+        raise LessonError(str(exc).rstrip(".")) from None
     try:
         return loads(data)
     except LessonError as exc:
@@ -307,20 +333,11 @@ def read(path: str | os.PathLike[str]) -> Lesson:
 
 
 def write(lesson: Lesson, path: str | os.PathLike[str]) -> Path:
-    """Write atomically (temporary file in the same folder, then rename)."""
+    """Write atomically (:func:`convstudio.files.atomic_write`); add the suffix if missing."""
     p = Path(path)
     if p.suffix != SUFFIX:
         p = p.with_name(p.name + SUFFIX)
-    text = json.dumps(lesson.to_json(), indent=1)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return files.atomic_write(p, json.dumps(lesson.to_json(), indent=1).encode("ascii"))
 
 
 def model_path(lesson: Lesson, lesson_path: str | os.PathLike[str]) -> Path | None:
@@ -330,10 +347,14 @@ def model_path(lesson: Lesson, lesson_path: str | os.PathLike[str]) -> Path | No
     followed: the user opens such a model themselves from the Training tab.
     """
     name = lesson.model_file
-    if not name or name != Path(name).name or name in (".", "..") or not name.endswith(".keras"):
+    if (not name or "\x00" in name or name != Path(name).name or name in (".", "..")
+            or not name.endswith(".keras")):
         return None
-    folder = Path(lesson_path).resolve().parent
-    candidate = (folder / name).resolve()
+    try:
+        folder = Path(lesson_path).resolve().parent
+        candidate = (folder / name).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symbolic-link loop (RuntimeError in 3.11)
+        return None
     return candidate if candidate.parent == folder else None
 
 

@@ -10,9 +10,12 @@ from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QDockWidget, QTextBrowser, QWidget
 
+from .. import files
 from .. import lessons as L
 from ..core import sample_image
-from .workspace.model import PIXEL_SCALE
+from ..core.kernels import validate_kernel
+from ..lesson_text import sanitise
+from .workspace.model import PIXEL_SCALE, WorkspaceModel
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -29,36 +32,115 @@ def capture(window: MainWindow, *, title: str = "My lesson", text: str = "") -> 
     an = window.animator_model
     tab = next((k for k, i in window.tab_index.items() if i == window.tabs.currentIndex()),
                "workspace")
-    return L.Lesson(
+    lesson = L.Lesson(
         title=title, text=text, tab=tab, image=ws.rgb.copy(), image_name=ws.source_name,
         channel=ws.channel, kernel=ws.kernel.entries.copy(), use_weight=ws.kernel.use_weight,
         params=ws.params, selection=ws.selection, display=ws.display_mode,
         animator_source=an.source_kind, animator_step=an.cursor.step,
         training=window.training.settings() if window.training_built else {})
+    # The animator rebuilds its trace on the next event after an edit; until then its step
+    # may belong to the previous trace, past the end of the one the lesson describes.
+    steps = L.animator_steps(lesson)
+    if steps is not None:
+        lesson.animator_step = min(lesson.animator_step, steps - 1)
+    return lesson
+
+
+def untouched(window: MainWindow) -> bool:
+    """Return whether the window still holds the state a plain start gives (nothing to keep)."""
+    if window.training_built or window.lesson_panel.text or window.tabs.currentIndex() != 0:
+        return False
+    from .animator.model import AnimatorModel
+
+    ws, an = window.model, window.animator_model
+    fresh = WorkspaceModel()
+    fresh_an = AnimatorModel(fresh)
+    try:
+        return (ws.source_name == fresh.source_name and ws.channel == fresh.channel
+                and ws.kernel.same_as(fresh.kernel) and ws.params == fresh.params
+                and ws.selection == fresh.selection and ws.display_mode == fresh.display_mode
+                and an.source_kind == fresh_an.source_kind
+                and an.cursor.step == fresh_an.cursor.step
+                and ws.rgb.shape == fresh.rgb.shape and bool(np.array_equal(ws.rgb, fresh.rgb)))
+    finally:
+        fresh.shutdown()
+        fresh_an.deleteLater()
+        fresh.deleteLater()
+
+
+def model_file(lesson: L.Lesson, path: str | Path) -> tuple[Path | None, str]:
+    """Return the lesson's model file to load (or None) and a note for the user.
+
+    Checked before the lesson is applied, so nothing about the model can fail half-way.
+    """
+    if not lesson.model_file:
+        return None, ""
+    model = L.model_path(lesson, path)
+    if model is None:
+        return None, (f" It names a model outside its own folder ({lesson.model_file!r}); "
+                      "it was not opened — load it from the Training tab if you trust it.")
+    if not model.exists():
+        return None, f" Its model {model.name} is missing beside it."
+    try:
+        files.check_regular(model)
+    except files.FileReadError as exc:
+        return None, f" Its model was not opened: {str(exc).rstrip('.')}."
+    return model, ""
+
+
+def _fit(rect: tuple[int, int, int, int] | None,
+         hw: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Clip a selection to an image as the workspace does; None when nothing is left."""
+    if rect is None:
+        return None
+    top, left, height, width = rect
+    height, width = min(height, hw[0] - top), min(width, hw[1] - left)
+    return (top, left, height, width) if height >= 1 and width >= 1 else None
 
 
 def apply(window: MainWindow, lesson: L.Lesson) -> None:
-    """Set the window to a validated lesson (the model file is handled by the caller)."""
+    """Set the window to a lesson that :func:`lessons.parse` accepted (or a built-in one).
+
+    Everything that could fail is done before the first change, so a refused lesson leaves
+    the window exactly as it was; the model file is handled by the caller.
+
+    Raises
+    ------
+    lessons.LessonError
+        Before anything changed: the sample image cannot be read here, or the kernel is not
+        one the workspace holds.
+    """
     ws = window.model
+    image01: np.ndarray | None = None
     if lesson.image is not None:
-        ws.set_source(lesson.image / np.float32(PIXEL_SCALE), lesson.image_name)
+        image01 = lesson.image / np.float32(PIXEL_SCALE)
     elif lesson.sample is not None:
-        ws.set_source(sample_image(lesson.sample, mode="rgb"), lesson.sample)
+        try:
+            image01 = sample_image(lesson.sample, mode="rgb")
+        except ValueError as exc:
+            raise L.LessonError(f"workspace.sample: {exc}") from None
+    try:
+        kernel = validate_kernel(lesson.kernel)
+    except ValueError as exc:
+        raise L.LessonError(f"workspace.kernel: {exc}") from None
+    hw = image01.shape[:2] if image01 is not None else ws.rgb.shape[:2]
+    # A lesson without an image of its own keeps the current one: clip its selection to it.
+    selection = _fit(lesson.selection, (int(hw[0]), int(hw[1])))
+
+    if image01 is not None:
+        ws.set_source(image01, lesson.sample if lesson.sample and lesson.image is None
+                      else lesson.image_name)
     if ws.channel != lesson.channel:
         ws.set_channel(lesson.channel)
-    ws.set_kernel(lesson.kernel, use_weight=lesson.use_weight, text=f"Lesson {lesson.title}")
+    ws.set_kernel(kernel, use_weight=lesson.use_weight, text=f"Lesson {lesson.title}")
     ws.params = lesson.params
     ws.paramsChanged.emit()
     ws.request()
-    if lesson.selection is not None:
-        try:
-            ws.set_selection(lesson.selection)
-        except ValueError:
-            ws.set_selection(None)  # larger than this image: show all of it
+    ws.set_selection(selection)
     ws.set_display_mode(lesson.display)
-    window.training.apply_settings(lesson.training)
-    an_tab = window.animator
-    an_tab.source.setCurrentIndex(an_tab.source.findData(lesson.animator_source))
+    if lesson.training:
+        window.training.apply_settings(lesson.training)
+    window.animator_model.set_source_kind(lesson.animator_source)
     window.animator_model.rebuild()
     window.animator_model.go_to(lesson.animator_step)
     window.show_tab(lesson.tab)
@@ -103,8 +185,10 @@ class LessonPanel(QDockWidget):
         if not lesson.text:
             self.hide()
             return
-        # Lesson text is shown as rich text, but never loads anything (no remote images/links).
-        self.browser.setHtml(f"<h3>{_escape(lesson.title)}</h3>{lesson.text}")
+        # Rich text, but only the sanitised subset (Qt's layout time grows exponentially with
+        # nesting), and a document that never loads anything (no remote images or links).
+        title = _escape(lesson.title[:L.MAX_TITLE_CHARS])
+        self.browser.setHtml(f"<h3>{title}</h3>{sanitise(lesson.text)}")
         self.show()
 
 

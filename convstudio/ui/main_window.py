@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
+from .. import __version__, files
 from .. import lessons as L
 from ..files import atomic_write
 from .animator.model import AnimatorModel
-from .lessons import LessonPanel, apply, capture, session_path
+from .lessons import LessonPanel, apply, capture, model_file, session_path, untouched
 from .panels import (
     CodePanel,
     PreferencesDialog,
@@ -302,20 +302,14 @@ class MainWindow(QMainWindow):
         """Open a lesson file; a bad one is refused with a message and changes nothing."""
         try:
             lesson = L.read(path)
+            model, note = model_file(lesson, path)
+            apply(self, lesson)
         except L.LessonError as exc:
-            self._on_message(f"Cannot open the lesson: {exc}. Nothing was changed.")
+            self._on_message(f"Cannot open the lesson: {str(exc).rstrip('.')}. "
+                             "Nothing was changed.")
             return False
-        apply(self, lesson)
-        note = ""
-        if lesson.model_file:
-            model = L.model_path(lesson, path)
-            if model is None:
-                note = (f" It names a model outside its own folder ({lesson.model_file}); "
-                        "it was not opened — load it from the Training tab if you trust it.")
-            elif not model.is_file():
-                note = f" Its model {model.name} is missing beside it."
-            elif not self.training.load_from(str(model)):
-                note = f" Its model {model.name} could not be loaded."
+        if model is not None and not self.training.load_from(str(model)):
+            note = f" Its model {model.name} could not be loaded."
         self._on_message(f"Opened lesson “{lesson.title}”.{note}")
         return True
 
@@ -326,7 +320,12 @@ class MainWindow(QMainWindow):
             self._on_message(f"There is no built-in lesson {name!r}; there are: "
                              f"{', '.join(lessons)}.")
             return False
-        apply(self, lessons[name])
+        try:
+            apply(self, lessons[name])
+        except L.LessonError as exc:
+            self._on_message(f"Cannot open the lesson: {str(exc).rstrip('.')}. "
+                             "Nothing was changed.")
+            return False
         self._on_message(f"Opened lesson “{lessons[name].title}”.")
         return True
 
@@ -360,8 +359,13 @@ class MainWindow(QMainWindow):
         return written
 
     def save_session(self) -> Path | None:
-        """Save the current state for the next start (never raises)."""
+        """Save the current state for the next start (never raises).
+
+        The state a plain start gives is not saved: there would be nothing to restore.
+        """
         try:
+            if untouched(self):
+                return None
             path = session_path()
             path.parent.mkdir(parents=True, exist_ok=True)
             return L.write(capture(self, title="Last session"), path)
@@ -370,8 +374,9 @@ class MainWindow(QMainWindow):
 
     def offer_session(self) -> bool:
         """Offer to restore the session saved on exit, if there is a readable one."""
-        path = session_path()
-        if not path.is_file():
+        try:
+            files.check_regular(session_path(), limit=L.MAX_FILE_BYTES)
+        except files.FileReadError:
             return False
         self.offer_label.setText("Your last session was saved when ConvStudio closed. "
                                  "Restore it?")
