@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import limits
 from ._validate import as_pair
 from .convolution import PaddingLike, Pads, conv2d, output_shape, resolve_padding
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
@@ -40,6 +41,27 @@ class PipelineParams:
             raise ValueError(f"pool must be one of {', '.join(POOLS)}")
         if not np.isfinite(self.bias):
             raise ValueError("bias must be a finite number")
+
+
+def check_workspace_limits(params: PipelineParams) -> None:
+    """Raise ValueError naming the field if ``params`` lies outside the workspace's limits.
+
+    The core computes any stride or padding; the workspace (its boxes, lessons, the command
+    line) holds only what :mod:`convstudio.core.limits` allows, so what it saves it can read.
+    """
+    pairs: list[tuple[str, Any, limits.IntRange]] = [
+        ("stride", params.stride, limits.STRIDE), ("dilation", params.dilation, limits.DILATION),
+        ("pool size", params.pool_size, limits.POOL_SIZE)]
+    if params.pool_stride is not None:
+        pairs.append(("pool stride", params.pool_stride, limits.POOL_STRIDE))
+    if not isinstance(params.padding, str):
+        pairs.append(("padding", params.padding, limits.PADDING))
+    for name, value, allowed in pairs:
+        for v in as_pair(value, name, minimum=0):
+            if not allowed.allows(v):
+                raise ValueError(f"{name} must be {allowed.text()} on each axis, got {v}")
+    if not limits.BIAS.allows(params.bias):
+        raise ValueError(f"bias must be {limits.BIAS.text()}, got {params.bias:g}")
 
 
 @dataclass(frozen=True)

@@ -448,3 +448,22 @@ def test_a_file_name_that_is_not_utf8_reopens_from_the_recent_menu(window, qtbot
     first.trigger()
     assert window.model.source.shape == (10, 12)
     assert window.workspace.recent_files()[0] == path
+
+
+def test_the_model_refuses_parameters_the_boxes_cannot_show(window, qtbot):
+    from convstudio.core import limits
+
+    model = window.model
+    before = model.params
+    for change in ({"stride": (100, 1)}, {"bias": 1e5}, {"dilation": (1, 9)},
+                   {"pool_size": (9, 2)}, {"padding": (17, 0)}):
+        with pytest.raises(ValueError, match=r"must be"):
+            model.set_params(**change)
+        assert model.params == before
+    ws = window.workspace
+    assert (ws.params_panel.stride_h.minimum(), ws.params_panel.stride_h.maximum()) == tuple(
+        limits.STRIDE)
+    assert ws.kernel_editor.rows.maximum() == limits.MAX_KERNEL_SIDE
+    assert ws.kernel_editor.bias.maximum() == limits.BIAS.hi
+    args = build_parser().parse_args(["--stride", "100,1"])
+    assert "stride must be 1…16" in _start_state(model, args)

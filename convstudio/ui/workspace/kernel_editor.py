@@ -23,14 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import get_preset, preset_names
-from ...core.kernels import MAX_KERNEL_SIDE
+from ...core import get_preset, limits, preset_names
 from ..numbers import DecimalBox, WholeBox
 from ..theme import presentation, scale_font, signed_tint
 from .model import WorkspaceModel
 
 CELL_PX = 52
-MAX_WEIGHT = 1e6
+MAX_WEIGHT = limits.MAX_KERNEL_ENTRY
 
 
 def parse_cell(text: str) -> float:
@@ -104,8 +103,8 @@ class KernelEditor(QWidget):
         presentation().changed.connect(self._refresh)
         self.table.itemChanged.connect(self._on_item_changed)
 
-        self.rows = WholeBox("Kernel rows", 1, MAX_KERNEL_SIDE)
-        self.cols = WholeBox("Kernel columns", 1, MAX_KERNEL_SIDE)
+        self.rows = WholeBox("Kernel rows", *limits.KERNEL_SIDE)
+        self.cols = WholeBox("Kernel columns", *limits.KERNEL_SIDE)
         for spin in (self.rows, self.cols):
             spin.valueChanged.connect(self._on_size_changed)
             spin.valueRefused.connect(self.messageRaised)
@@ -124,7 +123,7 @@ class KernelEditor(QWidget):
         self.use_weight = QCheckBox()
         self.use_weight.setToolTip("Multiply the entries so they sum to 1 (unless they sum to 0)")
         self.use_weight.toggled.connect(self._on_weight_toggled)
-        self.bias = DecimalBox("Bias", -1000.0, 1000.0, decimals=2, step=1.0)
+        self.bias = DecimalBox("Bias", *limits.BIAS, decimals=limits.BIAS_DECIMALS, step=1.0)
         self.bias.setToolTip("Added to every output pixel after the sum")
         self.bias.valueRefused.connect(self.messageRaised)
         self.bias.valueChanged.connect(lambda v: self.model.set_params(bias=float(v)))

@@ -16,9 +16,14 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ...core import get_preset, luminance, normalisation_weight, sample_image
+from ...core import get_preset, limits, luminance, normalisation_weight, sample_image
 from ...core.kernels import validate_kernel
-from ...core.pipeline import PipelineParams, PipelineResult, run_pipeline
+from ...core.pipeline import (
+    PipelineParams,
+    PipelineResult,
+    check_workspace_limits,
+    run_pipeline,
+)
 from ..tasks import Task, run_task
 
 # The lessons count pixel values from 0 to 255; the workspace does too.
@@ -26,7 +31,7 @@ PIXEL_SCALE = 255.0
 CHANNELS = ("luminance", "R", "G", "B", "all")
 UNDO_LIMIT = 1000
 DISPLAY_MODES = ("signed", "absolute", "clipped")
-MAX_RESIZE = 4096
+MAX_RESIZE = limits.MAX_IMAGE_SIDE
 
 
 @dataclass(frozen=True)
@@ -225,8 +230,13 @@ class WorkspaceModel(QObject):
 
     # --- parameters and display -----------------------------------------------------------
     def set_params(self, **changes: Any) -> None:
-        """Change parameters; raises ValueError (naming the field) if a value is not allowed."""
-        self.params = dataclasses.replace(self.params, **changes)
+        """Change parameters; raises ValueError (naming the field) if a value is not allowed.
+
+        A refused change leaves the parameters as they were.
+        """
+        params = dataclasses.replace(self.params, **changes)
+        check_workspace_limits(params)
+        self.params = params
         self.paramsChanged.emit()
         self.request()
 

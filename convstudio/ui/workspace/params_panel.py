@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core import limits
 from ..numbers import WholeBox
 from .model import DISPLAY_MODES, WorkspaceModel
 
@@ -57,16 +58,16 @@ class ParamsPanel(QWidget):
         self._updating = False
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        box, self.stride_h, self.stride_w = _pair("Stride", 1, 16, 1, TIPS["stride"])
+        box, self.stride_h, self.stride_w = _pair("Stride", *limits.STRIDE, 1, TIPS["stride"])
         form.addRow("Stride (h, w)", box)
         self.padding = QComboBox()
         self.padding.addItems(PADDINGS)
         self.padding.setToolTip(TIPS["padding"])
         form.addRow("Padding", self.padding)
-        self.custom_box, self.pad_h, self.pad_w = _pair("Padding", 0, 16, 1,
+        self.custom_box, self.pad_h, self.pad_w = _pair("Padding", *limits.PADDING, 1,
                                                         "Zeros added on each side")
         form.addRow("Custom padding", self.custom_box)
-        box, self.dil_h, self.dil_w = _pair("Dilation", 1, 8, 1, TIPS["dilation"])
+        box, self.dil_h, self.dil_w = _pair("Dilation", *limits.DILATION, 1, TIPS["dilation"])
         form.addRow("Dilation (h, w)", box)
         self.activation = QComboBox()
         self.activation.addItems(["none", "relu"])
@@ -76,11 +77,12 @@ class ParamsPanel(QWidget):
         self.pool.addItems(["none", "max", "avg"])
         self.pool.setToolTip(TIPS["pool"])
         form.addRow("Pooling", self.pool)
-        box, self.pool_h, self.pool_w = _pair("Pool size", 1, 8, 2, "Pooling window size")
+        box, self.pool_h, self.pool_w = _pair("Pool size", *limits.POOL_SIZE, 2,
+                                              "Pooling window size")
         form.addRow("Pool size", box)
         self.pool_stride_same = QCheckBox("= pool size")
         self.pool_stride_same.setChecked(True)
-        self.pool_stride_box, self.pst_h, self.pst_w = _pair("Pool stride", 1, 8, 2,
+        self.pool_stride_box, self.pst_h, self.pst_w = _pair("Pool stride", *limits.POOL_STRIDE, 2,
                                                              "Pooling stride")
         row = QWidget()
         rl = QHBoxLayout(row)

@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import ImageLoadError, load_image, resolve_padding, sample_image, sample_names
+from ...core import (
+    ImageLoadError,
+    limits,
+    load_image,
+    resolve_padding,
+    sample_image,
+    sample_names,
+)
 from ...core.images import sample_description
 from ...core.pipeline import PipelineResult, connections
 from ...explanations import output_size_example
@@ -40,7 +47,7 @@ from .model import CHANNELS, MAX_RESIZE, WorkspaceModel
 from .params_panel import ParamsPanel
 from .views import ImagePanel
 
-MAX_SIDE = 4096
+MAX_SIDE = limits.MAX_IMAGE_SIDE
 MAX_KERNEL_FILE = 1_000_000  # bytes: far more than a 7×7 kernel's text
 DOWNSCALE_SIDE = 2048
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
