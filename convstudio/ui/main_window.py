@@ -46,6 +46,12 @@ if TYPE_CHECKING:
 
 
 LAYOUT_KEYS = ("window/geometry", "window/state")
+DECLINED_KEY = "session/declined"  # the saved session the user said "No, thanks" to
+
+
+def _session_stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_mtime_ns}:{st.st_size}"
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +86,7 @@ class MainWindow(QMainWindow):
         self.offer_restore = QPushButton("Restore")
         self.offer_dismiss = QPushButton("No, thanks")
         self.offer_restore.clicked.connect(self.restore_session)
-        self.offer_dismiss.clicked.connect(self.offer_bar.hide)
+        self.offer_dismiss.clicked.connect(self.decline_session)
         offer.addWidget(self.offer_label, 1)
         offer.addWidget(self.offer_restore)
         offer.addWidget(self.offer_dismiss)
@@ -375,13 +381,22 @@ class MainWindow(QMainWindow):
     def offer_session(self) -> bool:
         """Offer to restore the session saved on exit, if there is a readable one."""
         try:
-            files.check_regular(session_path(), limit=L.MAX_FILE_BYTES)
+            path = files.check_regular(session_path(), limit=L.MAX_FILE_BYTES)
         except files.FileReadError:
             return False
+        if QSettings().value(DECLINED_KEY, "") == _session_stamp(path):
+            return False  # "No, thanks" to this very session
         self.offer_label.setText("Your last session was saved when ConvStudio closed. "
                                  "Restore it?")
         self.offer_bar.show()
         return True
+
+    def decline_session(self) -> None:
+        """Hide the offer, and do not offer this same saved session at the next start."""
+        self.offer_bar.hide()
+        path = session_path()
+        if path.is_file():
+            QSettings().setValue(DECLINED_KEY, _session_stamp(path))
 
     def restore_session(self) -> bool:
         """Open the session saved on exit."""

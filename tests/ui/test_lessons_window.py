@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from convstudio import lessons as L
@@ -202,3 +203,25 @@ def test_builtin_lessons_show_their_text_unchanged(window):
         shown = window.lesson_panel.browser.toPlainText()
         assert "<" not in shown.replace("→", "")
         assert lesson.title in shown
+
+
+def test_no_thanks_is_remembered_for_that_session_only(qtbot):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.animator_model.set_source_kind("region")
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.save_session_on_close = False
+    assert second.offer_session()
+    qtbot.mouseClick(second.offer_dismiss, Qt.MouseButton.LeftButton)
+    assert second.offer_bar.isHidden()
+    third = MainWindow()
+    qtbot.addWidget(third)
+    assert not third.offer_session()  # the same session is not offered again
+    third.animator_model.set_source_kind("image")
+    third.close()                     # a new session is saved: that one is offered
+    fourth = MainWindow()
+    qtbot.addWidget(fourth)
+    fourth.save_session_on_close = False
+    assert fourth.offer_session()
