@@ -127,17 +127,14 @@ def apply(window: MainWindow, lesson: L.Lesson) -> None:
     # A lesson without an image of its own keeps the current one: clip its selection to it.
     selection = _fit(lesson.selection, (int(hw[0]), int(hw[1])))
 
-    if image01 is not None:
-        ws.set_source(image01, lesson.sample if lesson.sample and lesson.image is None
-                      else lesson.image_name)
-    if ws.channel != lesson.channel:
-        ws.set_channel(lesson.channel)
-    ws.set_kernel(kernel, use_weight=lesson.use_weight, text=f"Lesson {lesson.title}")
-    ws.params = lesson.params
-    ws.paramsChanged.emit()
-    ws.request()
-    ws.set_selection(selection)
-    ws.set_display_mode(lesson.display)
+    try:
+        ws.set_state(image01=image01, name=(lesson.sample if lesson.sample and lesson.image is None
+                                            else lesson.image_name),
+                     channel=lesson.channel, kernel=kernel, use_weight=lesson.use_weight,
+                     params=lesson.params, selection=selection, display=lesson.display,
+                     text=f"Lesson {lesson.title}")
+    except ValueError as exc:  # parse checked all of it; a built-in lesson could still be off
+        raise L.LessonError(f"workspace: {exc}") from None
     if lesson.training:
         window.training.apply_settings(lesson.training)
     window.animator_model.set_source_kind(lesson.animator_source)

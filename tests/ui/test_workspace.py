@@ -467,3 +467,34 @@ def test_the_model_refuses_parameters_the_boxes_cannot_show(window, qtbot):
     assert ws.kernel_editor.bias.maximum() == limits.BIAS.hi
     args = build_parser().parse_args(["--stride", "100,1"])
     assert "stride must be 1…16" in _start_state(model, args)
+
+
+def test_set_state_applies_a_whole_state_with_one_recomputation(qtbot):
+    from convstudio.core.pipeline import PipelineParams
+
+    model = WorkspaceModel()
+    model.compute_now()
+    runs = []
+    model.resultChanged.connect(runs.append)
+    before = (model.source.copy(), model.kernel.entries.copy(), model.params, model.channel)
+    params = PipelineParams(stride=(2, 1), padding="same", pool="avg")
+    with pytest.raises(ValueError, match="stride"):
+        model.set_state(image01=np.zeros((40, 30), np.float32), name="blank", channel="R",
+                        kernel=np.ones((3, 3)), use_weight=False,
+                        params=PipelineParams(stride=(20, 1)), selection=None, display="signed")
+    with pytest.raises(ValueError, match="selection"):
+        model.set_state(image01=np.zeros((40, 30), np.float32), name="blank", channel="R",
+                        kernel=np.ones((3, 3)), use_weight=False, params=params,
+                        selection=(50, 0, 4, 4), display="signed")
+    np.testing.assert_array_equal(model.source, before[0])
+    np.testing.assert_array_equal(model.kernel.entries, before[1])
+    assert (model.params, model.channel) == before[2:]
+    model.set_state(image01=np.full((40, 30), 0.5, np.float32), name="grey", channel="R",
+                    kernel=np.ones((3, 3)), use_weight=False, params=params,
+                    selection=(2, 3, 10, 12), display="clipped")
+    qtbot.waitUntil(lambda: model.idle, timeout=10000)
+    QApplication.processEvents()
+    assert len(runs) == 1
+    assert runs[0].conv.shape == (20, 30) and model.selection == (2, 3, 10, 12)
+    assert model.undo_stack.count() == 1 and model.display_mode == "clipped"
+    model.shutdown()

@@ -104,6 +104,7 @@ class WorkspaceModel(QObject):
         self._running = False
         self._pending = False
         self._closed = False
+        self._holding = False  # inside set_state: one recomputation at its end
         self._task: Task | None = None
 
     # --- source -------------------------------------------------------------------------
@@ -194,6 +195,50 @@ class WorkspaceModel(QObject):
         """The full-colour source in 0..255."""
         return self._rgb
 
+    def set_state(self, *, image01: np.ndarray | None = None, name: str = "",
+                  channel: str, kernel: Any, use_weight: bool, params: PipelineParams,
+                  selection: tuple[int, int, int, int] | None, display: str,
+                  text: str = "Apply state") -> None:
+        """Apply a whole workspace state (a lesson's) in one step, with one recomputation.
+
+        Everything is checked before the first change: a ValueError (naming what is wrong)
+        leaves the model exactly as it was. ``image01`` None keeps the current image; the
+        kernel change is one undoable step.
+        """
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+        if display not in DISPLAY_MODES:
+            raise ValueError(f"display must be one of {', '.join(DISPLAY_MODES)}")
+        entries = validate_kernel(kernel)
+        check_workspace_limits(params)
+        if image01 is not None:
+            img = np.asarray(image01, dtype=np.float32)
+            if img.ndim not in (2, 3) or not limits.IMAGE_SIDE.allows(max(img.shape[:2])):
+                raise ValueError(f"the image must be 2-D with sides "
+                                 f"{limits.IMAGE_SIDE.text()}, got shape {img.shape}")
+        hw = (image01.shape[:2] if image01 is not None else self._rgb.shape[:2])
+        if selection is not None:
+            top, left, height, width = selection
+            if not (0 <= top < hw[0] and 0 <= left < hw[1] and height >= 1 and width >= 1):
+                raise ValueError(f"the selection {selection} lies outside the "
+                                 f"{hw[1]}×{hw[0]} image")
+        self._holding = True
+        try:
+            if image01 is not None:
+                self.set_source(image01, name)
+            if channel != self.channel:
+                self.set_channel(channel)
+            self.set_kernel(entries, use_weight=use_weight, text=text)
+            if params != self.params:
+                self.params = params
+                self.paramsChanged.emit()
+            self.set_selection(selection)
+            if display != self.display_mode:
+                self.set_display_mode(display)
+        finally:
+            self._holding = False
+        self.request()
+
     # --- kernel -------------------------------------------------------------------------
     def set_kernel(self, entries: Any, *, use_weight: bool | None = None,
                    text: str = "Edit kernel") -> None:
@@ -253,6 +298,8 @@ class WorkspaceModel(QObject):
 
     def request(self) -> None:
         """Recompute in the background; edits made while a run is in flight coalesce."""
+        if self._holding:
+            return
         with self._lock:
             if self._closed:
                 return  # widgets being torn down after the window closed
