@@ -178,9 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = _start_state(model, args)
     model.compute_now()
     window = MainWindow(model)
-    if problem:
-        window.workspace.show_message(problem)
     _open_start_image(window, args)
+    model.compute_now()  # the first paint (and a screenshot) shows the opened image's result
+    if problem:  # last: opening the image and a new result clear the message line
+        window.workspace.show_message(problem)
     _animator_state(window, args)
     window.show_tab(args.tab)
     if args.lesson:
@@ -262,8 +263,17 @@ def _screenshot(app: object, window: object, path: str, size: tuple[int, int]) -
 
     assert isinstance(app, QApplication) and isinstance(window, QWidget)
     window.show()
+    from .ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
     for _ in range(5):
         app.processEvents()
+    import time
+
+    deadline = time.monotonic() + 30.0
+    while not window.model.idle and time.monotonic() < deadline:  # a lesson's edit computing
+        app.processEvents()
+        time.sleep(0.005)
     image = window.grab()
     ok = image.save(path)
     window.close()

@@ -498,3 +498,31 @@ def test_set_state_applies_a_whole_state_with_one_recomputation(qtbot):
     assert runs[0].conv.shape == (20, 30) and model.selection == (2, 3, 10, 12)
     assert model.undo_stack.count() == 1 and model.display_mode == "clipped"
     model.shutdown()
+
+
+def test_a_bad_flag_beside_an_image_file_keeps_its_message_and_the_result_is_the_files(
+        tmp_path, qtbot):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "flat.png"
+    Image.new("L", (64, 48), 10).save(path)
+    probe = ("import sys; from convstudio import app; "
+             "from convstudio.ui import main_window as mw; seen = {}; "
+             "orig = app._screenshot\n"
+             "def shot(a, w, p, s):\n"
+             "    seen['shape'] = w.model.result.conv.shape\n"
+             "    seen['msg'] = w.workspace.error_label.text()\n"
+             "    return orig(a, w, p, s)\n"
+             "app._screenshot = shot\n"
+             f"code = app.main([{str(path)!r}, '--stride', '100', '--screenshot', "
+             f"{str(tmp_path / 'out.png')!r}, '--size', '1400x900'])\n"
+             "print(seen)")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "'shape': (46, 62)" in proc.stdout, proc.stdout
+    assert "stride must be 1…16" in proc.stdout
