@@ -486,9 +486,14 @@ def test_set_state_applies_a_whole_state_with_one_recomputation(qtbot):
         model.set_state(image01=np.zeros((40, 30), np.float32), name="blank", channel="R",
                         kernel=np.ones((3, 3)), use_weight=False, params=params,
                         selection=(50, 0, 4, 4), display="signed")
+    for bad in (np.zeros((10, 10, 2), np.float32), np.zeros((0, 10), np.float32),
+                np.full((5, 5), np.nan, np.float32), np.full((5, 5), 2.0, np.float32)):
+        with pytest.raises(ValueError, match="image"):
+            model.set_state(image01=bad, name="bad", channel="R", kernel=np.ones((3, 3)),
+                            use_weight=False, params=params, selection=None, display="signed")
     np.testing.assert_array_equal(model.source, before[0])
     np.testing.assert_array_equal(model.kernel.entries, before[1])
-    assert (model.params, model.channel) == before[2:]
+    assert (model.params, model.channel, model.source_name) == (*before[2:], "camera")
     model.set_state(image01=np.full((40, 30), 0.5, np.float32), name="grey", channel="R",
                     kernel=np.ones((3, 3)), use_weight=False, params=params,
                     selection=(2, 3, 10, 12), display="clipped")

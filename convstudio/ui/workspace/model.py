@@ -213,10 +213,15 @@ class WorkspaceModel(QObject):
         check_workspace_limits(params)
         if image01 is not None:
             img = np.asarray(image01, dtype=np.float32)
-            if img.ndim not in (2, 3) or not limits.IMAGE_SIDE.allows(max(img.shape[:2])):
-                raise ValueError(f"the image must be 2-D with sides "
+            sides_ok = img.ndim in (2, 3) and all(limits.IMAGE_SIDE.allows(int(n))
+                                                  for n in img.shape[:2])
+            if not sides_ok or (img.ndim == 3 and img.shape[2] not in (1, 3)):
+                raise ValueError(f"the image must be H×W or H×W×3 with sides "
                                  f"{limits.IMAGE_SIDE.text()}, got shape {img.shape}")
-        hw = (image01.shape[:2] if image01 is not None else self._rgb.shape[:2])
+            if not np.isfinite(img).all() or img.min() < 0.0 or img.max() > 1.0:
+                raise ValueError("the image's values must be finite and within 0…1")
+            image01 = img if img.ndim == 2 else img[:, :, [0, 0, 0]] if img.shape[2] == 1 else img
+        hw = image01.shape[:2] if image01 is not None else self._rgb.shape[:2]
         if selection is not None:
             top, left, height, width = selection
             if not (0 <= top < hw[0] and 0 <= left < hw[1] and height >= 1 and width >= 1):
@@ -237,7 +242,7 @@ class WorkspaceModel(QObject):
                 self.set_display_mode(display)
         finally:
             self._holding = False
-        self.request()
+            self.request()
 
     # --- kernel -------------------------------------------------------------------------
     def set_kernel(self, entries: Any, *, use_weight: bool | None = None,
