@@ -6,6 +6,7 @@ explains any panel as well. Texts live in :mod:`convstudio.explanations` (no Qt)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
@@ -114,7 +115,7 @@ class ExplainButton(QToolButton):
             self.popup.close()
         popup = ExplanationPopup(self.html(), self)
         popup.setFixedWidth(round(POPUP_WIDTH * presentation().scale))
-        popup.destroyed.connect(self._forget_popup)
+        popup.destroyed.connect(functools.partial(self._forget_popup, popup))
         popup.place_below(self)
         popup.show()
         popup.place_below(self)  # once shown: some platforms shift a window that moved unshown
@@ -122,8 +123,10 @@ class ExplainButton(QToolButton):
         self.popup = popup
         return popup
 
-    def _forget_popup(self) -> None:
-        self.popup = None
+    def _forget_popup(self, popup: ExplanationPopup, *_: object) -> None:
+        # A replaced popup is deleted after its successor opened: forget only the current one.
+        if self.popup is popup:
+            self.popup = None
 
 
 class _Corner(QObject):

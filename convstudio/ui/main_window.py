@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, files
+from .. import files
 from .. import lessons as L
 from ..files import atomic_write
 from .animator.model import AnimatorModel
@@ -31,21 +31,22 @@ from .panels import (
     CodePanel,
     PreferencesDialog,
     ShortcutSheet,
+    about_html,
     figure_at,
     icon_path,
     render_figure,
-    versions,
+    restore_layout,
+    save_layout,
 )
+from .tasks import collect_garbage_on_gui_thread, wait_for_tasks
 from .theme import presentation
 from .workspace import WorkspaceModel, WorkspaceTab
-from .workspace.kernel_editor import kernel_as_list
 
 if TYPE_CHECKING:
     from .animator import AnimatorTab
     from .training import TrainingTab
 
 
-LAYOUT_KEYS = ("window/geometry", "window/state")
 DECLINED_KEY = "session/declined"  # the saved session the user said "No, thanks" to
 
 
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, model: WorkspaceModel | None = None) -> None:
         super().__init__()
+        collect_garbage_on_gui_thread()
         self.setWindowTitle("ConvStudio")
         self.model = model or WorkspaceModel(self)
         if self.model.result is None:
@@ -218,7 +220,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
-        edit_menu.addAction(self._action("Copy kernel as Python &list", self._copy_kernel))
+        edit_menu.addAction(self._action("Copy kernel as Python &list",
+                                         self.workspace.kernel_editor.copy_as_list))
 
         edit_menu.addAction(self._action("Copy &view as image", self.copy_view,
                                          QKeySequence.StandardKey.Copy))
@@ -287,11 +290,6 @@ class MainWindow(QMainWindow):
         self.workspace.select_button.setChecked(True)
         self._on_message("Drag the orange rectangle to the part you want to animate, then "
                          "choose Workspace region on the Animator tab.")
-
-    def _copy_kernel(self) -> None:
-        text = kernel_as_list(self.model.kernel.entries)
-        QGuiApplication.clipboard().setText(text)
-        self._on_message(f"Copied {text}")
 
     def _on_message(self, text: str) -> None:
         self.last_message = text
@@ -408,10 +406,7 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """Return the About box's HTML: version, purpose, and what it runs on (read when asked)."""
-        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
-        return (f"<b>ConvStudio {__version__}</b><p>See how convolutional neural networks "
-                f"see.</p><table cellpadding='2'>{rows}</table><p>Works offline; nothing "
-                "touches the network unless you press Download.</p>")
+        return about_html()
 
     def _on_about(self) -> None:
         QMessageBox.about(self, "About ConvStudio", self.about_text())
@@ -481,19 +476,11 @@ class MainWindow(QMainWindow):
 
     def save_layout(self) -> None:
         """Remember the window's size and place and its panels' (QSettings)."""
-        settings = QSettings()
-        settings.setValue(LAYOUT_KEYS[0], self.saveGeometry())
-        settings.setValue(LAYOUT_KEYS[1], self.saveState())
+        save_layout(self)
 
     def restore_layout(self) -> bool:
         """Put the window and its panels back as they were when it last closed, if known."""
-        settings = QSettings()
-        geometry, state = (settings.value(key) for key in LAYOUT_KEYS)
-        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
-            return False
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        return True
+        return restore_layout(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Stop background work and save the session before the window goes."""
@@ -503,4 +490,7 @@ class MainWindow(QMainWindow):
         for tab in self._lazy.values():
             tab.shutdown()  # type: ignore[attr-defined]
         self.workspace.shutdown()
+        # Short: a task still inside TensorFlow's import is left to app.main, which then
+        # exits without waiting for it (closing stays under 2 s).
+        wait_for_tasks(300)
         super().closeEvent(event)

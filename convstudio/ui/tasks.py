@@ -27,8 +27,26 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 MAX_THREADS = 4
 
 _pool: QThreadPool | None = None
+_collector: object | None = None
 _running: set[Task] = set()
 _lock = threading.Lock()
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """Run Python's cyclic garbage collection on the GUI thread only, on a timer.
+
+    Left automatic, a collection can start on whichever thread allocates: a task's worker
+    thread, the training thread. Collecting a cycle that holds the last reference to a
+    widget's wrapper then deletes that widget off the GUI thread while the GUI thread walks
+    the widget list (seen: a segmentation fault in ``QApplication.allWidgets()`` during a
+    projection toggle). pyqtgraph's collector disables the automatic one and collects from a
+    GUI-thread timer; called once, by the main window and by the first task.
+    """
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=0.5)
 
 
 def _thread_pool() -> QThreadPool:
@@ -104,6 +122,7 @@ def run_task(fn: Callable[..., Any], *args: Any, name: str = "",
     Connect to the task's signals right after this call: outcomes are delivered through the
     event loop, never before the caller returns to it.
     """
+    collect_garbage_on_gui_thread()
     task = Task(name or getattr(fn, "__name__", "task"), parent)
     with _lock:
         _running.add(task)
