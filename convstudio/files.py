@@ -114,7 +114,15 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int) -> bytes:
 
 
 def _umask() -> int:
-    # os.umask can only be read by setting it; restore it at once.
+    # Linux reports it without changing it; os.umask can only read it by setting it, which
+    # for a moment gives any other thread creating a file the wrong permissions.
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QTabWidget,
@@ -252,3 +253,37 @@ def icon_path() -> Path:
     """Return the application icon (SVG)."""
     return desktop_file("convstudio.svg")
 
+
+def about_html() -> str:
+    """Return the About box's HTML: version, purpose, and what it runs on (read when asked)."""
+    from .. import __version__
+
+    rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
+    return (f"<b>ConvStudio {__version__}</b><p>See how convolutional neural networks "
+            f"see.</p><table cellpadding='2'>{rows}</table><p>Works offline; nothing "
+            "touches the network unless you press Download.</p>")
+
+
+LAYOUT_KEYS = ("window/geometry", "window/state")
+
+
+def save_layout(window: QMainWindow) -> None:
+    """Remember ``window``'s size and place and its panels' (QSettings)."""
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings()
+    settings.setValue(LAYOUT_KEYS[0], window.saveGeometry())
+    settings.setValue(LAYOUT_KEYS[1], window.saveState())
+
+
+def restore_layout(window: QMainWindow) -> bool:
+    """Put ``window`` and its panels back as they were when it last closed, if known."""
+    from PySide6.QtCore import QByteArray, QSettings
+
+    settings = QSettings()
+    geometry, state = (settings.value(key) for key in LAYOUT_KEYS)
+    if not isinstance(geometry, QByteArray) or not window.restoreGeometry(geometry):
+        return False
+    if isinstance(state, QByteArray):
+        window.restoreState(state)
+    return True

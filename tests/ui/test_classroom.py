@@ -505,3 +505,4 @@ def test_explanation_popups_open_inside_the_screen(big_window, qtbot):
             assert area.contains(popup.frameGeometry()), (button.key, popup.frameGeometry(), area)
             popup.close()
             qtbot.waitUntil(lambda b=button: b.popup is None)
+

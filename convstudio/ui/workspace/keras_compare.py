@@ -8,6 +8,10 @@ from PySide6.QtCore import QDeadlineTimer, QObject, QThread, Signal
 from ...core.pipeline import PipelineParams
 from ..tasks import Task, run_task
 
+# Sums of a few hundred float32 products, added in another order, agree to this fraction of
+# the largest value; a larger difference is a real one.
+FLOAT32_AGREEMENT = 1e-5
+
 
 def keras_conv(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) -> np.ndarray:
     """Run a Keras ``Conv2D`` holding exactly ``kernel`` and the bias; return its output."""

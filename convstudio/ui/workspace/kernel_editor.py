@@ -132,7 +132,7 @@ class KernelEditor(QWidget):
             "Randomise": self._on_randomise,
             "Transpose": self._on_transpose,
             "Flip 180°": self._on_flip,
-            "Copy as list": self._on_copy,
+            "Copy as list": self.copy_as_list,
         }
         self.buttons: dict[str, QPushButton] = {}
         row = QGridLayout()
@@ -266,7 +266,8 @@ class KernelEditor(QWidget):
     def _on_flip(self) -> None:
         self.model.set_kernel(self.model.kernel.entries[::-1, ::-1].copy(), text="Flip kernel")
 
-    def _on_copy(self) -> None:
+    def copy_as_list(self) -> None:
+        """Put the kernel on the clipboard as a Python list literal (Edit menu, button)."""
         text = kernel_as_list(self.model.kernel.entries)
         QGuiApplication.clipboard().setText(text)
         self.messageRaised.emit(f"Copied {text}")

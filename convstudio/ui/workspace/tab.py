@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QByteArray, QRectF, QSettings, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,39 +28,24 @@ from ...core import (
     ImageLoadError,
     limits,
     load_image,
-    resolve_padding,
     sample_image,
     sample_names,
 )
 from ...core.images import sample_description
 from ...core.pipeline import PipelineResult, connections
-from ...explanations import output_size_example
-from ...files import FileReadError, read_bytes
 from ..explain import explain
 from ..theme import scale_font, scale_width
 from .export import export_output
-from .keras_compare import KerasComparison
+from .keras_compare import FLOAT32_AGREEMENT, KerasComparison
 from .kernel_editor import KernelEditor
 from .model import CHANNELS, MAX_RESIZE, WorkspaceModel
 from .params_panel import ParamsPanel
-from .views import ImagePanel
+from .user_files import clear_recent_files, read_kernel_file, recent_files, remember
+from .views import ImagePanel, size_formulas, window_geometry
 
 MAX_SIDE = limits.MAX_IMAGE_SIDE
-MAX_KERNEL_FILE = 1_000_000  # bytes: far more than a 7×7 kernel's text
 DOWNSCALE_SIDE = 2048
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
-
-
-def _window_geometry(result: PipelineResult) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Origin (x, y) and step (sx, sy), in input pixels, of the conv output's pixels."""
-    p = result.params
-    pads = result.pads
-    ekh = (result.kernel_hw[0] - 1) * p.dilation[0] + 1
-    ekw = (result.kernel_hw[1] - 1) * p.dilation[1] + 1
-    # Output pixel c covers the stride-wide cell centred on its window's centre.
-    x0 = -pads.left + ekw / 2 - p.stride[1] / 2
-    y0 = -pads.top + ekh / 2 - p.stride[0] / 2
-    return (x0, y0), (float(p.stride[1]), float(p.stride[0]))
 
 
 class WorkspaceTab(QWidget):
@@ -232,17 +215,7 @@ class WorkspaceTab(QWidget):
 
     def size_example(self) -> str:
         """Return the output-size formula worked out for the image and settings on screen."""
-        r = self.model.result
-        if r is None:
-            return ""
-        p = r.params
-        pads = resolve_padding(r.input_hw, r.kernel_hw, stride=p.stride, padding=p.padding,
-                               dilation=p.dilation)
-        rows = output_size_example("H", r.input_hw[0], r.kernel_hw[0], p.stride[0],
-                                   p.dilation[0], pads.top, pads.bottom)
-        cols = output_size_example("W", r.input_hw[1], r.kernel_hw[1], p.stride[1],
-                                   p.dilation[1], pads.left, pads.right)
-        return f"{rows}<br>{cols}"
+        return "" if self.model.result is None else size_formulas(self.model.result)
 
     # --- messages ------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -295,7 +268,7 @@ class WorkspaceTab(QWidget):
             image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
                                interpolation=cv2.INTER_AREA)
         self.model.set_source(image, str(path))
-        self._remember(str(path))
+        remember(str(path))
         self.error_label.setText("")
         self.messageRaised.emit(f"Opened {path} ({image.shape[1]}×{image.shape[0]})")
         return True
@@ -311,18 +284,7 @@ class WorkspaceTab(QWidget):
         """Load a 2-D kernel from .npy (no pickles) or text; a bad file changes nothing."""
         p = Path(path)
         try:
-            try:
-                data = read_bytes(p, limit=MAX_KERNEL_FILE)
-            except FileReadError as exc:
-                raise ValueError(str(exc).split(": ", 1)[-1].rstrip(".")) from None
-            if p.suffix.lower() == ".npy":
-                entries = np.load(io.BytesIO(data), allow_pickle=False)
-            else:
-                text = data.decode("utf-8", "replace").splitlines()
-                entries = np.loadtxt(text, delimiter="," if p.suffix.lower() == ".csv" else None,
-                                     dtype=np.float64, ndmin=2)
-            if entries.dtype.kind not in "iuf":
-                raise ValueError(f"it holds {entries.dtype} values, not numbers")
+            entries = read_kernel_file(p)
             self.model.set_kernel(entries, use_weight=False, text=f"Open kernel {p.name}")
         except (OSError, ValueError) as exc:
             self.show_message(f"Cannot use {p.name} as a kernel: {exc}. The kernel is "
@@ -332,27 +294,8 @@ class WorkspaceTab(QWidget):
         self.messageRaised.emit(f"Opened kernel {p.name}")
         return True
 
-    @staticmethod
-    def recent_files() -> list[str]:
-        """Paths opened recently, newest first (kept in QSettings)."""
-        stored = QSettings().value("recentFiles", [], list)
-        if not isinstance(stored, list):
-            return []
-        # Stored as the file system's bytes: a name that is not UTF-8 (a Latin-1 "café.png")
-        # became another, missing path as a QString. Older settings hold plain strings.
-        return [os.fsdecode(bytes(p.data()) if isinstance(p, QByteArray) else p)
-                if isinstance(p, QByteArray | bytes) else str(p) for p in stored]
-
-    @classmethod
-    def _remember(cls, path: str) -> None:
-        recent = [p for p in cls.recent_files() if p != path]
-        QSettings().setValue("recentFiles",
-                             [QByteArray(os.fsencode(p)) for p in [path, *recent][:8]])
-
-    @staticmethod
-    def clear_recent_files() -> None:
-        """Forget the recently opened paths."""
-        QSettings().setValue("recentFiles", [])
+    recent_files = staticmethod(recent_files)
+    clear_recent_files = staticmethod(clear_recent_files)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         """Accept files dragged over the tab."""
@@ -460,7 +403,7 @@ class WorkspaceTab(QWidget):
 
     def _show_outputs(self, result: PipelineResult) -> None:
         mode = self.model.display_mode
-        origin, step = _window_geometry(result)
+        origin, step = window_geometry(result)
         self.output_panel.set_image(result.conv, mode, origin=origin, step=step)
         self.pooled_panel.setVisible(result.pooled is not None)
         if result.pooled is not None:
@@ -503,9 +446,12 @@ class WorkspaceTab(QWidget):
         diff = float(np.abs(result.conv - outcome).max())
         scale = max(1.0, float(np.abs(outcome).max()))
         self.last_keras_difference = diff
+        same = diff <= FLOAT32_AGREEMENT * scale
         self.compare_label.setText(
             f"Keras Conv2D output {outcome.shape[0]}×{outcome.shape[1]}: max |ours − Keras| = "
-            f"{diff:.3g} ({diff / scale:.2g} of the largest value) — the same numbers.")
+            f"{diff:.3g} ({diff / scale:.2g} of the largest value) — "
+            + ("the same numbers, up to float32 rounding." if same else
+               "they differ by more than float32 rounding explains."))
 
     # --- export --------------------------------------------------------------------------
     def export_dialog(self) -> None:

@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ...core.pipeline import PipelineResult
+from ...explanations import output_size_example
 from ..plots import ClippedAxisItem
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
@@ -243,3 +245,25 @@ class ImagePanel(QWidget):
         v = self.data[r, c]
         value = ", ".join(f"{x:.4g}" for x in v) if np.ndim(v) else f"{float(v):.4g}"
         self.readout.setText(f"x {c}, y {r}: {value}")
+
+
+def window_geometry(result: PipelineResult) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return the origin (x, y) and step (sx, sy), in input pixels, of the conv output's pixels."""
+    p = result.params
+    pads = result.pads
+    ekh = (result.kernel_hw[0] - 1) * p.dilation[0] + 1
+    ekw = (result.kernel_hw[1] - 1) * p.dilation[1] + 1
+    # Output pixel c covers the stride-wide cell centred on its window's centre.
+    x0 = -pads.left + ekw / 2 - p.stride[1] / 2
+    y0 = -pads.top + ekh / 2 - p.stride[0] / 2
+    return (x0, y0), (float(p.stride[1]), float(p.stride[0]))
+
+
+def size_formulas(r: PipelineResult) -> str:
+    """Return the output-size formula of both axes, worked out with ``r``'s numbers (HTML)."""
+    p, pads = r.params, r.pads
+    rows = output_size_example("H", r.input_hw[0], r.kernel_hw[0], p.stride[0],
+                               p.dilation[0], pads.top, pads.bottom)
+    cols = output_size_example("W", r.input_hw[1], r.kernel_hw[1], p.stride[1],
+                               p.dilation[1], pads.left, pads.right)
+    return f"{rows}<br>{cols}"
