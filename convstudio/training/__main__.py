@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .datasets import DATASETS, DatasetError
@@ -49,7 +51,8 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
-    from .session import LR_SCHEDULES, TrainingConfig
+    from . import LR_SCHEDULES
+    from .session import TrainingConfig
 
     default = TrainingConfig()
     p = argparse.ArgumentParser(prog="python -m convstudio.training",
@@ -72,27 +75,64 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _fail(text: str) -> int:
+    print(f"convstudio.training: {text}", file=sys.stderr)
+    return 2
+
+
+def _check_save_target(path: str) -> str | None:
+    """Say why ``path`` cannot be written (before hours of training), or None if it can."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        return f"--save {path}: the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"--save {path}: the folder {folder} is not writable"
+    keras_path = target if target.suffix == ".keras" else target.with_suffix(".keras")
+    if keras_path.is_dir():
+        return f"--save {path}: {keras_path} is a folder"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Train; return 0, or 2 when the dataset is missing or unreadable."""
+    """Train; return 0, or 2 when an argument, the dataset or the save folder is unusable."""
     args = build_parser().parse_args(argv)
+    from .datasets import load_dataset, skipped_text
     from .session import TrainingConfig, train
 
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        return _fail(f"--data-dir {args.data_dir}: folder not found")
+    if args.save:
+        problem = _check_save_target(args.save)
+        if problem:
+            return _fail(problem)
     try:
         config = TrainingConfig(dataset=args.dataset, data_dir=args.data_dir, epochs=args.epochs,
                                 batch_size=args.batch_size, limit=args.limit, seed=args.seed,
                                 validation_split=args.validation_split,
                                 learning_rate=args.learning_rate, lr_schedule=args.lr_schedule)
-        result = train(config, _JsonLines(args.json), threading.Event())
-    except DatasetError as exc:
-        print(f"convstudio.training: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"convstudio.training: {exc}", file=sys.stderr)
-        return 2
+        # A folder given on the command line is the only place looked in.
+        ds = load_dataset(args.dataset, args.data_dir, limit=args.limit, seed=args.seed,
+                          only_data_dir=args.data_dir is not None)
+        skipped = skipped_text(ds)
+        if skipped:
+            print(f"convstudio.training: {skipped}", file=sys.stderr)
+        result = train(config, _JsonLines(args.json), threading.Event(), dataset=ds)
+    except (DatasetError, ValueError) as exc:  # DatasetError is a ValueError; both are ours
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("convstudio.training: interrupted", file=sys.stderr)
+        return 130
     if args.save:
-        from .persist import save_model
+        from .persist import ModelFileError, save_model
 
-        save_model(result.model, result.history, args.save)
+        try:
+            written = save_model(result.model, result.history, args.save)
+        except ModelFileError as exc:
+            print(f"convstudio.training: {exc}", file=sys.stderr)
+            return 1
+        if not args.json:
+            print(f"saved {written}", file=sys.stderr)
     print(json.dumps({"test_accuracy": result.test_accuracy,
                       "epochs": result.epochs_done}), flush=True)
     return 0

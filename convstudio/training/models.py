@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 IMAGE_SHAPE = (28, 28, 1)
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -95,7 +95,9 @@ def summary(config: ModelConfig) -> list[LayerRow]:
 def build_model(config: ModelConfig, *, optimizer: str = "adam",
                 learning_rate: float = 1e-3) -> Any:
     """Build and compile the Keras model described by ``config``."""
-    import keras
+    from .backend import load_keras
+
+    keras = load_keras()
 
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
@@ -111,7 +113,82 @@ def build_model(config: ModelConfig, *, optimizer: str = "adam",
         layers.append(keras.layers.Dropout(config.dropout, name="dropout"))
     layers.append(keras.layers.Dense(config.n_classes, activation="softmax", name="output"))
     model = keras.Sequential(layers, name="convstudio_cnn")
+    compile_model(model, optimizer, learning_rate)
+    return model
+
+
+def compile_model(model: Any, optimizer: str, learning_rate: float) -> None:
+    """Compile ``model`` for integer class labels, as every model here is trained."""
+    from .backend import load_keras
+
+    keras = load_keras()
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
     opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
            "rmsprop": keras.optimizers.RMSprop}[optimizer](learning_rate=learning_rate)
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+
+
+class IncompatibleModelError(ValueError):
+    """A Keras model the Training tab cannot show or train; the message says what it needs."""
+
+
+def needs_text(n_classes: int | None) -> str:
+    """Say in words what the Training tab needs of a model."""
+    classes = "one per class" if n_classes is None else f"{n_classes}, one per class"
+    return ("one input of 28×28×1 images, a Conv2D first layer (its filters are shown) and one "
+            f"softmax output of class probabilities ({classes})")
+
+
+def first_conv(model: Any) -> Any:
+    """Return the model's first layer after its input: a Conv2D (see :func:`check_model`)."""
+    return next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
+
+
+def output_classes(model: Any) -> int:
+    """Return how many class probabilities the model outputs."""
+    return int(model.outputs[0].shape[-1])
+
+
+def check_model(model: Any, n_classes: int | None = None) -> None:
+    """Check that ``model`` fits the Training tab before it replaces anything.
+
+    ``n_classes``: the classes of the dataset it will meet (None: any number, at least 2).
+
+    Raises
+    ------
+    IncompatibleModelError
+        Saying what the model has and what the tab needs.
+    """
+    from .backend import load_keras
+
+    keras = load_keras()
+
+    def refuse(problem: str) -> NoReturn:
+        raise IncompatibleModelError(f"it {problem}; the Training tab needs "
+                                     f"{needs_text(n_classes)}")
+
+    inputs, outputs = list(model.inputs), list(model.outputs)
+    if len(inputs) != 1:
+        refuse(f"has {len(inputs)} inputs")
+    shape = tuple(inputs[0].shape[1:])
+    if shape != IMAGE_SHAPE:
+        refuse(f"takes inputs of shape {shape}")
+    if len(outputs) != 1:
+        refuse(f"has {len(outputs)} outputs")
+    out_shape = tuple(outputs[0].shape[1:])
+    if len(out_shape) != 1 or out_shape[0] is None or out_shape[0] < 2:
+        refuse(f"outputs shape {out_shape}")
+    if n_classes is not None and out_shape[0] != n_classes:
+        refuse(f"outputs {out_shape[0]} classes but the current dataset has {n_classes}")
+    first = first_conv(model)
+    if not isinstance(first, keras.layers.Conv2D):
+        refuse(f"starts with a {type(first).__name__} layer, not Conv2D")
+    kernel = first.get_weights()[0]
+    if kernel.ndim != 4 or kernel.shape[2] != 1:
+        refuse(f"has a first Conv2D reading {kernel.shape[2]} channels")
+    last = model.layers[-1]
+    softmax = isinstance(last, keras.layers.Softmax) or (
+        getattr(last, "activation", None) is keras.activations.softmax)
+    if not softmax:
+        refuse(f"ends with a {type(last).__name__} layer that gives no probabilities (no softmax)")

@@ -1,5 +1,6 @@
 import json
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,7 +9,13 @@ from convstudio.training import __main__ as cli
 from convstudio.training.datasets import shapes_dataset
 from convstudio.training.models import ConvBlock, ModelConfig
 from convstudio.training.persist import ModelFileError, load_model, save_model
-from convstudio.training.session import TrainingConfig, learning_rate, prepare_images, train
+from convstudio.training.session import (
+    StopPoint,
+    TrainingConfig,
+    learning_rate,
+    prepare_images,
+    train,
+)
 
 SMALL = ModelConfig(blocks=(ConvBlock(8, 3, True), ConvBlock(8, 3, True)), dense_units=32)
 
@@ -97,12 +104,63 @@ def test_stop_keeps_weights_and_resume_continues(shapes):
     result = train(config, rec, stop, dataset=shapes)
     assert result.stopped and result.test_accuracy is None
     assert len(rec.batches) == 3  # ended after the batch during which Stop came
+    # A stop in the middle of an epoch is not a whole epoch: not reported, counted or kept.
+    assert result.stopped_at == StopPoint(0, 3, 27) and result.stopped_at.mid_epoch
+    assert result.epochs_done == 0 and rec.epochs == [] and result.history == {}
+    assert result.batches_trained == 3
+    assert result.schedule_reached == pytest.approx(3 / (3 * 27))
     before = result.model.get_layer("conv1").get_weights()[0].copy()
     rec2 = Recorder()
-    resumed = train(config, rec2, threading.Event(), dataset=shapes, model=result.model,
+    resumed = train(replace(config, schedule_start=result.schedule_reached), rec2,
+                    threading.Event(), dataset=shapes, model=result.model,
                     initial_epoch=result.epochs_done)
-    assert rec2.epochs[0].epoch == 1 and resumed.epochs_done == 4
+    assert [e.epoch for e in rec2.epochs] == [0, 1, 2] and resumed.epochs_done == 3
+    assert not resumed.stopped and resumed.stopped_at is None
+    assert len(resumed.history["loss"]) == 3 and resumed.schedule_reached == 1.0
     assert not np.array_equal(before, resumed.model.get_layer("conv1").get_weights()[0])
+
+
+def test_a_stop_after_the_last_batch_of_an_epoch_keeps_that_epoch(shapes):
+    stop = threading.Event()
+    config = TrainingConfig(dataset="shapes", model=SMALL, epochs=3, batch_size=32,
+                            metrics_every=1)
+    result = train(config, Recorder(stop_after_batches=27, stop_event=stop), stop,
+                   dataset=shapes)
+    assert result.stopped_at == StopPoint(0, 27, 27) and not result.stopped_at.mid_epoch
+    assert result.epochs_done == 1 and len(result.history["loss"]) == 1
+    # Its validation pass was cut short by the stop: no number rather than a shifted one.
+    assert np.isnan(result.history["val_loss"][0])
+
+
+def test_resume_goes_on_along_the_schedule_from_the_step_reached(shapes):
+    from convstudio.training.models import build_model
+
+    model = build_model(SMALL)
+    seen = []
+
+    class Rates(Recorder):
+        def on_batch(self, event):
+            seen.append((float(model.optimizer.learning_rate.numpy()), event.learning_rate))
+            super().on_batch(event)
+
+    config = TrainingConfig(dataset="shapes", model=SMALL, epochs=2, batch_size=96,
+                            validation_split=0.0, metrics_every=1, learning_rate=0.004)
+    batches = 960 // 96
+    stop = threading.Event()
+    first = train(config, Rates(stop_after_batches=7, stop_event=stop), stop, dataset=shapes,
+                  model=model)
+    assert first.stopped_at == StopPoint(0, 7, batches)
+    assert first.schedule_reached == pytest.approx(7 / 20)
+    seen.clear()
+    resumed = replace(config, schedule_start=first.schedule_reached)
+    train(resumed, Rates(), threading.Event(), dataset=shapes, model=model,
+          initial_epoch=first.epochs_done)
+    # The first resumed batch trains at the planned run's rate for its 8th batch, not at 0.004.
+    assert seen[0][0] == pytest.approx(learning_rate(config, 0, 7, batches), rel=1e-6)
+    assert seen[0][1] == pytest.approx(seen[0][0], rel=1e-6)  # what the batch report says
+    rates = [r for r, _ in seen]
+    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
+    assert rates[-1] < learning_rate(config, 1, batches - 1, batches) * 1.01  # ends near 0
 
 
 def test_seed_kernel_frozen_in_filter_zero(shapes):
