@@ -118,6 +118,8 @@ def _train_cycles(window: object, cycles: int) -> tuple[float, int]:
     tab.filters.setValue(8)
     tab.dense.setValue(16)
     tab.epochs.setValue(50)
+    # Reset asks before it throws away a trained model that is not saved: here, it may.
+    tab.confirm_discard = lambda action: True  # type: ignore[method-assign]
 
     def one_cycle() -> None:
         tab.reset()

@@ -101,6 +101,12 @@ class MosaicView(QWidget):
         if first:
             self.view.autoRange(padding=0.02)
 
+    def clear(self, caption: str = "") -> None:
+        """Show nothing (the model it showed is gone or changed), and ``caption`` instead."""
+        self.data = None
+        self.item.clear()
+        self.caption.setText(caption)
+
 
 class CurvesView(QWidget):
     """Loss and accuracy per epoch (train and validation) and the running batch loss."""
@@ -196,17 +202,24 @@ class CurvesView(QWidget):
         h = self.history
         h["loss"].append(loss)
         h["accuracy"].append(acc)
-        if val_loss is not None and val_acc is not None:
-            h["val_loss"].append(val_loss)
-            h["val_accuracy"].append(val_acc)
+        # NaN where an epoch has no validation numbers keeps the later ones at their epochs.
+        h["val_loss"].append(math.nan if val_loss is None else val_loss)
+        h["val_accuracy"].append(math.nan if val_acc is None else val_acc)
         self._redraw()
+
+    def drop_batches_after(self, epochs_done: int) -> None:
+        """Forget the running loss of an epoch left unfinished by a Stop (it starts again)."""
+        xs, ys = self.batch_points
+        keep = sum(1 for x in xs if x <= epochs_done)
+        del xs[keep:], ys[keep:]
+        self.batch_loss.setData(xs, ys)
 
     def _redraw(self, first_epoch: int = 1) -> None:
         h = self.history
         for curve, key in ((self.train_loss, "loss"), (self.val_loss, "val_loss"),
                            (self.train_acc, "accuracy"), (self.val_acc, "val_accuracy")):
             ys = h[key]
-            curve.setData(list(range(first_epoch, first_epoch + len(ys))), ys)
+            curve.setData(list(range(first_epoch, first_epoch + len(ys))), ys, connect="finite")
         if not h["loss"]:
             self.batch_loss.setData([], [])
         self._fit_loss_axis()
@@ -230,6 +243,11 @@ class ProbabilityView(QWidget):
         self.styler = PlotStyler(self, (self.plot,))
         self.values = np.zeros(0)
         self._ticks: list[tuple[int, str]] = []
+
+    def clear(self) -> None:
+        """Show no bars (there is no model to ask)."""
+        self.values = np.zeros(0)
+        self.bars.setOpts(x0=[], y=[], width=[], brushes=[])
 
     def set_probabilities(self, probs: np.ndarray, names: Sequence[str]) -> None:
         """Show one bar per class, the most likely in orange."""

@@ -11,6 +11,7 @@ import os
 import threading
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ...training.datasets import Dataset
@@ -51,6 +52,7 @@ class TrainingWorker(QObject):
     epochEnded = Signal(object)
     snapshotTaken = Signal(object)
     runFinished = Signal(object)   # TrainingResult
+    evaluated = Signal(object)     # Evaluation, or None when stopped
     runFailed = Signal(str)
     done = Signal()
 
@@ -78,23 +80,43 @@ class TrainingWorker(QObject):
         """Forward filters and feature maps (already copies)."""
         self.snapshotTaken.emit(snapshot)
 
-    @Slot()
-    def run(self) -> None:
-        """Build, compile and fit in this thread; report the outcome, then say done."""
+    def work(self) -> None:
+        """Build, compile and fit (or resume); report the result."""
         from ...training.session import train
 
+        result = train(self.config, self, self.stop_event, dataset=self.dataset,
+                       model=self.model, initial_epoch=self.initial_epoch,
+                       recycle=self.recycle)
+        self.runFinished.emit(result)
+
+    @Slot()
+    def run(self) -> None:
+        """Do the work in this thread; report a failure as a message, then say done."""
         yield_cpu_to_gui()
         try:
-            result = train(self.config, self, self.stop_event, dataset=self.dataset,
-                           model=self.model, initial_epoch=self.initial_epoch,
-                           recycle=self.recycle)
+            self.work()
         except Exception as exc:  # noqa: BLE001 (anything Keras raises becomes a message)
             self.runFailed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.runFinished.emit(result)
         finally:
             self.recycle = None
             self.done.emit()
+
+
+class EvaluationWorker(TrainingWorker):
+    """Evaluates a model on images (after a Stop, a Load) on the training thread."""
+
+    def __init__(self, model: Any, images: tuple[np.ndarray, np.ndarray, str],
+                 stop_event: threading.Event, tag: object) -> None:
+        super().__init__(TrainingConfig(), None, model, 0, stop_event)
+        self.images, self.tag = images, tag
+
+    def work(self) -> None:
+        """Compute the confusion matrix and the mistakes; (tag, None) if stopped first."""
+        from ...training.session import evaluate
+
+        x, y, evaluated_on = self.images
+        self.evaluated.emit((self.tag, evaluate(self.model, x, y, evaluated_on,
+                                                self.stop_event)))
 
 
 # Threads that would not stop in time at close (stuck in TensorFlow's import, which cannot be
@@ -115,6 +137,7 @@ class _Relay(QObject):
     epochEnded = Signal(object)
     snapshotTaken = Signal(object)
     runFinished = Signal(object)
+    evaluated = Signal(object)
     runFailed = Signal(str)
 
     @Slot(object)
@@ -142,6 +165,11 @@ class _Relay(QObject):
         """Relay the result."""
         self.runFinished.emit(result)
 
+    @Slot(object)
+    def evaluation(self, ev: object) -> None:
+        """Relay an evaluation."""
+        self.evaluated.emit(ev)
+
     @Slot(str)
     def failed(self, text: str) -> None:
         """Relay a failure message."""
@@ -151,8 +179,11 @@ class _Relay(QObject):
 class TrainingRunner(QObject):
     """Owns at most one worker thread; start, stop, and a clean shutdown on close.
 
-    Listen to :attr:`relay`'s signals: they arrive on the GUI thread.
+    Listen to :attr:`relay`'s signals: they arrive on the GUI thread; so does ``threadEnded``,
+    once a run's or an evaluation's thread has ended and :attr:`running` is false again.
     """
+
+    threadEnded = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -175,12 +206,41 @@ class TrainingRunner(QObject):
     def start(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
               initial_epoch: int, recycle: Any = None) -> TrainingWorker:
         """Prepare a run; :meth:`launch` starts it (``recycle``: see ``session.train``)."""
+        self.stop_event = threading.Event()
+        return self._prepare(TrainingWorker(config, dataset, model, initial_epoch,
+                                            self.stop_event, recycle))
+
+    def evaluate(self, model: Any, images: tuple[np.ndarray, np.ndarray, str],
+                 tag: object = None) -> TrainingWorker:
+        """Prepare an evaluation (relay's ``evaluated``: (tag, result)); :meth:`launch` it."""
+        self.stop_event = threading.Event()
+        return self._prepare(EvaluationWorker(model, images, self.stop_event, tag))
+
+    @property
+    def evaluating(self) -> bool:
+        """Whether the thread under way evaluates a model (rather than training one)."""
+        return isinstance(self.worker, EvaluationWorker)
+
+    def cancel_evaluation(self, timeout_ms: int = 10000) -> bool:
+        """End an evaluation now (it stops after its current batch of images); wait for it.
+
+        Its result, if any arrives, carries its tag: the caller ignores what is stale.
+        """
+        thread = self.qthread
+        if thread is None or not self.evaluating:
+            return thread is None
+        self.stop_event.set()
+        thread.quit()
+        if not thread.wait(timeout_ms):
+            return False
+        self._on_thread_finished()
+        return True
+
+    def _prepare(self, worker: TrainingWorker) -> TrainingWorker:
         if self.running:
             raise RuntimeError("a training run is already going")
-        self.stop_event = threading.Event()
         thread = QThread()
         thread.setObjectName("training")
-        worker = TrainingWorker(config, dataset, model, initial_epoch, self.stop_event, recycle)
         worker.moveToThread(thread)
         queued = Qt.ConnectionType.QueuedConnection
         relay = self.relay
@@ -189,6 +249,7 @@ class TrainingRunner(QObject):
         worker.epochEnded.connect(relay.epoch, queued)
         worker.snapshotTaken.connect(relay.snapshot, queued)
         worker.runFinished.connect(relay.finished, queued)
+        worker.evaluated.connect(relay.evaluation, queued)
         worker.runFailed.connect(relay.failed, queued)
         thread.started.connect(worker.run)
         worker.done.connect(thread.quit)
@@ -210,6 +271,7 @@ class TrainingRunner(QObject):
         if self.qthread is not None:
             self.qthread.deleteLater()
         self.qthread, self.worker = None, None
+        self.threadEnded.emit()
 
     def stop(self) -> None:
         """Ask the run to end after the current batch (weights kept)."""

@@ -1,0 +1,194 @@
+"""The Training tab's right side: curves, filters, feature maps, probabilities and mistakes.
+
+Each view shows the current model or nothing: :meth:`ResultsPanel.forget_model` empties every
+view of a model (Reset, a fresh Start, a Load), and the confusion matrix and the misclassified
+images say which state of the model they show ("after epoch 3", "at the stop in epoch 3, batch
+1300/1688", "of the loaded model").
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
+
+from ...training.session import Evaluation, Snapshot
+from ..numbers import WholeBox
+from .views import CurvesView, MosaicView, ProbabilityView, symmetric_per_image, tile
+
+
+class ResultsPanel(QWidget):
+    """The six views of a model in training, updated one per event-loop turn."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.curves = CurvesView()
+        self.filters_view = MosaicView("First layer's filters")
+        self.replay = QSlider(Qt.Orientation.Horizontal)
+        self.replay.setToolTip("Replay how the filters changed")
+        self.replay.valueChanged.connect(self._on_replay)
+        self.filters_view.box.addWidget(self.replay)
+        self.maps_view = MosaicView("Feature maps of the probe image")
+        self.layer_combo = QComboBox()
+        self.layer_combo.currentIndexChanged.connect(self.show_maps)
+        self.probe = WholeBox("Probe image", 0, 0)
+        self.probe.setToolTip("Which test image to look at")
+        row = QHBoxLayout()
+        row.addWidget(self.layer_combo, 1)
+        row.addWidget(QLabel("image"))
+        row.addWidget(self.probe)
+        self.maps_view.box.addLayout(row)
+        self.probs_view = ProbabilityView()
+        self.confusion_view = MosaicView("Confusion matrix: rows true, columns predicted")
+        self.wrong_view = MosaicView("Misclassified images")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.curves, 0, 0)
+        grid.addWidget(self.filters_view, 0, 1)
+        grid.addWidget(self.maps_view, 0, 2)
+        grid.addWidget(self.probs_view, 1, 0)
+        grid.addWidget(self.confusion_view, 1, 1)
+        grid.addWidget(self.wrong_view, 1, 2)
+        for col in range(3):
+            grid.setColumnStretch(col, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+        self.snapshots: list[tuple[str, np.ndarray]] = []
+        self.maps: dict[str, np.ndarray] = {}
+        self.evaluation: Evaluation | None = None  # what the confusion view shows
+        self._jobs: deque[tuple[QWidget, Callable[[], None]]] = deque()
+        self._job_timer = QTimer(self)
+        self._job_timer.setInterval(0)
+        self._job_timer.timeout.connect(self._run_job)
+
+    # --- emptying ------------------------------------------------------------------------------
+    def forget_model(self) -> None:
+        """Show no model: every view but the curves is emptied (they are cleared apart)."""
+        self._jobs.clear()
+        self.snapshots = []
+        self.maps = {}
+        self.replay.blockSignals(True)
+        self.replay.setRange(0, 0)
+        self.replay.blockSignals(False)
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        self.layer_combo.blockSignals(False)
+        self.filters_view.clear()
+        self.maps_view.clear()
+        self.probs_view.clear()
+        self.forget_evaluation()
+
+    def forget_evaluation(self, caption: str = "") -> None:
+        """Empty the confusion matrix and the mistakes (the model changed since)."""
+        self.confusion_view.clear(caption)
+        self.wrong_view.clear(caption)
+        self.evaluation = None
+
+    # --- staggered updates -----------------------------------------------------------------------
+    def stagger(self, *jobs: tuple[QWidget, Callable[[], None]]) -> None:
+        """Update views one per event-loop turn, each painted at once.
+
+        Painting several pyqtgraph views in one turn takes ~50 ms while the training thread
+        competes for the GIL; one view per turn keeps every gap short.
+        """
+        self._jobs.extend(jobs)
+        if not self._job_timer.isActive():
+            self._job_timer.start()
+
+    def _run_job(self) -> None:
+        if not self._jobs:
+            self._job_timer.stop()
+            return
+        widget, job = self._jobs.popleft()
+        job()
+        widget.repaint()
+
+    # --- the evaluation --------------------------------------------------------------------------
+    def show_evaluation(self, ev: Evaluation, names: Sequence[str], when: str) -> None:
+        """Show the confusion matrix and the mistakes of the model ``when`` (words)."""
+        self.evaluation = ev
+        conf = ev.confusion.astype(np.float64)
+        rows = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1)
+        self.confusion_view.show_array(rows, (0.0, 1.0), "sequential")
+        self.confusion_view.caption.setText(f"{when.capitalize()}: " + ", ".join(
+            f"{names[i] if i < len(names) else i}: {a:.0%}"
+            for i, a in enumerate(ev.per_class_accuracy) if np.isfinite(a)))
+        total = int(ev.confusion.sum())
+        if len(ev.misclassified):
+            self.wrong_view.show_array(tile(ev.misclassified[:32] * 255.0, cols=8),
+                                       (0.0, 255.0), "grey")
+            pairs = ", ".join(f"{names[t]}→{names[p]}" for t, p in
+                              ev.misclassified_labels[:6] if max(t, p) < len(names))
+            self.wrong_view.caption.setText(
+                f"{min(32, len(ev.misclassified))} shown, of {ev.wrong:,} wrong in {total:,} "
+                f"{ev.evaluated_on} images {when}: {pairs}…")
+        else:
+            self.wrong_view.clear(f"None wrong in {total:,} {ev.evaluated_on} images {when}.")
+
+    # --- filters, maps, probabilities ------------------------------------------------------------
+    def add_snapshot(self, snap: Snapshot, names: Sequence[str]) -> None:
+        """Keep the snapshot's filters for replay and show it (staggered)."""
+        self.snapshots.append((f"epoch {snap.epoch + 1}, batch {snap.batch}", snap.filters))
+        self.replay.blockSignals(True)
+        self.replay.setRange(0, len(self.snapshots) - 1)
+        self.replay.setValue(len(self.snapshots) - 1)
+        self.replay.blockSignals(False)
+        n = len(self.snapshots) - 1
+        self.set_layers([name for name, _ in snap.feature_maps])
+        self.maps = dict(snap.feature_maps)
+        self.stagger(
+            (self.filters_view, lambda: self.show_filters(n)),
+            (self.maps_view, self.show_maps),
+            (self.probs_view, lambda: self.probs_view.set_probabilities(snap.probabilities,
+                                                                        names)))
+
+    def show_model(self, label: str, filters: np.ndarray) -> None:
+        """Show a model that did not come from a run here (a loaded one)."""
+        self.snapshots = [(label, filters)]
+        self.replay.blockSignals(True)
+        self.replay.setRange(0, 0)
+        self.replay.blockSignals(False)
+        self.show_filters(0)
+
+    def set_layers(self, names: list[str]) -> None:
+        """Offer these layers' feature maps (kept as they are if unchanged)."""
+        if [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())] != names:
+            self.layer_combo.blockSignals(True)
+            self.layer_combo.clear()
+            self.layer_combo.addItems(names)
+            self.layer_combo.blockSignals(False)
+
+    def show_probe(self, maps: Any, probs: np.ndarray, names: Sequence[str]) -> None:
+        """Show feature maps and probabilities of one image, now."""
+        self.maps = dict(maps)
+        self.set_layers([name for name, _ in maps])
+        self.show_maps()
+        self.probs_view.set_probabilities(probs, names)
+
+    def show_filters(self, i: int) -> None:
+        """Show the ``i``-th kept first-layer filters."""
+        label, filters = self.snapshots[i]
+        f = np.moveaxis(filters[:, :, 0, :], -1, 0)  # (F, kh, kw): first input channel
+        self.filters_view.show_array(tile(symmetric_per_image(f)), (-1.0, 1.0), "signed")
+        self.filters_view.caption.setText(
+            f"{f.shape[0]} filters of {f.shape[1]}×{f.shape[2]} — {label}; blue < 0 < red, "
+            "each scaled to its own largest weight")
+
+    def _on_replay(self, i: int) -> None:
+        if 0 <= i < len(self.snapshots):
+            self.show_filters(i)
+
+    def show_maps(self) -> None:
+        """Show the chosen layer's feature maps of the probe image."""
+        name = self.layer_combo.currentText()
+        if name not in self.maps:
+            return
+        m = np.moveaxis(self.maps[name], -1, 0)
+        top = float(m.max()) if m.size else 1.0
+        self.maps_view.show_array(tile(m), (0.0, top if top > 0 else 1.0), "sequential")
+        self.maps_view.caption.setText(f"{name}: {m.shape[0]} maps of {m.shape[1]}×{m.shape[2]}"
+                                       " (after ReLU)")
