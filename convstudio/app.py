@@ -195,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.resize(*size)
     if not args.lesson:
         window.offer_session()
+    window.ask_before_closing = True
     if os.environ.get("CONVSTUDIO_EXIT_AFTER_PAINT"):
         _exit_after_first_paint(app, window)
     window.show()

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
 
             self.setWindowIcon(QIcon(str(icon_path())))
         self.save_session_on_close = True
+        self.ask_before_closing = False  # app.main: ask before a close loses a trained model
         self.last_message = ""
         self._build_menus()
         self.statusBar().showMessage("Ready")
@@ -483,14 +484,17 @@ class MainWindow(QMainWindow):
         return restore_layout(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        """Stop background work and save the session before the window goes."""
+        """Ask before a trained, unsaved model is lost; stop background work; save the session."""
+        if (self.ask_before_closing and self.training_built
+                and self.training.has_unsaved_model()
+                and not self.training.confirm_discard("Quitting")):
+            event.ignore()
+            return
         if self.save_session_on_close:
             self.save_session()
             self.save_layout()
         for tab in self._lazy.values():
             tab.shutdown()  # type: ignore[attr-defined]
         self.workspace.shutdown()
-        # Short: a task still inside TensorFlow's import is left to app.main, which then
-        # exits without waiting for it (closing stays under 2 s).
-        wait_for_tasks(300)
+        wait_for_tasks(300)  # one still inside TensorFlow's import is left to app.main
         super().closeEvent(event)

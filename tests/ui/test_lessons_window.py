@@ -225,3 +225,16 @@ def test_no_thanks_is_remembered_for_that_session_only(qtbot):
     qtbot.addWidget(fourth)
     fourth.save_session_on_close = False
     assert fourth.offer_session()
+
+
+def test_quitting_with_a_trained_unsaved_model_asks_first(window, qtbot, monkeypatch):
+    tab = window.training
+    window.ask_before_closing = True
+    asked = []
+    monkeypatch.setattr(tab, "has_unsaved_model", lambda: True)
+    monkeypatch.setattr(tab, "confirm_discard", lambda action: asked.append(action) or False)
+    window.close()
+    assert window.isVisible() and asked == ["Quitting"]  # Cancel keeps the window and model
+    monkeypatch.setattr(tab, "confirm_discard", lambda action: asked.append(action) or True)
+    window.close()
+    assert not window.isVisible() and len(asked) == 2

@@ -15,7 +15,9 @@ FLOAT32_AGREEMENT = 1e-5
 
 def keras_conv(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) -> np.ndarray:
     """Run a Keras ``Conv2D`` holding exactly ``kernel`` and the bias; return its output."""
-    import keras  # lazy: TensorFlow takes seconds to import
+    from ...training.backend import load_keras  # lazy: TensorFlow takes seconds to import
+
+    keras = load_keras()  # quietly, and without holding the GIL while its libraries load
 
     x = image if image.ndim == 3 else image[:, :, None]
     k = kernel.reshape(kernel.shape[0], kernel.shape[1], x.shape[2], 1).astype(np.float32)
