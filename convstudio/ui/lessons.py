@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QUrl
@@ -18,7 +18,34 @@ from ..lesson_text import sanitise
 from .workspace.model import PIXEL_SCALE, WorkspaceModel
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from PySide6.QtWidgets import QTabWidget
+
+    from .animator.model import AnimatorModel
+
+
+class LessonHost(Protocol):
+    """What capturing and applying a lesson needs of the window (not the window itself).
+
+    Its models, its tabs and the lesson panel: an interface, so that this module does not
+    depend on the main window that uses it.
+    """
+
+    model: WorkspaceModel
+    animator_model: AnimatorModel
+    lesson_panel: LessonPanel
+    tabs: QTabWidget
+    tab_index: dict[str, int]
+
+    @property
+    def training(self) -> Any:
+        """The Training tab, built on first use."""
+
+    @property
+    def training_built(self) -> bool:
+        """Whether the Training tab was built."""
+
+    def show_tab(self, key: str) -> None:
+        """Bring a tab to the front."""
 
 
 def session_path() -> Path:
@@ -26,7 +53,7 @@ def session_path() -> Path:
     return Path(QSettings().fileName()).parent / "last-session.convstudio"
 
 
-def capture(window: MainWindow, *, title: str = "My lesson", text: str = "") -> L.Lesson:
+def capture(window: LessonHost, *, title: str = "My lesson", text: str = "") -> L.Lesson:
     """Return the window's current state as a lesson (the image embedded)."""
     ws = window.model
     an = window.animator_model
@@ -46,7 +73,7 @@ def capture(window: MainWindow, *, title: str = "My lesson", text: str = "") -> 
     return lesson
 
 
-def untouched(window: MainWindow) -> bool:
+def untouched(window: LessonHost) -> bool:
     """Return whether the window still holds the state a plain start gives (nothing to keep)."""
     if window.training_built or window.lesson_panel.text or window.tabs.currentIndex() != 0:
         return False
@@ -98,7 +125,7 @@ def _fit(rect: tuple[int, int, int, int] | None,
     return (top, left, height, width) if height >= 1 and width >= 1 else None
 
 
-def apply(window: MainWindow, lesson: L.Lesson) -> None:
+def apply(window: LessonHost, lesson: L.Lesson) -> None:
     """Set the window to a lesson that :func:`lessons.parse` accepted (or a built-in one).
 
     Everything that could fail is done before the first change, so a refused lesson leaves

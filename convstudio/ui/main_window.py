@@ -72,8 +72,7 @@ class MainWindow(QMainWindow):
         self.workspace.messageRaised.connect(self._on_message)
         self._add_tab("workspace", self.workspace, "&Workspace")
         self.animator_model = AnimatorModel(self.model, self)
-        # The animator and training tabs are built the first time they are shown or used: the
-        # window paints sooner (benchmarks/startup.py), and a hidden tab needs no widgets yet.
+        # Animator and training tabs are built when first used: the window paints sooner.
         self._lazy: dict[str, QWidget] = {}
         self._placeholders: dict[str, tuple[QWidget, str]] = {}
         for key, label in (("animator", "&Animator"), ("training", "&Training")):
@@ -137,7 +136,8 @@ class MainWindow(QMainWindow):
         """The training tab, built on first use."""
         from .training import TrainingTab
 
-        tab = self._lazy.get("training") or self._install("training", TrainingTab(self.model))
+        tab = self._lazy.get("training") or self._install(
+            "training", TrainingTab(lambda: self.model.kernel.effective))
         assert isinstance(tab, TrainingTab)
         return tab
 

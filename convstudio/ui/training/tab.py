@@ -7,6 +7,7 @@ them out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,7 +35,6 @@ from ...training.models import ModelConfig
 from ...training.session import TrainingConfig
 from ..explain import explain
 from ..theme import scale_width
-from ..workspace.model import WorkspaceModel
 from .dataset_loading import (  # last_folder: the tab's public helper, as before
     DATASET_LABELS,
     DatasetLoading,
@@ -60,9 +60,12 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
     datasetLoaded = Signal()
     runEnded = Signal()  # a run, or an evaluation of the model, ended
 
-    def __init__(self, workspace: WorkspaceModel, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace_kernel: Callable[[], np.ndarray],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.workspace = workspace
+        # The workspace's kernel, asked for when a run seeds filter 0 with it: a function, so
+        # this tab depends on no other tab's model.
+        self.workspace_kernel = workspace_kernel
         self.runner = TrainingRunner(self)
         relay = self.runner.relay  # its signals arrive on the GUI thread
         relay.runStarted.connect(self._on_run_started)
@@ -246,7 +249,7 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
         """Return the run the controls describe (ValueError naming a bad value)."""
         seed = None
         if self.seed_kernel.isChecked():
-            k = self.workspace.kernel.effective
+            k = self.workspace_kernel()
             seed = tuple(tuple(float(v) for v in row) for row in k)
         return self.form.training_config(
             self._n_classes(), dataset=self.dataset_name, data_dir=self.folder,
