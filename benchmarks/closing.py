@@ -19,7 +19,7 @@ from pathlib import Path
 from ._harness import Row
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ("keras", "gif", "training", "photo")
+CASES = ("keras", "gif", "training", "photo", "resized")
 
 CLOSE_UNDER_LOAD = textwrap.dedent("""
     import os, sys, time, tempfile
@@ -39,7 +39,7 @@ CLOSE_UNDER_LOAD = textwrap.dedent("""
     def arm():
         w = next(x for x in QApplication.topLevelWidgets()
                  if isinstance(x, main_window.MainWindow))
-        w.save_session_on_close = CASE == "photo"
+        w.save_session_on_close = CASE in ("photo", "resized")
         if CASE == "keras":
             w.workspace.compare_with_keras()
         elif CASE == "gif":
@@ -59,10 +59,12 @@ CLOSE_UNDER_LOAD = textwrap.dedent("""
                 QTimer.singleShot(300, lambda: close(w))  # inside the TensorFlow import
             start_when_loaded()
             return
-        elif CASE == "photo":
+        elif CASE in ("photo", "resized"):
             rng = np.random.default_rng(0)  # a noisy 12-megapixel photo: the session is large
             photo = rng.integers(0, 256, (3000, 4000, 3)).astype(np.float32) / np.float32(255)
             w.model.set_source(photo, "noisy 4000x3000")
+            if CASE == "resized":  # the largest image, of pixels that are not whole numbers
+                w.model.resize(4096, 4096)
         QTimer.singleShot(300, lambda: close(w))
 
     QTimer.singleShot(0, arm)

@@ -283,3 +283,25 @@ def test_documents_of_any_shape_give_lesson_errors(doc):
 def test_text_that_is_not_json_gives_lesson_errors(data):
     with pytest.raises(L.LessonError):
         L.loads(data)
+
+
+def test_a_large_float_image_is_stored_uncompressed_and_reads_back_exactly(tmp_path, monkeypatch):
+    import numpy as np
+
+    from convstudio import lesson_values
+
+    monkeypatch.setattr(lesson_values, "FAST_FLOAT_BYTES", 1000)
+    rng = np.random.default_rng(3)
+    image = (rng.random((40, 30, 3)) * 255).astype(np.float32)  # not whole numbers
+    doc = lesson_values.encode_image(image)
+    assert doc["dtype"] == "float32"
+    import base64
+    import zlib
+
+    packed = base64.b64decode(doc["data"])
+    assert len(packed) > image.nbytes  # stored, not compressed
+    assert zlib.decompress(packed) == image.tobytes()
+    lesson = L.Lesson(title="resized \"@@convstudio-image-data@@\"", image=image)
+    back = L.read(L.write(lesson, tmp_path / "big"))
+    np.testing.assert_array_equal(back.image, image)
+    assert back.title == lesson.title
