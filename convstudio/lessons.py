@@ -81,7 +81,7 @@ TRAINING_FIELDS: dict[str, Any] = {
     "dense": (int, 1, 2048),
     "dropout": (float, 0.0, 0.9),
     "optimizer": ("adam", "sgd", "rmsprop"),  # training.models.OPTIMIZERS
-    "learning_rate": (float, 0.0001, 1.0),
+    "learning_rate": (float, 0.00001, 1.0),
     "batch_size": (int, 1, 4096),
     "epochs": (int, 1, 1000),
     "validation_split": (float, 0.0, 0.5),

@@ -88,3 +88,24 @@ def test_exported_filters_are_written_atomically_with_the_users_permissions(tab,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.npy"]
     assert tab.export_filters(str(tmp_path / "missing" / "f.npy")) is None
     assert "Could not save" in tab.error_label.text()
+
+
+def test_every_form_range_is_the_one_lessons_accept(qtbot):
+    # Until one settings schema exists (issue 15), a value the form can hold must be one a saved
+    # lesson reads back: the learning-rate box allowed 1e-5 while lessons refused below 1e-4.
+    from convstudio import lessons as L
+    from convstudio.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.save_session_on_close = False
+    form = w.training.form
+    names = {"validation_split": "val_split"}
+    checked = 0
+    for key, rule in L.TRAINING_FIELDS.items():
+        if isinstance(rule[0], str) or rule[0] is bool:
+            continue
+        box = getattr(form, names.get(key, key))
+        assert (box.minimum(), box.maximum()) == pytest.approx(rule[1:]), key
+        checked += 1
+    assert checked == 10
