@@ -106,7 +106,7 @@ def test_huge_whole_numbers_give_messages_not_exceptions():
     assert len(msg) < 200
     doc = _doc()
     doc["training"]["learning_rate"] = 2**64      # np.isfinite raised TypeError
-    _refused(doc, "training.learning_rate", "0.0001…1")
+    _refused(doc, "training.learning_rate", "1e-05…1")
     text = json.dumps(_doc()).replace('"epochs": 3', '"epochs": ' + "9" * 5000)
     with pytest.raises(L.LessonError, match="not valid JSON"):
         L.loads(text)                              # json.loads' own ValueError
