@@ -139,10 +139,24 @@ def settle_garbage() -> None:
     """
     global _runs_settled
     _runs_settled += 1
-    if _runs_settled > 1:
+    # With automatic collection disabled, the app collects on its GUI thread only (a
+    # collection here could destroy Qt objects from this thread: seen as a hang in a test);
+    # it calls collect_before_run there before it starts this one.
+    if _runs_settled > 1 and gc.isenabled():
         gc.unfreeze()
         gc.collect()
     gc.freeze()
+
+
+def collect_before_run() -> None:
+    """Free the previous run's objects on the calling (GUI) thread; see :func:`settle_garbage`.
+
+    Holds that thread for the collection (~0.3 s after a run); the first run has nothing to
+    free and costs nothing.
+    """
+    if _runs_settled > 0:
+        gc.unfreeze()
+        gc.collect()
 
 
 _runs_settled = 0

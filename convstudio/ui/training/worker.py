@@ -15,7 +15,13 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ...training.datasets import Dataset
-from ...training.session import BatchEvent, EpochEvent, Snapshot, TrainingConfig
+from ...training.session import (
+    BatchEvent,
+    EpochEvent,
+    Snapshot,
+    TrainingConfig,
+    collect_before_run,
+)
 
 BACKGROUND_NICE = 10
 
@@ -206,6 +212,7 @@ class TrainingRunner(QObject):
     def start(self, config: TrainingConfig, dataset: Dataset | None, model: Any,
               initial_epoch: int, recycle: Any = None) -> TrainingWorker:
         """Prepare a run; :meth:`launch` starts it (``recycle``: see ``session.train``)."""
+        collect_before_run()  # on this (GUI) thread: never a collection on the worker's
         self.stop_event = threading.Event()
         return self._prepare(TrainingWorker(config, dataset, model, initial_epoch,
                                             self.stop_event, recycle))
