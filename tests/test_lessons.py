@@ -33,7 +33,7 @@ def _params(**changes):
     return doc
 
 
-def _refused(doc, *words):
+def assert_refused(doc, *words):
     with pytest.raises(L.LessonError) as info:
         L.parse(doc)
     for w in words:
@@ -49,7 +49,7 @@ def test_a_good_lesson_parses():
 
 @pytest.mark.parametrize("shape", [(8, 8), (7, 8), (8, 7), (15, 15), (1, 9)])
 def test_kernels_larger_than_the_editor_are_refused(shape):
-    _refused(_doc(kernel=np.ones(shape).tolist()), "workspace.kernel", "1…7 rows")
+    assert_refused(_doc(kernel=np.ones(shape).tolist()), "workspace.kernel", "1…7 rows")
 
 
 def test_the_largest_kernel_the_editor_holds_is_accepted():
@@ -63,18 +63,18 @@ def test_the_largest_kernel_the_editor_holds_is_accepted():
                                    10**400], ids=str)
 def test_kernel_entries_beyond_a_cell_are_refused(value):
     k = [[0, 0, 0], [0, value, 0], [0, 0, 0]]
-    _refused(_doc(kernel=k), "workspace.kernel[1][1]", "-1000000…1000000")
+    assert_refused(_doc(kernel=k), "workspace.kernel[1][1]", "-1000000…1000000")
 
 
 @pytest.mark.parametrize("value", [1e5, -1000.5, 1e308, -1e308, 2**64, -(2**64), 10**5000],
                          ids=["1e5", "-1000.5", "1e308", "-1e308", "2**64", "-2**64", "10**5000"])
 def test_bias_beyond_the_box_is_refused(value):
-    _refused(_params(bias=value), "workspace.params.bias", "-1000…1000")
+    assert_refused(_params(bias=value), "workspace.params.bias", "-1000…1000")
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), "1", True, None, [1]])
 def test_bias_of_the_wrong_kind_is_refused(value):
-    _refused(_params(bias=value), "workspace.params.bias")
+    assert_refused(_params(bias=value), "workspace.params.bias")
 
 
 def test_bias_at_the_box_edges_is_accepted():
@@ -89,7 +89,7 @@ def test_bias_at_the_box_edges_is_accepted():
     ("stride", [2**64, 1], "1…16"),
 ])
 def test_parameters_beyond_their_boxes_are_refused(key, value, allowed):
-    _refused(_params(**{key: value}), f"workspace.params.{key}", allowed)
+    assert_refused(_params(**{key: value}), f"workspace.params.{key}", allowed)
 
 
 def test_parameters_at_their_box_edges_are_accepted():
@@ -102,11 +102,11 @@ def test_parameters_at_their_box_edges_are_accepted():
 def test_huge_whole_numbers_give_messages_not_exceptions():
     doc = _doc()
     doc["training"]["epochs"] = 10**5000          # str(int) refuses over 4300 digits
-    msg = _refused(doc, "training.epochs", "1…1000", "about 5000 digits")
+    msg = assert_refused(doc, "training.epochs", "1…1000", "about 5000 digits")
     assert len(msg) < 200
     doc = _doc()
     doc["training"]["learning_rate"] = 2**64      # np.isfinite raised TypeError
-    _refused(doc, "training.learning_rate", "1e-05…1")
+    assert_refused(doc, "training.learning_rate", "1e-05…1")
     text = json.dumps(_doc()).replace('"epochs": 3', '"epochs": ' + "9" * 5000)
     with pytest.raises(L.LessonError, match="not valid JSON"):
         L.loads(text)                              # json.loads' own ValueError
@@ -127,30 +127,30 @@ def test_a_file_of_millions_of_values_is_refused_before_decoding():
 def test_messages_with_only_a_lower_bound_say_at_least():
     doc = _doc()
     doc["version"] = 0
-    msg = _refused(doc, "version must be at least 1, got 0")
+    msg = assert_refused(doc, "version must be at least 1, got 0")
     assert "None" not in msg
 
 
 def test_a_nul_in_the_model_name_is_refused():
     doc = _doc()
     doc["model"] = "weights\x00.keras"
-    _refused(doc, "model", "NUL")
+    assert_refused(doc, "model", "NUL")
 
 
 def test_names_and_title_are_bounded():
     doc = _doc()
     doc["title"] = "t" * (L.MAX_TITLE_CHARS + 1)
-    _refused(doc, "title", "at most 1,000")
-    _refused(_doc(image_name="a\x00b"), "workspace.image_name", "NUL")
+    assert_refused(doc, "title", "at most 1,000")
+    assert_refused(_doc(image_name="a\x00b"), "workspace.image_name", "NUL")
     doc = _doc()
     doc["model"] = "m" * 300 + ".keras"
-    _refused(doc, "model", "at most 255")
+    assert_refused(doc, "model", "at most 255")
 
 
 def test_text_longer_than_the_panel_shows_is_refused():
     doc = _doc()
     doc["text"] = "x" * (L.MAX_TEXT_CHARS + 1)
-    _refused(doc, "text", "100,001 characters", "at most 100,000")
+    assert_refused(doc, "text", "100,001 characters", "at most 100,000")
     doc["text"] = "x" * L.MAX_TEXT_CHARS
     assert len(L.parse(doc).text) == L.MAX_TEXT_CHARS
 
@@ -161,7 +161,7 @@ def test_text_longer_than_the_panel_shows_is_refused():
     ([0, 0, 0, 5], "(height)"), ([-1, 0, 1, 1], "(top)"),
 ])
 def test_a_selection_outside_the_image_is_refused(sel, field):
-    _refused(_doc(selection=sel), "workspace.selection", field)
+    assert_refused(_doc(selection=sel), "workspace.selection", field)
 
 
 def test_a_selection_covering_the_whole_image_is_accepted():
@@ -178,7 +178,7 @@ def test_an_animator_step_past_the_last_is_refused():
     doc["animator"]["step"] = total - 1
     assert L.parse(doc).animator_step == total - 1
     doc["animator"]["step"] = total
-    _refused(doc, "animator.step", f"0…{total - 1}")
+    assert_refused(doc, "animator.step", f"0…{total - 1}")
 
 
 def test_pixels_outside_0_255_are_refused():
@@ -190,13 +190,13 @@ def test_pixels_outside_0_255_are_refused():
         doc["workspace"]["image"] = {
             "dtype": "float32", "shape": list(arr.shape), "encoding": "zlib+base64",
             "data": base64.b64encode(zlib.compress(arr.tobytes())).decode()}
-        _refused(doc, "workspace.image", "0…255")
+        assert_refused(doc, "workspace.image", "0…255")
 
 
 def test_an_image_larger_than_the_workspace_is_refused():
     doc = _doc()
     doc["workspace"]["image"]["shape"] = [4097, 2, 3]
-    _refused(doc, "workspace.image.shape", "1…4096")
+    assert_refused(doc, "workspace.image.shape", "1…4096")
 
 
 def test_whole_number_images_are_stored_as_uint8_and_others_as_float32():
