@@ -19,13 +19,9 @@ from convstudio.ui.main_window import MainWindow
 from convstudio.ui.panels import ShortcutSheet
 from convstudio.ui.theme import presentation
 
+from .window_state import assert_same_state, settle
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _settle(qtbot, window):
-    QApplication.processEvents()
-    qtbot.waitUntil(lambda: window.model.idle, timeout=10000)
-    QApplication.processEvents()
 
 
 def _points(widget_font, widget):
@@ -110,7 +106,7 @@ def _set_rich_state(w, qtbot):
     t.val_split.setValue(0.2)
     t.schedule.setCurrentIndex(t.schedule.findData("constant"))
     t.limit.setValue(5000)
-    _settle(qtbot, w)
+    settle(qtbot, w)
 
 
 def _state(w):
@@ -122,15 +118,6 @@ def _state(w):
             "training": w.training.settings()}
 
 
-def _assert_same(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        if isinstance(a[k], np.ndarray):
-            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
-        else:
-            assert a[k] == b[k], k
-
-
 def test_lesson_round_trip_restores_every_field(big_window, qtbot, tmp_path):
     w = big_window
     _set_rich_state(w, qtbot)
@@ -140,11 +127,11 @@ def test_lesson_round_trip_restores_every_field(big_window, qtbot, tmp_path):
     doc = json.loads(path.read_text())
     assert doc["format"] == "convstudio-lesson" and doc["version"] == L.VERSION
     w.open_builtin("line-filters")
-    _settle(qtbot, w)
+    settle(qtbot, w)
     assert _state(w)["params"] != saved["params"]
     assert w.open_lesson(str(path))
-    _settle(qtbot, w)
-    _assert_same(_state(w), saved)
+    settle(qtbot, w)
+    assert_same_state(_state(w), saved)
 
 
 @pytest.mark.parametrize("mutate, words", [
@@ -165,12 +152,12 @@ def test_bad_lessons_are_refused_and_change_nothing(big_window, qtbot, tmp_path,
     bad = tmp_path / "bad.convstudio"
     bad.write_text(json.dumps(doc))
     w.model.set_kernel(np.eye(3, dtype=np.float32))
-    _settle(qtbot, w)
+    settle(qtbot, w)
     before = _state(w)
     assert not w.open_lesson(str(bad))
     assert words in w.last_message and "Nothing was changed" in w.last_message
-    _settle(qtbot, w)
-    _assert_same(_state(w), before)
+    settle(qtbot, w)
+    assert_same_state(_state(w), before)
 
 
 def test_lesson_naming_a_model_outside_its_folder_is_not_read(big_window, qtbot, tmp_path):
@@ -220,7 +207,7 @@ def test_builtin_lessons_reproduce_the_course_numbers(big_window, qtbot, name, c
                                                       pooled_shape):
     w = big_window
     assert w.open_builtin(name)
-    _settle(qtbot, w)
+    settle(qtbot, w)
     r = w.model.result
     assert r.conv.shape == conv_shape and r.pooled.shape == pooled_shape
     assert w.lesson_panel.isVisible() and w.lesson_panel.title
@@ -241,7 +228,7 @@ def test_show_code_numpy_reproduces_core_conv2d(big_window, qtbot):
     m.set_kernel(np.array([[1, 2, 0], [-1, 0.5, 3], [0, 0, -2]], np.float32), use_weight=False)
     m.set_params(stride=(2, 1), padding="same", dilation=(1, 2), bias=-3.0, activation="relu",
                  pool="max")
-    _settle(qtbot, w)
+    settle(qtbot, w)
     w.code_panel.show()
     code = w.code_panel.code("numpy")
     ns = {"image": m.source.copy()}

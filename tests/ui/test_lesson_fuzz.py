@@ -10,18 +10,13 @@ import json
 import random
 
 import numpy as np
-from PySide6.QtWidgets import QApplication
 
 from convstudio import lessons as L
 
+from .window_state import settle
+
 CASES = 400
 SEED = 14
-
-
-def _settle(qtbot, w):
-    QApplication.processEvents()
-    qtbot.waitUntil(lambda: w.model.idle, timeout=20000)
-    QApplication.processEvents()
 
 
 def _state(w):
@@ -157,7 +152,7 @@ def test_mutated_lessons_are_refused_whole_or_applied_whole(window, qtbot, tmp_p
     m.set_selection((2, 3, 10, 12))
     w.animator_model.set_source_kind("region")
     w.training.apply_settings({"epochs": 3})
-    _settle(qtbot, w)
+    settle(qtbot, w)
     base_path = w.save_lesson(str(tmp_path / "base"))
     base = base_path.read_bytes()
     base_doc = json.loads(base)
@@ -187,7 +182,7 @@ def test_mutated_lessons_are_refused_whole_or_applied_whole(window, qtbot, tmp_p
         path.write_bytes(data)
         before = _state(w)
         opened = w.open_lesson(str(path))
-        _settle(qtbot, w)
+        settle(qtbot, w)
         assert opened == accepted, (case, w.last_message)
         if not opened:
             assert "Nothing was changed" in w.last_message, case
@@ -197,7 +192,7 @@ def test_mutated_lessons_are_refused_whole_or_applied_whole(window, qtbot, tmp_p
         saved = w.save_lesson(str(tmp_path / f"saved{case}"))
         assert saved is not None, (case, w.last_message)
         assert w.open_lesson(str(saved)), (case, w.last_message)
-        _settle(qtbot, w)
+        settle(qtbot, w)
         assert _same(_state(w), after), case
         saved.unlink()
         path.unlink()

@@ -7,18 +7,13 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from convstudio import lessons as L
 from convstudio.core.animator_sources import ANIMATOR_REGION
 from convstudio.ui.lessons import capture, session_path
 from convstudio.ui.main_window import MainWindow
 
-
-def _settle(qtbot, w):
-    QApplication.processEvents()
-    qtbot.waitUntil(lambda: w.model.idle, timeout=20000)
-    QApplication.processEvents()
+from .window_state import assert_same_state, settle
 
 
 def _state(w):
@@ -31,15 +26,6 @@ def _state(w):
             "undo": m.undo_stack.count()}
 
 
-def _assert_same(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        if isinstance(a[k], np.ndarray):
-            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
-        else:
-            assert a[k] == b[k], k
-
-
 def _prepare(w, qtbot):
     m = w.model
     m.set_source(np.random.default_rng(5).random((30, 40, 3)).astype(np.float32), "noise")
@@ -49,7 +35,7 @@ def _prepare(w, qtbot):
     w.animator_model.set_source_kind("image")
     w.animator_model.rebuild()
     w.animator_model.go_to(37)
-    _settle(qtbot, w)
+    settle(qtbot, w)
 
 
 def _lesson_doc(**workspace):
@@ -79,8 +65,8 @@ def test_a_refused_lesson_changes_nothing(window, qtbot, tmp_path, mutate, words
     path.write_text(json.dumps(doc))
     assert not w.open_lesson(str(path))      # before: ValueError after the image was replaced
     assert words in w.last_message and "Nothing was changed" in w.last_message
-    _settle(qtbot, w)
-    _assert_same(_state(w), before)
+    settle(qtbot, w)
+    assert_same_state(_state(w), before)
 
 
 def test_a_model_beside_the_lesson_that_is_a_fifo_is_not_opened(window, tmp_path):
@@ -167,7 +153,7 @@ def test_a_12_megapixel_photo_session_reads_back(window, qtbot):
     w = window
     photo = np.random.default_rng(2).integers(0, 256, (3000, 4000, 3)).astype(np.float32)
     w.model.set_source(photo / np.float32(255), "photo.jpg")
-    _settle(qtbot, w)
+    settle(qtbot, w)
     start = time.perf_counter()
     path = w.save_session()
     print(f"\nsession of a noisy 4000x3000 photo: {time.perf_counter() - start:.2f} s, "
