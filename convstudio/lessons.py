@@ -31,7 +31,6 @@ from .core.limits import (
     POOL_SIZE,
     POOL_STRIDE,
     STRIDE,
-    FloatRange,
 )
 from .core.pipeline import ACTIVATIONS, POOLS, PipelineParams
 from .lesson_text import MAX_TEXT_CHARS
@@ -48,7 +47,7 @@ from .lesson_values import (
     string,
     whole,
 )
-from .training import LR_SCHEDULES
+from .training.settings import SettingsError, TrainingSettings
 
 FORMAT = "convstudio-lesson"
 VERSION = 1
@@ -69,25 +68,6 @@ MAX_FILE_BYTES = 4 * -(-_DEFLATED // 3) + 6 * MAX_TEXT_CHARS + 2**20
 # Commas, "[" and "{" in a file: a lesson has a few thousand (most in its text, the image is
 # one string), so a file with more is refused before it is decoded into millions of objects.
 MAX_SEPARATORS = 500_000
-
-# The training form: field → (type, minimum, maximum) or a tuple of allowed strings.
-TRAINING_FIELDS: dict[str, Any] = {
-    "dataset": ("fashion-mnist", "mnist", "shapes", "folder"),  # training.datasets.DATASETS
-    "limit": (int, 0, 60000),
-    "blocks": (int, 1, 3),
-    "filters": (int, 1, 256),
-    "kernel_size": (int, 1, 7),
-    "pooling": (bool, None, None),
-    "dense": (int, 1, 2048),
-    "dropout": (float, 0.0, 0.9),
-    "optimizer": ("adam", "sgd", "rmsprop"),  # training.models.OPTIMIZERS
-    "learning_rate": (float, 0.00001, 1.0),
-    "batch_size": (int, 1, 4096),
-    "epochs": (int, 1, 1000),
-    "validation_split": (float, 0.0, 0.5),
-    "lr_schedule": LR_SCHEDULES,
-}
-
 
 @dataclass
 class Lesson:
@@ -281,19 +261,14 @@ def _params(p: dict[str, Any]) -> PipelineParams:
 
 
 def _training(tr: dict[str, Any]) -> dict[str, Any]:
-    for key, value in tr.items():
-        rule = TRAINING_FIELDS.get(key)
-        where = f"training.{key}"
-        if rule is None:
-            raise LessonError(f"{where} is not a training setting ConvStudio knows")
-        if isinstance(rule[0], str):
-            string(value, where, rule)
-        elif rule[0] is bool:
-            boolean(value, where)
-        elif rule[0] is int:
-            whole(value, where, rule[1], rule[2])
-        else:
-            number(value, where, FloatRange(rule[1], rule[2]))
+    """Check a lesson's training settings against the Training tab's own ranges.
+
+    The keys a lesson leaves out are the form's to keep.
+    """
+    try:
+        TrainingSettings.from_dict(tr, where="training")
+    except SettingsError as exc:
+        raise LessonError(str(exc)) from None
     return dict(tr)
 
 

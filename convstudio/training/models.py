@@ -5,43 +5,59 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from ..core.limits import IntRange
+from .settings import FIELDS, OPTIMIZERS, TrainingSettings, check
+
+__all__ = ["IMAGE_SHAPE", "OPTIMIZERS", "ConvBlock", "LayerRow", "ModelConfig", "build_model",
+           "compile_model", "first_conv", "output_classes", "summary"]
+
 IMAGE_SHAPE = (28, 28, 1)
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
+_DEFAULTS = TrainingSettings()
 
 
 @dataclass(frozen=True)
 class ConvBlock:
     """Conv2D(filters, kernel×kernel, ReLU), optionally followed by MaxPooling2D(2×2)."""
 
-    filters: int = 64
-    kernel: int = 3
-    pool: bool = True
+    filters: int = _DEFAULTS.filters
+    kernel: int = _DEFAULTS.kernel_size
+    pool: bool = _DEFAULTS.pooling
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Architecture: 1–3 conv blocks, one hidden dense layer, optional dropout, a softmax."""
 
-    blocks: tuple[ConvBlock, ...] = field(default_factory=lambda: (ConvBlock(), ConvBlock()))
-    dense_units: int = 128
-    dropout: float = 0.0
+    blocks: tuple[ConvBlock, ...] = field(
+        default_factory=lambda: (ConvBlock(),) * _DEFAULTS.blocks)
+    dense_units: int = _DEFAULTS.dense
+    dropout: float = _DEFAULTS.dropout
     n_classes: int = 10
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.blocks) <= 3:
-            raise ValueError("the model needs 1 to 3 conv blocks")
+        # The ranges are the Training tab's (settings.FIELDS), written once.
+        blocks = FIELDS["blocks"]
+        assert isinstance(blocks, IntRange)
+        if not blocks.allows(len(self.blocks)):
+            raise ValueError(f"the model needs {blocks.lo} to {blocks.hi} conv blocks")
         for b in self.blocks:
-            if not 1 <= b.filters <= 256:
-                raise ValueError(f"filters must be 1…256, got {b.filters}")
-            if not 1 <= b.kernel <= 7:
-                raise ValueError(f"kernel size must be 1…7, got {b.kernel}")
-        if not 1 <= self.dense_units <= 2048:
-            raise ValueError(f"dense units must be 1…2048, got {self.dense_units}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+            check("filters", b.filters)
+            check("kernel_size", b.kernel, "kernel size")
+        check("dense", self.dense_units, "dense units")
+        check("dropout", self.dropout)
         if self.n_classes < 2:
             raise ValueError("a classifier needs at least 2 classes")
         summary(self)  # raises if a block shrinks the image to nothing
+
+    @classmethod
+    def from_settings(cls, settings: TrainingSettings, n_classes: int = 10) -> ModelConfig:
+        """Return the architecture the Training tab's settings describe.
+
+        Raises ValueError if a block would leave no pixels.
+        """
+        s = settings
+        block = ConvBlock(s.filters, s.kernel_size, s.pooling)
+        return cls((block,) * s.blocks, s.dense, round(s.dropout, 3), n_classes)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ from .inference import (
     warm_up,
 )
 from .models import ModelConfig, build_model, compile_model, first_conv, output_classes
+from .settings import TrainingSettings, check
+
+_DEFAULTS = TrainingSettings()
 
 __all__ = ["LR_SCHEDULES", "PREDICT_BATCH", "BatchEvent", "EpochEvent", "Evaluation",
            "FeatureProbe", "Observer", "Snapshot", "StopPoint", "TrainingConfig",
@@ -50,15 +53,15 @@ __all__ = ["LR_SCHEDULES", "PREDICT_BATCH", "BatchEvent", "EpochEvent", "Evaluat
 class TrainingConfig:
     """Everything that decides a run."""
 
-    dataset: str = "fashion-mnist"
+    dataset: str = _DEFAULTS.dataset
     data_dir: str | None = None
     limit: int | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
-    optimizer: str = "adam"
-    learning_rate: float = 3e-3  # the start of the cosine; see lr_schedule
-    batch_size: int = 32  # Keras' default, which the lessons' model.fit uses
-    epochs: int = 5
-    validation_split: float = 0.1
+    optimizer: str = _DEFAULTS.optimizer
+    learning_rate: float = _DEFAULTS.learning_rate  # the start of the cosine; see lr_schedule
+    batch_size: int = _DEFAULTS.batch_size
+    epochs: int = _DEFAULTS.epochs
+    validation_split: float = _DEFAULTS.validation_split
     seed: int = 0
     probe_index: int = 0
     metrics_every: int = 5          # batches between batch reports
@@ -67,28 +70,36 @@ class TrainingConfig:
     seed_kernel: tuple[tuple[float, ...], ...] | None = None
     freeze_seed: bool = False
     confusion_samples: int = 2000
-    # "cosine": the learning rate falls from ``learning_rate`` to 0 over the planned run. The
-    # lessons' model, 5 epochs on all of Fashion-MNIST, batch 32, test accuracy: Adam's
-    # constant 0.001 89.9 %; cosine from 0.001 91.3 %, from 0.002 91.5 / 91.5 %, from 0.003
-    # 91.8 / 91.6 % (two seeds; benchmarks/training.py).
-    lr_schedule: str = "cosine"
+    # "cosine": the learning rate falls from ``learning_rate`` to 0 over the planned run
+    # (why: see TrainingSettings.learning_rate).
+    lr_schedule: str = _DEFAULTS.lr_schedule
     # How much of the planned run's schedule was done before this run (a Resume after a Stop):
     # this run's batches cover the rest, so the rate goes on from where it was.
     schedule_start: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"learning-rate schedule must be one of {', '.join(LR_SCHEDULES)}")
-        if not 1 <= self.batch_size <= 4096:
-            raise ValueError(f"batch size must be 1…4096, got {self.batch_size}")
-        if not 1 <= self.epochs <= 1000:
-            raise ValueError(f"epochs must be 1…1000, got {self.epochs}")
-        if not 0.0 <= self.validation_split < 0.9:
-            raise ValueError(f"validation split must be in [0, 0.9), got {self.validation_split}")
-        if not (0 < self.learning_rate <= 10 and np.isfinite(self.learning_rate)):
-            raise ValueError(f"learning rate must be in (0, 10], got {self.learning_rate}")
+        # The ranges are the Training tab's (settings.FIELDS): the form, lessons and the
+        # command line accept the same values.
+        for name in ("lr_schedule", "batch_size", "epochs", "validation_split",
+                     "learning_rate", "optimizer"):
+            check(name, getattr(self, name), name.replace("_", " "))
         if not 0.0 <= self.schedule_start < 1.0:
             raise ValueError(f"schedule start must be in [0, 1), got {self.schedule_start}")
+
+    @classmethod
+    def from_settings(cls, settings: TrainingSettings, n_classes: int = 10,
+                      **extra: Any) -> TrainingConfig:
+        """Return the run ``settings`` describe.
+
+        ``extra`` adds the run's other fields (``data_dir``, ``probe_index``, ``seed_kernel``,
+        ``freeze_seed`` …).
+        """
+        s = settings
+        model = ModelConfig.from_settings(s, n_classes)
+        return cls(dataset=s.dataset, limit=s.limit or None, model=model,
+                   optimizer=s.optimizer, learning_rate=s.learning_rate,
+                   batch_size=s.batch_size, epochs=s.epochs,
+                   validation_split=s.validation_split, lr_schedule=s.lr_schedule, **extra)
 
 
 def _set_seed_filter(model: Any, kernel: np.ndarray) -> None:

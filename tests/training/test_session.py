@@ -257,17 +257,3 @@ def test_a_fresh_run_on_a_recycled_model_equals_one_on_a_new_model(shapes):
                            epochs=1, batch_size=64)
     fresh = train(other, Recorder(), threading.Event(), dataset=shapes, recycle=first.model)
     assert fresh.model is not first.model
-
-
-def test_lesson_files_accept_exactly_the_training_choices_the_app_has():
-    # lessons.py keeps its own copies of the dataset and optimizer lists so that opening a
-    # lesson at start-up does not import the training modules; they must not drift apart.
-    from convstudio import lessons
-    from convstudio.training import LR_SCHEDULES
-    from convstudio.training.datasets import DATASETS
-    from convstudio.training.models import OPTIMIZERS
-
-    fields = lessons.TRAINING_FIELDS
-    assert fields["dataset"] == DATASETS
-    assert fields["optimizer"] == OPTIMIZERS
-    assert fields["lr_schedule"] == LR_SCHEDULES

@@ -90,22 +90,20 @@ def test_exported_filters_are_written_atomically_with_the_users_permissions(tab,
     assert "Could not save" in tab.error_label.text()
 
 
-def test_every_form_range_is_the_one_lessons_accept(qtbot):
-    # Until one settings schema exists (issue 15), a value the form can hold must be one a saved
-    # lesson reads back: the learning-rate box allowed 1e-5 while lessons refused below 1e-4.
-    from convstudio import lessons as L
-    from convstudio.ui.main_window import MainWindow
+def test_every_form_range_is_the_settings_schema(qtbot):
+    # One schema (training/settings.py): a value the form can hold is one a saved lesson reads
+    # back and a run accepts (the learning-rate box once allowed 1e-5 while lessons refused it).
+    from convstudio.core.limits import FloatRange, IntRange
+    from convstudio.training.settings import FIELDS
+    from convstudio.ui.training.form import TrainingForm
 
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.save_session_on_close = False
-    form = w.training.form
+    form = TrainingForm()
     names = {"validation_split": "val_split"}
     checked = 0
-    for key, rule in L.TRAINING_FIELDS.items():
-        if isinstance(rule[0], str) or rule[0] is bool:
+    for key, rule in FIELDS.items():
+        if not isinstance(rule, IntRange | FloatRange):
             continue
         box = getattr(form, names.get(key, key))
-        assert (box.minimum(), box.maximum()) == pytest.approx(rule[1:]), key
+        assert (box.minimum(), box.maximum()) == pytest.approx(tuple(rule)), key
         checked += 1
     assert checked == 10

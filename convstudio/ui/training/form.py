@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.limits import FloatRange, IntRange
 from ...training import LR_SCHEDULES
-from ...training.models import OPTIMIZERS, ConvBlock, ModelConfig, summary
+from ...training.models import ConvBlock, ModelConfig, summary
 from ...training.session import TrainingConfig
+from ...training.settings import FIELDS, OPTIMIZERS, TrainingSettings
 from ..numbers import DecimalBox, WholeBox
 
 TIPS = {
@@ -50,6 +52,18 @@ TIPS = {
     "freeze_seed": "Keep filter 0 equal to your kernel while the others learn",
     "limit": "Train on only the first N images (a quick run; 0 or 'all': every image)",
 }
+
+
+def _whole(key: str) -> tuple[int, int]:
+    rule = FIELDS[key]
+    assert isinstance(rule, IntRange)
+    return rule.lo, rule.hi
+
+
+def _decimal(key: str) -> tuple[float, float]:
+    rule = FIELDS[key]
+    assert isinstance(rule, FloatRange)
+    return rule.lo, rule.hi
 
 
 class LimitBox(WholeBox):
@@ -86,39 +100,29 @@ class TrainingForm(QObject):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        defaults = TrainingConfig()
-        arch = defaults.model
-        self.limit = LimitBox("Use first", 0, 60000)
+        # Every range and default is the settings schema's (training/settings.py).
+        self.limit = LimitBox("Use first", *_whole("limit"))
         self.limit.setSingleStep(1000)
         self.limit.setSpecialValueText("all")
-        self.blocks = WholeBox("Conv blocks", 1, 3)
-        self.blocks.setValue(len(arch.blocks))
-        self.filters = WholeBox("Filters per conv", 1, 256)
-        self.filters.setValue(arch.blocks[0].filters)
-        self.kernel_size = WholeBox("Kernel size", 1, 7)
-        self.kernel_size.setValue(arch.blocks[0].kernel)
+        self.blocks = WholeBox("Conv blocks", *_whole("blocks"))
+        self.filters = WholeBox("Filters per conv", *_whole("filters"))
+        self.kernel_size = WholeBox("Kernel size", *_whole("kernel_size"))
         self.pooling = QCheckBox("MaxPooling2D(2×2) after each conv")
-        self.pooling.setChecked(arch.blocks[0].pool)
-        self.dense = WholeBox("Dense units", 1, 2048)
-        self.dense.setValue(arch.dense_units)
-        self.dropout = DecimalBox("Dropout", 0.0, 0.9, decimals=2, step=0.1)
-        self.dropout.setValue(arch.dropout)
+        self.dense = WholeBox("Dense units", *_whole("dense"))
+        self.dropout = DecimalBox("Dropout", *_decimal("dropout"), decimals=2, step=0.1)
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(OPTIMIZERS))
-        self.learning_rate = DecimalBox("Learning rate", 0.00001, 1.0, decimals=5,
-                                        step=0.0005)
-        self.learning_rate.setValue(defaults.learning_rate)
-        self.batch_size = WholeBox("Batch size", 1, 4096)
-        self.batch_size.setValue(defaults.batch_size)
-        self.epochs = WholeBox("Epochs", 1, 1000)
-        self.epochs.setValue(defaults.epochs)
-        self.val_split = DecimalBox("Validation split", 0.0, 0.5, decimals=2, step=0.05)
-        self.val_split.setValue(defaults.validation_split)
+        self.learning_rate = DecimalBox("Learning rate", *_decimal("learning_rate"),
+                                        decimals=5, step=0.0005)
+        self.batch_size = WholeBox("Batch size", *_whole("batch_size"))
+        self.epochs = WholeBox("Epochs", *_whole("epochs"))
+        self.val_split = DecimalBox("Validation split", *_decimal("validation_split"),
+                                    decimals=2, step=0.05)
         self.schedule = QComboBox()
         labels = {"cosine": "cosine decay to 0", "constant": "constant"}
         for key in LR_SCHEDULES:
             self.schedule.addItem(labels[key], key)
-        self.schedule.setCurrentIndex(self.schedule.findData(defaults.lr_schedule))
+        self.apply_settings(TrainingSettings().as_dict())
         self.seed_kernel = QCheckBox("Seed filter 0 with my workspace kernel")
         self.freeze_seed = QCheckBox("…and keep it frozen")
         for box in self.numbers():
