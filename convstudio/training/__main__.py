@@ -117,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         skipped = skipped_text(ds)
         if skipped:
             print(f"convstudio.training: {skipped}", file=sys.stderr)
+        if ds.bundled:
+            from .bundled import BUNDLED_SOURCE, FULL_MNIST_HINT
+
+            print(f"convstudio.training: MNIST was not found on this computer, so this run uses "
+                  f"the {BUNDLED_SOURCE}; {FULL_MNIST_HINT}.", file=sys.stderr)
         result = train(config, _JsonLines(args.json), threading.Event(), dataset=ds)
     except (DatasetError, ValueError) as exc:  # DatasetError is a ValueError; both are ours
         return _fail(str(exc))
@@ -133,8 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         if not args.json:
             print(f"saved {written}", file=sys.stderr)
-    print(json.dumps({"test_accuracy": result.test_accuracy,
-                      "epochs": result.epochs_done}), flush=True)
+    print(json.dumps({"test_accuracy": result.test_accuracy, "epochs": result.epochs_done,
+                      "dataset": ds.name, "source": ds.source, "bundled": ds.bundled}),
+          flush=True)
     return 0
 
 

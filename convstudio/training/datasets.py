@@ -1,8 +1,8 @@
 """Datasets for the training tab, as NumPy arrays: IDX files, a built-in set, image folders.
 
 Nothing here touches the network: Fashion-MNIST and MNIST are read from folders holding their four
-IDX ``.gz`` files (see :func:`search_dirs`); :func:`download` is separate and only ever called by
-an explicit user action.
+IDX ``.gz`` files (see :func:`search_dirs`); MNIST falls back to the sample bundled in the package
+(see :mod:`.bundled`); :func:`download` is separate and only ever called by an explicit user action.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .bundled import BUNDLED_SOURCE, bundled_mnist_files
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
@@ -61,13 +63,19 @@ class Dataset:
         """Number of classes."""
         return len(self.class_names)
 
+    @property
+    def bundled(self) -> bool:
+        """True for the MNIST sample shipped with ConvStudio (not the full MNIST)."""
+        return self.extra.get("bundled") is True
+
     def limited(self, n: int | None) -> Dataset:
         """Return the first ``n`` training and ``n // 6`` test images (a quick run)."""
         if n is None or n >= len(self.x_train):
             return self
         m = max(1, n // 6)
         return Dataset(self.name, self.x_train[:n], self.y_train[:n], self.x_test[:m],
-                       self.y_test[:m], self.class_names, self.source + f" (first {n:,})")
+                       self.y_test[:m], self.class_names, self.source + f" (first {n:,})",
+                       dict(self.extra))
 
 
 # --- IDX --------------------------------------------------------------------------------------
@@ -216,8 +224,10 @@ def load_idx_dataset(name: str, data_dir: str | Path | None = None, *,
                      only_data_dir: bool = False) -> Dataset:
     """Load ``fashion-mnist`` or ``mnist`` from the first folder holding all four files.
 
-    ``only_data_dir``: look in ``data_dir`` (and its sub-folder ``name``) and nowhere else, as
-    the command line does when it is given a folder.
+    MNIST found nowhere (folders, then Keras' ``mnist.npz``) is the sample bundled with
+    ConvStudio, with ``source`` saying so and ``bundled`` true. ``only_data_dir``: look in
+    ``data_dir`` (and its sub-folder ``name``) and nowhere else, as the command line does when
+    it is given a folder.
     """
     if name not in IDX_DATASETS:
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
@@ -232,6 +242,12 @@ def load_idx_dataset(name: str, data_dir: str | Path | None = None, *,
     npz = Path.home() / ".keras" / "datasets" / "mnist.npz"
     if name == "mnist" and npz.is_file() and not only_data_dir:  # keras.datasets' download
         return _load_npz(npz)
+    bundled = bundled_mnist_files(IDX_FILES) if name == "mnist" and not only_data_dir else None
+    if bundled:
+        arrays = {k: read_idx(p) for k, p in bundled.items()}
+        ds = _checked(name, arrays, {k: str(p) for k, p in bundled.items()}, BUNDLED_SOURCE)
+        ds.extra["bundled"] = True
+        return ds
     places = "\n  ".join(str(d) for d in looked)
     hint = ("sudo apt install dataset-fashion-mnist" if name == "fashion-mnist"
             else "put the four MNIST IDX .gz files in one of them")

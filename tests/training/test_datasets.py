@@ -64,6 +64,8 @@ def test_debian_fashion_mnist_when_installed():
 def test_missing_dataset_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.setenv("CONVSTUDIO_DATA", str(tmp_path / "env"))
     monkeypatch.setattr(datasets.Path, "home", lambda: tmp_path / "home")
+    # A copy of ConvStudio without its bundled MNIST sample (else MNIST is never missing).
+    monkeypatch.setattr("convstudio.training.bundled.BUNDLED_MNIST_DIR", tmp_path / "none")
     with pytest.raises(DatasetError) as info:
         load_dataset("mnist", tmp_path / "chosen")
     text = str(info.value)
