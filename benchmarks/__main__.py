@@ -21,7 +21,8 @@ def _groups() -> dict[str, Callable[[], list[Row]]]:
             "training": lambda: (training.overhead_rows() + training.gap_rows()
                                  + training.close_rows()),
             "soak": soak.soak_rows, "closing": closing.closing_rows,
-            "accuracy": training.accuracy_rows}
+            "accuracy": lambda: training.accuracy_rows() + training.bundled_mnist_rows(),
+            "mnist": training.bundled_mnist_rows}
 
 
 def main(argv: list[str] | None = None) -> int:
