@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ds.bundled:
             from .bundled import BUNDLED_SOURCE, FULL_MNIST_HINT
 
-            print(f"convstudio.training: MNIST was not found on this computer, so this run uses "
+            print(f"convstudio.training: MNIST was not found, so this run uses "
                   f"the {BUNDLED_SOURCE}; {FULL_MNIST_HINT}.", file=sys.stderr)
         result = train(config, _JsonLines(args.json), threading.Event(), dataset=ds)
     except (DatasetError, ValueError) as exc:  # DatasetError is a ValueError; both are ours

@@ -105,7 +105,7 @@ def test_the_command_line_trains_offline_and_says_which_mnist(offline, capsys):
     assert last["dataset"] == "mnist" and last["bundled"] is True
     assert last["source"] == f"{bundled.BUNDLED_SOURCE} (first 300)"
     assert 0 <= last["test_accuracy"] <= 1
-    assert "MNIST was not found on this computer" in out.err
+    assert "MNIST was not found, so this run uses the MNIST sample bundled" in out.err
     assert "8,000 training / 2,000 test digits" in out.err
 
 
