@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from . import files
 from .core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES
@@ -33,12 +30,13 @@ from .core.limits import (
     STRIDE,
 )
 from .core.pipeline import ACTIVATIONS, POOLS, PipelineParams
+from .course import course
+from .lesson_state import FORMAT, VERSION, Lesson, animator_steps
 from .lesson_text import MAX_TEXT_CHARS
 from .lesson_values import (
     LessonError,
     boolean,
     decode_image,
-    encode_image,
     got,
     grid,
     number,
@@ -49,8 +47,6 @@ from .lesson_values import (
 )
 from .training.settings import SettingsError, TrainingSettings
 
-FORMAT = "convstudio-lesson"
-VERSION = 1
 SUFFIX = ".convstudio"
 CHANNELS = ("luminance", "R", "G", "B", "all")
 DISPLAY_MODES = ("signed", "absolute", "clipped")
@@ -69,102 +65,8 @@ MAX_FILE_BYTES = 4 * -(-_DEFLATED // 3) + 6 * MAX_TEXT_CHARS + 2**20
 # one string), so a file with more is refused before it is decoded into millions of objects.
 MAX_SEPARATORS = 500_000
 
-@dataclass
-class Lesson:
-    """Everything a lesson restores. ``image`` is RGB in 0..255 (float32, H×W×3)."""
-
-    title: str = "Untitled lesson"
-    text: str = ""
-    tab: str = "workspace"
-    image: np.ndarray | None = None
-    image_name: str = "camera"
-    sample: str | None = None              # a built-in sample image instead of an embedded one
-    channel: str = "luminance"
-    kernel: np.ndarray = field(default_factory=lambda: np.zeros((3, 3), np.float32))
-    use_weight: bool = True
-    params: PipelineParams = field(default_factory=PipelineParams)
-    selection: tuple[int, int, int, int] | None = None
-    display: str = "signed"
-    animator_source: str = "glyph"
-    animator_step: int = 0
-    training: dict[str, Any] = field(default_factory=dict)
-    model_file: str | None = None          # a .keras file name in the lesson's folder
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON document (image embedded unless it is a built-in sample)."""
-        p = self.params
-        ws: dict[str, Any] = {
-            "image_name": self.image_name, "channel": self.channel,
-            "kernel": [[float(v) for v in row] for row in self.kernel],
-            "use_weight": self.use_weight,
-            "params": {
-                "stride": list(p.stride), "dilation": list(p.dilation),
-                "padding": p.padding if isinstance(p.padding, str) else list(
-                    (p.padding, p.padding) if isinstance(p.padding, int) else p.padding),
-                "bias": float(p.bias), "activation": p.activation, "pool": p.pool,
-                "pool_size": list(p.pool_size),
-                "pool_stride": None if p.pool_stride is None else list(p.pool_stride)},
-            "selection": None if self.selection is None else list(self.selection),
-            "display": self.display,
-        }
-        if self.sample is not None:
-            ws["sample"] = self.sample
-        elif self.image is not None:
-            ws["image"] = encode_image(self.image)
-        return {
-            "format": FORMAT, "version": VERSION, "title": self.title, "text": self.text,
-            "tab": self.tab, "workspace": ws,
-            "animator": {"source": self.animator_source, "step": self.animator_step},
-            "training": dict(self.training), "model": self.model_file,
-        }
-
-    def image_hw(self) -> tuple[int, int] | None:
-        """Return the image's (height, width), or None for a lesson that keeps the current one."""
-        if self.image is not None:
-            return int(self.image.shape[0]), int(self.image.shape[1])
-        if self.sample is not None:
-            from .core import sample_image
-
-            h, w = sample_image(self.sample, mode="rgb").shape[:2]
-            return int(h), int(w)
-        return None
-
-
-def animator_steps(lesson: Lesson, image_hw: tuple[int, int] | None = None) -> int | None:
-    """Return how many steps the animator has in the lesson's state, or None if unknown.
-
-    ``image_hw`` is the workspace image's size (default: the lesson's own image). The count
-    covers pooling the conv output or the source, whichever has more steps (the lesson does
-    not say which the animator pools). None when the image is unknown or the conv cannot run
-    on it (the animator then keeps its previous trace).
-    """
-    from .core import output_shape, pool_geometry, sample_image
-
-    image_hw = image_hw or lesson.image_hw()
-    if lesson.animator_source == "glyph":
-        src: tuple[int, ...] = sample_image("glyph").shape[:2]
-    elif image_hw is None:
-        return None
-    elif lesson.animator_source == "image":
-        src = image_hw
-    elif lesson.selection is not None:
-        src = lesson.selection[2:]
-    else:
-        src = (min(image_hw[0], ANIMATOR_REGION), min(image_hw[1], ANIMATOR_REGION))
-    p = lesson.params
-    try:
-        conv = output_shape((src[0], src[1]), (lesson.kernel.shape[0], lesson.kernel.shape[1]),
-                            stride=p.stride, padding=p.padding, dilation=p.dilation)
-    except ValueError:
-        return None
-    n_pool = 0
-    for hw in (conv, (src[0], src[1])):
-        try:
-            (_, _), (_, _), (qh, qw), _ = pool_geometry(hw, p.pool_size, stride=p.pool_stride)
-        except ValueError:
-            continue
-        n_pool = max(n_pool, qh * qw)
-    return max(1, conv[0] * conv[1] + n_pool)
+__all__ = ["ANIMATOR_REGION", "FORMAT", "VERSION", "Lesson", "LessonError", "animator_steps",
+           "builtin_lessons", "loads", "model_path", "parse", "read", "write"]
 
 
 def parse(doc: Any) -> Lesson:
@@ -345,62 +247,6 @@ def model_path(lesson: Lesson, lesson_path: str | os.PathLike[str]) -> Path | No
     return candidate if candidate.parent == folder else None
 
 
-# --- built-in lessons (texts and numbers from the course material) -----------------------------
-def _builtin(title: str, text: str, kernel: Any, **kw: Any) -> Lesson:
-    lesson = Lesson(title=title, text=text, sample="camera", image_name="camera",
-                    kernel=np.array(kernel, np.float32), **kw)
-    return lesson
-
-
 def builtin_lessons() -> dict[str, Lesson]:
-    """Return the course's lessons, each with its state set and a short text."""
-    lessons = [
-        ("line-filters", _builtin(
-            "Vertical and horizontal line filters",
-            "<p>A filter is a small grid of multipliers: each output pixel is the sum of the "
-            "pixel and its neighbours, each multiplied by the matching weight.</p>"
-            "<p>This kernel, <code>[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]</code>, makes "
-            "vertical lines pop. Pick <b>Sobel y</b> — <code>[[-1, -2, -1], [0, 0, 0], "
-            "[1, 2, 1]]</code> — to see the other direction, and the edge kernel "
-            "<code>[[0, 1, 0], [1, -4, 1], [0, 1, 0]]</code>, which passes only sharp edges "
-            "and straight lines. Step through it on the Animator tab.</p>",
-            [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-            params=PipelineParams(padding="valid", pool="max"), display="clipped")),
-        ("strides-padding", _builtin(
-            "Strides and padding with Keras' Conv2D",
-            "<p>The 512×512 image becomes a 4-D tensor (1, 512, 512, 1). A Conv2D layer with "
-            "one 3×3 filter of all ones, <code>strides=(2, 1)</code>, "
-            "<code>padding=\"valid\"</code> gives <b>255×510</b>: along the stride-1 axis the "
-            "kernel loses one pixel at each border (512 → 510); along the stride-2 axis the "
-            "size halves and loses one more (512 → 255).</p><p>The weights are a (3, 3, 1, 1) "
-            "array; no training is needed to use a convolution layer as a filter. Set padding "
-            "to <b>same</b> with stride 1: zeros are added and the output stays 512×512.</p>",
-            np.ones((3, 3)), use_weight=False,
-            params=PipelineParams(stride=(2, 1), padding="valid", pool="max"))),
-        ("max-pooling", _builtin(
-            "Max pooling 512 → 256",
-            "<p>Max pooling 2×2 looks at each 2×2 block and keeps only the largest value. The "
-            "512×512 filtered image becomes <b>256×256</b> — a quarter of the pixels — and the "
-            "features the filter found are kept, often emphasised. (A lesson's own loop once "
-            "kept the top-left pixel instead of the maximum; ConvStudio keeps the maximum.)</p>"
-            "<p>Why pool: with 100 filters one image becomes 101 images; shrinking keeps memory "
-            "and computation in check. The Animator shows each block's winner.</p>",
-            [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
-            params=PipelineParams(padding="same", pool="max"), display="clipped",
-            tab="workspace", animator_source="image")),
-        ("first-cnn", _builtin(
-            "Your first CNN on Fashion-MNIST",
-            "<p>The lessons' model: <code>Conv2D(64, (3,3), relu)</code> → "
-            "<code>MaxPooling2D(2,2)</code> → <code>Conv2D(64, (3,3), relu)</code> → "
-            "<code>MaxPooling2D(2,2)</code> → <code>Flatten</code> → <code>Dense(128, relu)"
-            "</code> → <code>Dense(10, softmax)</code>, on 28×28×1 images. Press <b>Start</b>: "
-            "the first layer's filters start random and are learned, and some become detectors "
-            "(a horizontal-line filter that lights up on the sole of every shoe).</p><p>Keras "
-            "trains on batches, so the input is 4-D: (batch, 28, 28, 1).</p>",
-            [[-1, -2, -1], [0, 0, 0], [1, 2, 1]], tab="training",
-            training={"dataset": "fashion-mnist", "blocks": 2, "filters": 64,
-                      "kernel_size": 3, "pooling": True, "dense": 128, "dropout": 0.0,
-                      "optimizer": "adam", "learning_rate": 0.001, "batch_size": 32,
-                      "epochs": 5})),
-    ]
-    return dict(lessons)
+    """Return the built-in course's lessons by key, in course order (see :mod:`.course`)."""
+    return {c.key: c.state for c in course()}
