@@ -1,138 +1,266 @@
-"""The NumPy and the Keras code that reproduce the workspace's current settings.
+"""Show code: NumPy, Keras and CNN programs that reproduce what the app computes, as pasted.
 
-The NumPy code is self-contained (it needs only a variable ``image``) and computes exactly what
-``run_pipeline`` does; tests execute it. The Keras code builds the equivalent layers and sets
-the kernel with ``set_weights``.
+:func:`program` is the entry point (the window's Show code panel and ``--print-code`` call it):
+given where the input comes from (:class:`Source`), the channel, the kernel's entries and the
+workspace parameters, it returns a program that loads its own input, converts it exactly as
+the app does (:mod:`.codegen_input`) and leaves ``image``, ``kernel``, ``conv`` and, with
+pooling, ``pooled``. The NumPy program adds the kernel's taps in the core's order (see
+``convolution._corr_numpy``), so it agrees with :func:`convstudio.core.conv2d` exactly for
+whole-number kernels on whole-number images and to float32 rounding otherwise (the core hands
+small undilated kernels to OpenCV, which fuses each multiply and add). The Keras program builds
+the same layers, sets the kernel with ``set_weights`` and returns both outputs. The CNN program
+is in :mod:`.codegen_keras`.
+
+:func:`numpy_code` and :func:`keras_code` keep their older form: without a ``source`` the
+program expects a variable ``image`` to exist.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .convolution import resolve_padding
-from .pipeline import PipelineParams
+from .codegen_input import Source, input_lines, save_input
+from .codegen_keras import cnn_code, keras_lines
+from .convolution import output_shape, resolve_padding
+from .kernels import normalisation_weight
+from .pipeline import PipelineParams, describe
+
+__all__ = ["KINDS", "Source", "cnn_code", "keras_code", "numpy_code", "program", "save_input"]
+
+KINDS = ("numpy", "keras", "cnn")
 
 
-def _num(v: float) -> str:
-    """Shortest text that parses back to the same float32."""
+def num(v: float) -> str:
+    """Return the shortest text that parses back to the same float32."""
     f = np.float32(v)
     return repr(int(f)) if float(f).is_integer() and abs(f) < 1e15 else str(f)
 
 
-def _kernel_literal(kernel: np.ndarray, indent: str) -> str:
-    rows = [indent + "    [" + ", ".join(_num(v) for v in row) + "]," for row in kernel]
-    return "np.array([\n" + "\n".join(rows) + "\n" + indent + "], dtype=np.float32)"
+def kernel_literal(kernel: np.ndarray) -> str:
+    """Return ``np.array([...], dtype=np.float32)`` for a 2-D kernel."""
+    rows = ["    [" + ", ".join(num(v) for v in row) + "]," for row in kernel]
+    return "np.array([\n" + "\n".join(rows) + "\n], dtype=np.float32)"
 
 
-def _pads(input_hw: tuple[int, int], kernel_hw: tuple[int, int],
-          params: PipelineParams) -> tuple[int, int, int, int]:
-    p = resolve_padding(input_hw, kernel_hw, stride=params.stride, padding=params.padding,
-                        dilation=params.dilation)
-    return int(p.top), int(p.bottom), int(p.left), int(p.right)
+def kernel_lines(entries: np.ndarray, weight: float) -> list[str]:
+    """Return lines defining ``kernel`` (the entries times their weight, as the app applies)."""
+    lines = ["# --- the kernel -------------------------------------------------------------"]
+    if weight == 1.0:
+        return lines + [f"kernel = {kernel_literal(entries)}"]
+    total = float(np.sum(entries, dtype=np.float64))
+    return lines + [
+        f"entries = {kernel_literal(entries)}",
+        f"# the entries sum to {num(total)}: the lessons' weight 1/{num(total)} makes them sum "
+        "to 1",
+        f"weight = np.float32({num(weight)})",
+        "kernel = entries * weight",
+    ]
 
 
-def numpy_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: PipelineParams) -> str:
-    """Return NumPy code computing ``conv`` (and ``pooled``) from ``image`` of ``input_shape``.
+def _pads(hw: tuple[int, int], khw: tuple[int, int], p: PipelineParams) -> tuple[int, ...]:
+    pads = resolve_padding(hw, khw, stride=p.stride, padding=p.padding, dilation=p.dilation)
+    return pads.top, pads.bottom, pads.left, pads.right
 
-    ``kernel`` is the effective 2-D kernel (weight already applied); an (H, W, C) image uses
-    it on every channel and sums the channels, as the workspace does.
-    """
-    k = np.asarray(kernel, np.float32)
-    kh, kw = k.shape[:2]
+
+def _axis(tap: str, dilation: int, stride: int, count: str) -> str:
+    """Return the slice of one axis that tap ``tap`` reads for ``count`` outputs."""
+    start = tap if dilation == 1 else f"{tap} * {dilation}"
+    if stride == 1:
+        return f"{start}:{start} + {count}"
+    return f"{start}:{start} + ({count} - 1) * {stride} + 1:{stride}"
+
+
+def _pool_lines(p: PipelineParams) -> list[str]:
+    if p.pool == "none":
+        return []
+    ph, pw = p.pool_size
+    sh, sw = p.pool_stride or p.pool_size
+    views = f"conv[{_axis('i', 1, sh, 'qh')}, {_axis('j', 1, sw, 'qw')}]"
+    lines = [
+        "",
+        f"# --- {ph}×{pw} {p.pool} pooling, stride ({sh}, {sw}), 'valid' -------------------",
+        f"qh, qw = (conv.shape[0] - {ph}) // {sh} + 1, (conv.shape[1] - {pw}) // {sw} + 1",
+    ]
+    if p.pool == "max":
+        return lines + [
+            "pooled = np.full((qh, qw), -np.inf, dtype=np.float32)",
+            f"for i in range({ph}):",
+            f"    for j in range({pw}):",
+            f"        pooled = np.maximum(pooled, {views})  # keep the largest",
+        ]
+    return lines + [
+        "pooled = np.zeros((qh, qw), dtype=np.float32)",
+        f"for i in range({ph}):",
+        f"    for j in range({pw}):",
+        f"        pooled += {views}",
+        f"pooled = pooled / np.float32({ph * pw})  # the mean of each window",
+    ]
+
+
+def _numpy_lines(input_shape: tuple[int, ...], kernel: np.ndarray,
+                 p: PipelineParams) -> list[str]:
+    """Return the convolution, activation and pooling lines after ``image`` and ``kernel``."""
+    kh, kw = kernel.shape[:2]
     h, w = input_shape[0], input_shape[1]
-    top, bottom, left, right = _pads((h, w), (kh, kw), params)
-    sh, sw = params.stride
-    dh, dw = params.dilation
+    top, bottom, left, right = _pads((h, w), (kh, kw), p)
+    (sh, sw), (dh, dw) = p.stride, p.dilation
     multi = len(input_shape) == 3
     lines = [
-        "import numpy as np",
-        "from numpy.lib.stride_tricks import sliding_window_view",
         "",
-        f"# image: a float array of shape {tuple(input_shape)}"
-        + (" (height, width, channels)" if multi else " (height, width)"),
-        f"kernel = {_kernel_literal(k, '')}",
-        f"# padding {params.padding!r}: {top} top, {bottom} bottom, {left} left, {right} right"
-        + (" (TensorFlow puts the odd pixel at the bottom/right)"
-           if params.padding == "same" else ""),
-        f"x = np.pad(image.astype(np.float32), (({top}, {bottom}), ({left}, {right})"
+        "# --- the convolution: cross-correlation, as Keras' Conv2D computes it ----------",
+        f"# padding {p.padding!r}: {top} top, {bottom} bottom, {left} left, {right} right"
+        + (" (TensorFlow puts the odd pixel at the bottom/right)" if p.padding == "same"
+           else ""),
+        f"x = np.pad(image, (({top}, {bottom}), ({left}, {right})"
         + (", (0, 0)" if multi else "") + "))",
-        f"# the window spans (k - 1) * dilation + 1 pixels; dilation {params.dilation}",
-        f"span = ({(kh - 1) * dh + 1}, {(kw - 1) * dw + 1})",
+        f"span = ({(kh - 1) * dh + 1}, {(kw - 1) * dw + 1})  # (k - 1) * dilation + 1",
+        f"ho = (x.shape[0] - span[0]) // {sh} + 1        # ⌊(n - span) / stride⌋ + 1",
+        f"wo = (x.shape[1] - span[1]) // {sw} + 1",
+    ]
+    window = (f"x[{_axis('i', dh, sh, 'ho')}, {_axis('j', dw, sw, 'wo')}"
+              + (", c]" if multi else "]"))
+    taps = [
+        f"for i in range({kh}):",
+        f"    for j in range({kw}):",
+        "        if kernel[i, j] != 0:  # add each tap's weighted, shifted copy of the input",
     ]
     if multi:
         lines += [
-            "windows = sliding_window_view(x, span, axis=(0, 1))"
-            f"[::{sh}, ::{sw}, :, ::{dh}, ::{dw}]",
-            "# multiply each window by the kernel and add the products (over channels too)",
-            'conv = np.einsum("ijckl,kl->ij", windows, kernel)',
+            "# one 2-D kernel on every channel; the channels' results are added",
+            "conv = None",
+            "for c in range(x.shape[2]):",
+            "    part = np.zeros((ho, wo), dtype=np.float32)",
+            *("    " + t for t in taps),
+            f"                part += kernel[i, j] * {window}",
+            "    conv = part if conv is None else conv + part",
         ]
     else:
         lines += [
-            f"windows = sliding_window_view(x, span)[::{sh}, ::{sw}, ::{dh}, ::{dw}]",
-            "# multiply each window by the kernel and add the products",
-            'conv = np.einsum("ijkl,kl->ij", windows, kernel)',
+            "conv = np.zeros((ho, wo), dtype=np.float32)",
+            *taps,
+            f"            conv += kernel[i, j] * {window}",
         ]
-    if params.bias:
-        lines.append(f"conv = conv + np.float32({_num(params.bias)})")
-    if params.activation == "relu":
-        lines.append("conv = np.maximum(conv, 0)  # ReLU")
-    if params.pool != "none":
-        ph, pw = params.pool_size
-        ps = params.pool_stride or params.pool_size
-        op = "max" if params.pool == "max" else "mean"
-        lines += [
-            f"# {ph}×{pw} {params.pool} pooling, stride {tuple(ps)}, 'valid'",
-            f"blocks = sliding_window_view(conv, ({ph}, {pw}))[::{ps[0]}, ::{ps[1]}]",
-            f"pooled = blocks.{op}(axis=(2, 3))",
-        ]
-    return "\n".join(lines) + "\n"
+    if p.bias:
+        lines.append(f"conv = conv + np.float32({num(p.bias)})  # the bias")
+    if p.activation == "relu":
+        lines.append("conv = np.maximum(conv, np.float32(0.0))  # ReLU")
+    return lines + _pool_lines(p)
 
 
-def keras_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: PipelineParams) -> str:
-    """Return Keras code building the same layers, with the kernel set by ``set_weights``."""
+def _header(title: str, banner: str) -> list[str]:
+    return [f'"""ConvStudio: {title}.', "", banner + '"""', ""]
+
+
+def _banner(input_shape: tuple[int, ...], khw: tuple[int, int], p: PipelineParams) -> str:
+    try:
+        return describe((input_shape[0], input_shape[1]), khw, p,
+                        input_shape[2] if len(input_shape) == 3 else 1)
+    except ValueError as exc:
+        return f"(this setting cannot run: {exc})"
+
+
+def numpy_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: PipelineParams, *,
+               source: Source | None = None, channel: str = "luminance",
+               entries: np.ndarray | None = None, weight: float = 1.0) -> str:
+    """Return a NumPy program computing ``conv`` (and ``pooled``) as the app does.
+
+    ``kernel`` is the 2-D kernel applied (weight included); pass ``entries`` and ``weight``
+    to show them instead. With a ``source`` the program loads its input; without, it needs a
+    variable ``image`` of ``input_shape`` (float32).
+    """
     k = np.asarray(kernel, np.float32)
-    kh, kw = k.shape[:2]
-    h, w = input_shape[0], input_shape[1]
-    c = input_shape[2] if len(input_shape) == 3 else 1
-    layers = []
-    padding = params.padding
-    if padding not in ("valid", "same"):
-        top, bottom, left, right = _pads((h, w), (kh, kw), params)
-        layers.append(f"    keras.layers.ZeroPadding2D((({top}, {bottom}), ({left}, {right}))),")
-        padding = "valid"
-    extra = ""
-    if tuple(params.dilation) != (1, 1):
-        extra += f", dilation_rate={tuple(params.dilation)}"
-    if params.activation == "relu":
-        extra += ', activation="relu"'
-    use_bias = bool(params.bias)
-    conv_index = len(layers)
-    layers.append(f"    keras.layers.Conv2D(1, ({kh}, {kw}), strides={tuple(params.stride)}, "
-                  f'padding="{padding}"{extra}, use_bias={use_bias}),')
-    if params.pool != "none":
-        name = "MaxPooling2D" if params.pool == "max" else "AveragePooling2D"
-        stride = ""
-        if params.pool_stride is not None and tuple(params.pool_stride) != tuple(params.pool_size):
-            stride = f", strides={tuple(params.pool_stride)}"
-        layers.append(f"    keras.layers.{name}({tuple(params.pool_size)}{stride}),")
-    weights = f"np.repeat(kernel[:, :, None], {c}, axis=2)" if c > 1 else "kernel"
-    set_w = f"[{weights}.reshape({kh}, {kw}, {c}, 1)"
-    set_w += f", np.array([{_num(params.bias)}], np.float32)]" if use_bias else "]"
-    lines = [
-        "import numpy as np",
-        "import keras",
-        "",
-        f"kernel = {_kernel_literal(k, '')}",
-        "# Keras wants a batch of images with channels: (batch, height, width, channels)",
-        f"x = image.reshape(1, {h}, {w}, {c}).astype(\"float32\")",
-        f"model = keras.Sequential([keras.Input(({h}, {w}, {c})),",
-    ]
-    lines += layers
-    lines += [
-        "])",
-        f"conv = model.layers[{conv_index}]",
-        "# weights: (height, width, input channels, output channels)",
-        f"conv.set_weights({set_w})",
-        "out = model.predict(x, verbose=0)[0, :, :, 0]",
-    ]
+    khw = (k.shape[0], k.shape[1])
+    imports = ["import numpy as np"]
+    if source is not None:
+        imports, loading = input_lines(source, channel)
+    else:
+        loading = [f"image = image.astype(np.float32)  # the input: {tuple(input_shape)}"]
+    kern = kernel_lines(np.asarray(entries if entries is not None else k, np.float32),
+                        weight if entries is not None else 1.0)
+    lines = (_header("the workspace's convolution in NumPy", _banner(input_shape, khw, params))
+             + imports + [""] + loading + [""] + kern + _numpy_lines(input_shape, k, params))
     return "\n".join(lines) + "\n"
+
+
+def keras_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: PipelineParams, *,
+               source: Source | None = None, channel: str = "luminance",
+               entries: np.ndarray | None = None, weight: float = 1.0) -> str:
+    """Return a Keras program building the same layers; it leaves ``conv`` (and ``pooled``)."""
+    k = np.asarray(kernel, np.float32)
+    khw = (k.shape[0], k.shape[1])
+    imports = ["import numpy as np"]
+    if source is not None:
+        imports, loading = input_lines(source, channel)
+    else:
+        loading = [f"image = image.astype(np.float32)  # the input: {tuple(input_shape)}"]
+    kern = kernel_lines(np.asarray(entries if entries is not None else k, np.float32),
+                        weight if entries is not None else 1.0)
+    pads = _pads((input_shape[0], input_shape[1]), khw, params)
+    lines = (_header("the workspace's layers in Keras", _banner(input_shape, khw, params))
+             + imports + ["import keras", ""] + loading + [""] + kern
+             + keras_lines(input_shape, khw, params, pads))
+    return "\n".join(lines) + "\n"
+
+
+def program(kind: str, *, source: Source | None = None, channel: str = "luminance",
+            kernel: Any = None, use_weight: bool = True,
+            params: PipelineParams | None = None, input_shape: tuple[int, ...] | None = None,
+            model: Any = None, model_path: str | None = None,
+            class_names: Any = None, images: str | None = None) -> str:
+    """Return the program Show code and ``--print-code`` print.
+
+    Parameters
+    ----------
+    kind : {"numpy", "keras", "cnn"}
+        The workspace in NumPy or Keras, or the Training tab's CNN.
+    source : Source
+        Where the workspace's input comes from (numpy and keras).
+    channel : {"luminance", "R", "G", "B", "all"}
+        The workspace's channel.
+    kernel : array_like
+        The kernel's entries as the editor holds them; ``use_weight`` applies the lessons'
+        normalisation weight, as the workspace does.
+    params : PipelineParams
+        Stride, padding, dilation, bias, activation and pooling (default: the app's).
+    input_shape : tuple, optional
+        The source array's shape; read from the source when not given.
+    model : ModelConfig-like
+        For "cnn": ``blocks`` (each with ``filters``, ``kernel``, ``pool``), ``dense_units``,
+        ``dropout`` and ``n_classes``, as :class:`convstudio.training.models.ModelConfig`.
+    model_path : str, optional
+        The saved ``.keras`` file the CNN program loads its weights from.
+    class_names : sequence of str, optional
+        The dataset's classes, for the CNN program's printout.
+    images : str, optional
+        A ``.npy`` file of (N, 28, 28) images for the CNN program (default: the 28×28 digit).
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, a missing source or model, or a kernel the app would refuse.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "cnn":
+        if model is None:
+            raise ValueError("the CNN program needs the model's configuration")
+        return cnn_code(model, model_path=model_path, class_names=class_names, images=images)
+    if source is None:
+        raise ValueError(f"the {kind} program needs its input's source")
+    from .kernels import validate_kernel
+
+    entries = validate_kernel(np.zeros((3, 3)) if kernel is None else kernel)
+    weight = normalisation_weight(entries) if use_weight else 1.0
+    effective = (entries * np.float32(weight)).astype(np.float32)
+    p = params or PipelineParams()
+    if input_shape is None:
+        rgb = source.load_rgb()
+        input_shape = rgb.shape if channel == "all" else rgb.shape[:2]
+    output_shape((input_shape[0], input_shape[1]), (effective.shape[0], effective.shape[1]),
+                 stride=p.stride, padding=p.padding,
+                 dilation=p.dilation)  # a setting that cannot run is refused here
+    make = numpy_code if kind == "numpy" else keras_code
+    return make(tuple(input_shape), effective, p, source=source, channel=channel,
+                entries=entries, weight=weight)
