@@ -126,7 +126,7 @@ def _train_cycles(window: object, cycles: int) -> tuple[float, int]:
         assert tab.start(), tab.error_label.text()
         wait(lambda: tab.status.text().startswith("epoch"))
         tab.stop()
-        wait(lambda: not tab.runner.running)
+        wait(lambda: not tab.model.runner.running)
 
     one_cycle()  # TensorFlow's import and first traces are not growth
     threads_before = threading.active_count()

@@ -105,7 +105,7 @@ while not tab.status.text().startswith("epoch"):  # TensorFlow imported, fit run
 t1 = time.perf_counter()
 first = [t0, *ticks, t1]
 ticks.clear()
-while tab.runner.running:
+while tab.model.runner.running:
     app.processEvents(); time.sleep(0.002)
 timer.stop()
 window.close()

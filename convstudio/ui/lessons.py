@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QUrl
@@ -15,12 +15,14 @@ from .. import lessons as L
 from ..core import sample_image
 from ..core.kernels import validate_kernel
 from ..lesson_text import sanitise
+from ..training.settings import TrainingSettings
 from .workspace.model import PIXEL_SCALE, WorkspaceModel
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QTabWidget
 
     from .animator.model import AnimatorModel
+    from .training.model import TrainingModel
 
 
 class LessonHost(Protocol):
@@ -32,17 +34,10 @@ class LessonHost(Protocol):
 
     model: WorkspaceModel
     animator_model: AnimatorModel
+    training_model: TrainingModel
     lesson_panel: LessonPanel
     tabs: QTabWidget
     tab_index: dict[str, int]
-
-    @property
-    def training(self) -> Any:
-        """The Training tab, built on first use."""
-
-    @property
-    def training_built(self) -> bool:
-        """Whether the Training tab was built."""
 
     def show_tab(self, key: str) -> None:
         """Bring a tab to the front."""
@@ -64,7 +59,7 @@ def capture(window: LessonHost, *, title: str = "My lesson", text: str = "") -> 
         channel=ws.channel, kernel=ws.kernel.entries.copy(), use_weight=ws.kernel.use_weight,
         params=ws.params, selection=ws.selection, display=ws.display_mode,
         animator_source=an.source_kind, animator_step=an.cursor.step,
-        training=window.training.settings() if window.training_built else {})
+        training=window.training_model.settings.as_dict())
     # The animator rebuilds its trace on the next event after an edit; until then its step
     # may belong to the previous trace, past the end of the one the lesson describes.
     steps = L.animator_steps(lesson)
@@ -75,7 +70,9 @@ def capture(window: LessonHost, *, title: str = "My lesson", text: str = "") -> 
 
 def untouched(window: LessonHost) -> bool:
     """Return whether the window still holds the state a plain start gives (nothing to keep)."""
-    if window.training_built or window.lesson_panel.text or window.tabs.currentIndex() != 0:
+    tr = window.training_model
+    if (not tr.untouched() or window.lesson_panel.text
+            or window.tabs.currentIndex() != 0):
         return False
     from .animator.model import AnimatorModel
 
@@ -155,6 +152,11 @@ def apply(window: LessonHost, lesson: L.Lesson) -> None:
     selection = _fit(lesson.selection, (int(hw[0]), int(hw[1])))
 
     try:
+        training = TrainingSettings.from_dict(lesson.training, where="training",
+                                              base=window.training_model.settings)
+    except ValueError as exc:
+        raise L.LessonError(str(exc)) from None
+    try:
         ws.set_state(image01=image01, name=(lesson.sample if lesson.sample and lesson.image is None
                                             else lesson.image_name),
                      channel=lesson.channel, kernel=kernel, use_weight=lesson.use_weight,
@@ -162,8 +164,7 @@ def apply(window: LessonHost, lesson: L.Lesson) -> None:
                      text=f"Lesson {lesson.title}")
     except ValueError as exc:  # parse checked all of it; a built-in lesson could still be off
         raise L.LessonError(f"workspace: {exc}") from None
-    if lesson.training:
-        window.training.apply_settings(lesson.training)
+    window.training_model.set_settings(training)
     window.animator_model.set_source_kind(lesson.animator_source)
     window.animator_model.rebuild()
     window.animator_model.go_to(lesson.animator_step)

@@ -40,11 +40,12 @@ from .panels import (
 )
 from .tasks import collect_garbage_on_gui_thread, wait_for_tasks
 from .theme import presentation
+from .training.model import TrainingModel
 from .workspace import WorkspaceModel, WorkspaceTab
 
 if TYPE_CHECKING:
     from .animator import AnimatorTab
-    from .training import TrainingTab
+    from .training.tab import TrainingTab
 
 
 DECLINED_KEY = "session/declined"  # the saved session the user said "No, thanks" to
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.workspace.messageRaised.connect(self._on_message)
         self._add_tab("workspace", self.workspace, "&Workspace")
         self.animator_model = AnimatorModel(self.model, self)
+        self.training_model = TrainingModel(lambda: self.model.kernel.effective, self)
+        self.training_model.messageRaised.connect(self._on_message)
         # Animator and training tabs are built when first used: the window paints sooner.
         self._lazy: dict[str, QWidget] = {}
         self._placeholders: dict[str, tuple[QWidget, str]] = {}
@@ -134,10 +137,10 @@ class MainWindow(QMainWindow):
     @property
     def training(self) -> TrainingTab:
         """The training tab, built on first use."""
-        from .training import TrainingTab
+        from .training.tab import TrainingTab
 
         tab = self._lazy.get("training") or self._install(
-            "training", TrainingTab(lambda: self.model.kernel.effective))
+            "training", TrainingTab(self.training_model))
         assert isinstance(tab, TrainingTab)
         return tab
 
@@ -313,7 +316,7 @@ class MainWindow(QMainWindow):
             self._on_message(f"Cannot open the lesson: {str(exc).rstrip('.')}. "
                              "Nothing was changed.")
             return False
-        if model is not None and not self.training.load_from(str(model)):
+        if model is not None and not self.training_model.load_from(str(model)):
             note = f" Its model {model.name} could not be loaded."
         self._on_message(f"Opened lesson “{lesson.title}”.{note}")
         return True
@@ -340,7 +343,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         with_model = False
-        if self.training_built and self.training.model is not None:
+        if self.training_model.network is not None:
             with_model = QMessageBox.question(
                 self, "Save lesson", "Also save the trained model beside the lesson?"
             ) == QMessageBox.StandardButton.Yes
@@ -351,9 +354,9 @@ class MainWindow(QMainWindow):
         panel = self.lesson_panel
         lesson = capture(self, title=panel.title or Path(path).stem, text=panel.text)
         try:
-            if with_model and self.training.model is not None:
+            if with_model and self.training_model.network is not None:
                 model_name = Path(path).stem + ".keras"
-                if self.training.save_to(str(Path(path).with_name(model_name))) is None:
+                if self.training_model.save_to(str(Path(path).with_name(model_name))) is None:
                     return None
                 lesson.model_file = model_name
             written = L.write(lesson, path)
@@ -485,16 +488,16 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Ask before a trained, unsaved model is lost; stop background work; save the session."""
-        if (self.ask_before_closing and self.training_built
-                and self.training.has_unsaved_model()
-                and not self.training.confirm_discard("Quitting")):
+        if (self.ask_before_closing and self.training_model.has_unsaved_model()
+                and not self.training_model.confirm_discard("Quitting")):
             event.ignore()
             return
         if self.save_session_on_close:
             self.save_session()
             self.save_layout()
-        for tab in self._lazy.values():
-            tab.shutdown()  # type: ignore[attr-defined]
+        if "animator" in self._lazy:
+            self.animator.shutdown()
+        self.training_model.shutdown()
         self.workspace.shutdown()
         wait_for_tasks(300)  # one still inside TensorFlow's import is left to app.main
         super().closeEvent(event)

@@ -129,7 +129,7 @@ def _write_idx(folder, prefix, images, labels, *, magic=0x0803, cut=0):
 
 
 def _wait_dataset(qtbot, tab):
-    with qtbot.waitSignal(tab.datasetLoaded, timeout=30000):
+    with qtbot.waitSignal(tab.model.datasetLoaded, timeout=30000):
         pass
 
 
@@ -160,10 +160,10 @@ def test_bad_datasets_keep_the_current_one(win, qtbot, tmp_path, problem):
                 (folder / c).mkdir()
                 (folder / c / "readme.txt").write_text("no pictures here")
         target = "folder"
-    tab.folder = str(folder)
-    with qtbot.waitSignal(tab.datasetLoaded, timeout=30000):
+    tab.model.folder = str(folder)
+    with qtbot.waitSignal(tab.model.datasetLoaded, timeout=30000):
         tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData(target))
-        if target == "fashion-mnist" and tab.dataset_name == target:
+        if target == "fashion-mnist" and tab.model.settings.dataset == target:
             pass
     text = tab.error_label.text()
     assert text and "Still using" in text, text
@@ -176,7 +176,7 @@ def test_corrupt_keras_file_keeps_the_model(win, tmp_path):
     path.write_bytes(b"PK\x03\x04 this zip is broken")
     assert not win.training.load_from(str(path))
     assert "unchanged" in win.training.error_label.text()
-    assert win.training.model is None and win.isVisible()
+    assert win.training.network is None and win.isVisible()
 
 
 def test_lesson_with_wrong_types_and_from_the_future(win, tmp_path):

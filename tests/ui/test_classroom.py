@@ -115,7 +115,7 @@ def _state(w):
             "kernel": m.kernel.entries.copy(), "use_weight": m.kernel.use_weight,
             "params": m.params, "selection": m.selection, "display": m.display_mode,
             "anim_source": w.animator_model.source_kind, "step": w.animator_model.cursor.step,
-            "training": w.training.settings()}
+            "training": w.training_model.settings.as_dict()}
 
 
 def test_lesson_round_trip_restores_every_field(big_window, qtbot, tmp_path):
@@ -172,7 +172,7 @@ def test_lesson_naming_a_model_outside_its_folder_is_not_read(big_window, qtbot,
     (folder / "l.convstudio").write_text(json.dumps(doc))
     assert w.open_lesson(str(folder / "l.convstudio"))
     assert "outside its own folder" in w.last_message
-    assert w.training.model is None
+    assert w.training.network is None
     lesson = L.read(folder / "l.convstudio")
     for name in ("/etc/passwd", "../x.keras", "sub/x.keras", "..", str(outside)):
         lesson.model_file = name
@@ -217,9 +217,9 @@ def test_builtin_first_cnn_sets_the_lessons_model(big_window):
     w = big_window
     assert w.open_builtin("first-cnn")
     assert w.tabs.currentWidget() is w.training
-    s = w.training.settings()
+    s = w.training_model.settings.as_dict()
     assert (s["blocks"], s["filters"], s["kernel_size"], s["dense"]) == (2, 64, 3, 128)
-    assert w.training.model_config().blocks[0].pool
+    assert w.training_model.settings.pooling
 
 
 def test_show_code_numpy_reproduces_core_conv2d(big_window, qtbot):
@@ -348,8 +348,8 @@ def test_last_dataset_folder_is_remembered(window, qtbot, tmp_path):
     tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData("shapes"))
     qtbot.waitUntil(lambda: tab.dataset is not None and tab.dataset.name == "shapes",
                     timeout=30000)
-    tab.folder = str(folder)
-    with qtbot.waitSignal(tab.datasetLoaded, timeout=30000):
+    tab.model.folder = str(folder)
+    with qtbot.waitSignal(tab.model.datasetLoaded, timeout=30000):
         tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData("folder"))
     assert tab.dataset.name == "folder", tab.error_label.text()
     assert last_folder() == str(folder)

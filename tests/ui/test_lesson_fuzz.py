@@ -26,7 +26,7 @@ def _state(w):
             "params": m.params, "selection": m.selection, "display": m.display_mode,
             "anim_source": an.source_kind, "step": an.cursor.step, "tab": w.tabs.currentIndex(),
             "text": w.lesson_panel.text,
-            "training": w.training.settings() if w.training_built else None}
+            "training": w.training_model.settings.as_dict()}
 
 
 def _same(a, b):
@@ -151,7 +151,7 @@ def test_mutated_lessons_are_refused_whole_or_applied_whole(window, qtbot, tmp_p
     m.set_params(stride=(2, 1), padding="same", bias=1.25, pool="avg")
     m.set_selection((2, 3, 10, 12))
     w.animator_model.set_source_kind("region")
-    w.training.apply_settings({"epochs": 3})
+    w.training_model.set_settings({"epochs": 3})
     settle(qtbot, w)
     base_path = w.save_lesson(str(tmp_path / "base"))
     base = base_path.read_bytes()

@@ -76,7 +76,7 @@ def test_a_model_beside_the_lesson_that_is_a_fifo_is_not_opened(window, tmp_path
     (tmp_path / "l.convstudio").write_text(json.dumps(doc))
     assert window.open_lesson(str(tmp_path / "l.convstudio"))   # before: "missing beside it"
     assert "named pipe" in window.last_message
-    assert window.training.model is None
+    assert window.training.network is None
 
 
 def test_a_lesson_without_an_image_clips_its_selection_to_the_current_one(window, qtbot,
@@ -217,7 +217,7 @@ def test_quitting_with_a_trained_unsaved_model_asks_first(window, qtbot, monkeyp
     tab = window.training
     window.ask_before_closing = True
     asked = []
-    monkeypatch.setattr(tab, "has_unsaved_model", lambda: True)
+    monkeypatch.setattr(tab.model, "has_unsaved_model", lambda: True)
     monkeypatch.setattr(tab, "confirm_discard", lambda action: asked.append(action) or False)
     window.close()
     assert window.isVisible() and asked == ["Quitting"]  # Cancel keeps the window and model

@@ -25,7 +25,7 @@ def tab(window, qtbot):
 
 
 def _wait_done(qtbot, tab, timeout=120000):
-    qtbot.waitUntil(lambda: not tab.runner.running and tab.start_button.isEnabled(),
+    qtbot.waitUntil(lambda: not tab.model.runner.running and tab.start_button.isEnabled(),
                     timeout=timeout)
     QApplication.processEvents()
 
@@ -52,7 +52,7 @@ def test_train_shows_curves_filters_maps_and_confusion(tab, qtbot):
     assert "test accuracy" in tab.status.text()
     # The filter mosaic shows the model's actual first-layer weights.
     last = tab.snapshots[-1][1]
-    np.testing.assert_array_equal(last, tab.model.get_layer("conv1").get_weights()[0])
+    np.testing.assert_array_equal(last, tab.network.get_layer("conv1").get_weights()[0])
     assert tab.filters_view.data.shape == (3 * 3 + 2, 3 * 3 + 2)  # 8 filters in a 3×3 grid
     assert [tab.layer_combo.itemText(i) for i in range(tab.layer_combo.count())] == [
         "conv1", "pool1", "conv2", "pool2"]
@@ -71,25 +71,25 @@ def test_stop_resume_reset(tab, qtbot, monkeypatch):
     assert 50 <= tab.curves.loss_plot.viewRange()[0][1] < 52  # the epoch axis spans the run
     tab.stop()
     _wait_done(qtbot, tab)
-    assert "Stopped" in tab.status.text() and tab.model is not None
-    done = tab.epochs_done
+    assert "Stopped" in tab.status.text() and tab.network is not None
+    done = tab.model.epochs_done
     assert 0 <= done < 50 and len(tab.curves.history["loss"]) == done  # whole epochs only
     assert "Resume finishes the 50 planned epochs" in tab.status.text()
-    weights = tab.model.get_layer("conv1").get_weights()[0].copy()
+    weights = tab.network.get_layer("conv1").get_weights()[0].copy()
     tab.epochs.setValue(1)  # the plan's 50 epochs go on: the box is for the next plan
     assert tab.resume()
-    assert tab.runner.worker.config.epochs == 50 - done
+    assert tab.model.runner.worker.config.epochs == 50 - done
     assert 50 <= tab.curves.loss_plot.viewRange()[0][1] < 52  # the same plan's span
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
     tab.stop()
     _wait_done(qtbot, tab)
-    assert done <= tab.epochs_done < 50
-    assert not np.array_equal(weights, tab.model.get_layer("conv1").get_weights()[0])
+    assert done <= tab.model.epochs_done < 50
+    assert not np.array_equal(weights, tab.network.get_layer("conv1").get_weights()[0])
     asked = []
     monkeypatch.setattr(tab, "confirm_discard", lambda action: asked.append(action) or True)
     assert tab.reset()
     assert asked == ["Reset"]  # trained and not saved: Reset asked first
-    assert tab.model is None and tab.curves.history["loss"] == []
+    assert tab.network is None and tab.curves.history["loss"] == []
 
 
 def test_seed_with_my_kernel(window, tab, qtbot):
@@ -99,7 +99,7 @@ def test_seed_with_my_kernel(window, tab, qtbot):
     tab.epochs.setValue(1)
     tab.start()
     _wait_done(qtbot, tab)
-    w = tab.model.get_layer("conv1").get_weights()[0]
+    w = tab.network.get_layer("conv1").get_weights()[0]
     np.testing.assert_allclose(w[:, :, 0, 0], window.model.kernel.effective, rtol=1e-6)
     window.model.set_kernel(np.ones((5, 5)))
     tab.start()
@@ -108,9 +108,10 @@ def test_seed_with_my_kernel(window, tab, qtbot):
 
 
 def test_missing_dataset_keeps_the_previous_one(tab, qtbot, tmp_path):
-    tab.dataset_combo.setCurrentIndex(tab.dataset_combo.findData("mnist"))
-    tab.set_folder(str(tmp_path))
-    qtbot.waitUntil(lambda: "not found" in tab.error_label.text(), timeout=30000)
+    # (MNIST is never missing now: the package bundles a sample; an empty image folder is.)
+    tab.model.set_folder(str(tmp_path), "folder")
+    qtbot.waitUntil(lambda: "needs at least two sub-folders" in tab.error_label.text(),
+                    timeout=30000)
     assert tab.dataset.name == "shapes" and "Still using shapes" in tab.error_label.text()
 
 
@@ -119,16 +120,16 @@ def test_save_load_and_bad_model_file(tab, qtbot, tmp_path):
     tab.start()
     _wait_done(qtbot, tab)
     path = tab.save_to(str(tmp_path / "m.keras"))
-    weights = tab.model.get_layer("conv1").get_weights()[0]
+    weights = tab.network.get_layer("conv1").get_weights()[0]
     tab.reset()
     assert tab.load_from(str(path))
-    np.testing.assert_array_equal(tab.model.get_layer("conv1").get_weights()[0], weights)
-    assert tab.curves.history["loss"] and tab.epochs_done == 1
+    np.testing.assert_array_equal(tab.network.get_layer("conv1").get_weights()[0], weights)
+    assert tab.curves.history["loss"] and tab.model.epochs_done == 1
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"garbage")
-    kept = tab.model
+    kept = tab.network
     assert not tab.load_from(str(bad))
-    assert tab.model is kept and "could not load bad.keras" in tab.error_label.text()
+    assert tab.network is kept and "could not load bad.keras" in tab.error_label.text()
     out = tab.export_filters(str(tmp_path / "f.npy"))
     np.testing.assert_array_equal(np.load(out, allow_pickle=False), weights)
 
@@ -157,7 +158,7 @@ def test_window_stays_responsive_while_training(tab, qtbot):
     gaps = [b - a for a, b in zip(marks, marks[1:], strict=False)]
     assert max(gaps) < 2.0, f"the window froze for {max(gaps):.2f} s"
     assert len(ticks) >= (t1 - t0) / 2.0
-    assert tab.runner.qthread is None
+    assert tab.model.runner.qthread is None
 
 
 def test_restart_right_after_the_thread_ends_keeps_the_new_run(tab, qtbot):
@@ -168,18 +169,18 @@ def test_restart_right_after_the_thread_ends_keeps_the_new_run(tab, qtbot):
     assert tab.start()
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
     tab.stop()
-    thread = tab.runner.qthread
+    thread = tab.model.runner.qthread
     thread.quit()  # what the worker's `done` asks for, a queued call this test cannot wait for
     assert thread.wait(60000)  # blocks the GUI thread: `finished` stays queued
-    assert tab.runner.running and not tab.start()
-    qtbot.waitUntil(lambda: not tab.runner.running, timeout=10000)
+    assert tab.model.runner.running and not tab.start()
+    qtbot.waitUntil(lambda: not tab.model.runner.running, timeout=10000)
     assert tab.start()
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
     QApplication.processEvents()
-    assert tab.runner.running and tab.runner.qthread.isRunning()
+    assert tab.model.runner.running and tab.model.runner.qthread.isRunning()
     tab.stop()
     _wait_done(qtbot, tab)
-    assert tab.runner.qthread is None and "Stopped" in tab.status.text()
+    assert tab.model.runner.qthread is None and "Stopped" in tab.status.text()
 
 
 def test_close_during_training_ends_the_thread(qtbot):
@@ -202,7 +203,7 @@ def test_close_during_training_ends_the_thread(qtbot):
         t0 = time.perf_counter()
         w.close()
         print("closed in", round(time.perf_counter() - t0, 3), flush=True)
-        assert t.runner.qthread is None
+        assert t.model.runner.qthread is None
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=240)
@@ -216,8 +217,8 @@ def test_close_during_training_ends_the_thread(qtbot):
 def test_no_thread_left_behind(window, tab, qtbot):
     tab.start()
     qtbot.waitUntil(lambda: tab.status.text().startswith("epoch"), timeout=60000)
-    assert tab.shutdown()
-    assert tab.runner.qthread is None
+    assert tab.model.shutdown()
+    assert tab.model.runner.qthread is None
     assert all(t.name != "training" for t in threading.enumerate())
     assert QThread.currentThread() is QApplication.instance().thread()
 

@@ -42,7 +42,7 @@ def test_the_first_start_imports_tensorflow_off_the_gui_thread_and_the_window_ke
         marks = [t0, *ticks, t1]
         gap = max(b - a for a, b in zip(marks, marks[1:]))
         t.stop()
-        while t.runner.running:
+        while t.model.runner.running:
             app.processEvents(); time.sleep(0.01)
         w.close()
         print(json.dumps({"before": before, "on": imported_on, "gap": gap, "took": t1 - t0}))

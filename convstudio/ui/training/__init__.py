@@ -1,6 +1,5 @@
-"""The Training tab: a small Keras CNN learning in a worker thread, watched live."""
+"""The Training tab: a small Keras CNN learning in a worker thread, watched live.
 
-from .tab import TrainingTab
-from .worker import TrainingRunner, TrainingWorker
-
-__all__ = ["TrainingRunner", "TrainingTab", "TrainingWorker"]
+``model.py`` holds the state (made with the window), ``tab.py`` the widgets (built when the tab
+is first shown); importing this package imports neither.
+"""

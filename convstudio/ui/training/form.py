@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...core.limits import FloatRange, IntRange
 from ...training import LR_SCHEDULES
-from ...training.models import ConvBlock, ModelConfig, summary
-from ...training.session import TrainingConfig
+from ...training.models import ModelConfig, summary
 from ...training.settings import FIELDS, OPTIMIZERS, TrainingSettings
 from ..numbers import DecimalBox, WholeBox
 
@@ -91,11 +90,12 @@ class LimitBox(WholeBox):
 class TrainingForm(QObject):
     """The form's widgets and what they describe; the tab lays the boxes out.
 
-    ``changed`` is emitted when the architecture changes (the summary is then redrawn);
-    ``messageRaised`` carries a refused value's message.
+    ``edited`` is emitted when the user changes any setting (read them with :meth:`values`);
+    ``messageRaised`` carries a refused value's message. :meth:`show_settings` shows a model's
+    settings without emitting ``edited``.
     """
 
-    changed = Signal()
+    edited = Signal()
     messageRaised = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -122,14 +122,16 @@ class TrainingForm(QObject):
         labels = {"cosine": "cosine decay to 0", "constant": "constant"}
         for key in LR_SCHEDULES:
             self.schedule.addItem(labels[key], key)
-        self.apply_settings(TrainingSettings().as_dict())
+        self.show_settings(TrainingSettings())
         self.seed_kernel = QCheckBox("Seed filter 0 with my workspace kernel")
         self.freeze_seed = QCheckBox("…and keep it frozen")
         for box in self.numbers():
             box.valueRefused.connect(self.messageRaised)
-        for w in (self.blocks, self.filters, self.kernel_size, self.dense, self.dropout):
-            w.valueChanged.connect(self.changed)
-        self.pooling.toggled.connect(self.changed)
+        for box in self.numbers():
+            box.valueChanged.connect(self.edited)
+        self.pooling.toggled.connect(self.edited)
+        self.optimizer.currentIndexChanged.connect(self.edited)
+        self.schedule.currentIndexChanged.connect(self.edited)
         self.summary_table = QTableWidget(0, 3)
         self.summary_table.setHorizontalHeaderLabels(["layer", "output shape", "parameters"])
         self.summary_table.verticalHeader().setVisible(False)
@@ -178,28 +180,20 @@ class TrainingForm(QObject):
         return box
 
     # --- what the form describes -------------------------------------------------------------
+    def values(self, dataset: str) -> TrainingSettings:
+        """Return the settings the boxes hold, for ``dataset`` (the dataset box's choice)."""
+        return TrainingSettings(
+            dataset=dataset, limit=self.limit.value(), blocks=self.blocks.value(),
+            filters=self.filters.value(), kernel_size=self.kernel_size.value(),
+            pooling=self.pooling.isChecked(), dense=self.dense.value(),
+            dropout=round(self.dropout.value(), 3), optimizer=self.optimizer.currentText(),
+            learning_rate=self.learning_rate.value(), batch_size=self.batch_size.value(),
+            epochs=self.epochs.value(), validation_split=round(self.val_split.value(), 3),
+            lr_schedule=str(self.schedule.currentData()))
+
     def model_config(self, n_classes: int) -> ModelConfig:
-        """Return the architecture the controls describe (ValueError if it cannot be built)."""
-        block = ConvBlock(self.filters.value(), self.kernel_size.value(), self.pooling.isChecked())
-        return ModelConfig(tuple([block] * self.blocks.value()), self.dense.value(),
-                           round(self.dropout.value(), 3), n_classes)
-
-    def buildable(self, n_classes: int) -> bool:
-        """Whether the architecture can be built."""
-        try:
-            self.model_config(n_classes)
-        except ValueError:
-            return False
-        return True
-
-    def training_config(self, n_classes: int, **fields: Any) -> TrainingConfig:
-        """Return the run the controls describe, with ``fields`` (dataset, probe …) added."""
-        return TrainingConfig(
-            limit=self.limit.value() or None, model=self.model_config(n_classes),
-            optimizer=self.optimizer.currentText(), learning_rate=self.learning_rate.value(),
-            batch_size=self.batch_size.value(), epochs=self.epochs.value(),
-            validation_split=self.val_split.value(),
-            lr_schedule=str(self.schedule.currentData()), **fields)
+        """Return the architecture the boxes describe (ValueError if it cannot be built)."""
+        return ModelConfig.from_settings(self.values("shapes"), n_classes)
 
     def refresh_summary(self, n_classes: int) -> bool:
         """Redraw the summary table; return whether the model can be built."""
@@ -224,32 +218,27 @@ class TrainingForm(QObject):
             "the channel axis for you, so Keras' \"expected 4 dimensions\" error cannot happen.")
         return True
 
-    # --- lessons ------------------------------------------------------------------------------
-    def settings(self) -> dict[str, Any]:
-        """Return the form's values, as a lesson stores them (the dataset is the tab's)."""
-        return {"limit": self.limit.value(),
-                "blocks": self.blocks.value(), "filters": self.filters.value(),
-                "kernel_size": self.kernel_size.value(), "pooling": self.pooling.isChecked(),
-                "dense": self.dense.value(), "dropout": round(self.dropout.value(), 3),
-                "optimizer": self.optimizer.currentText(),
-                "learning_rate": self.learning_rate.value(),
-                "batch_size": self.batch_size.value(), "epochs": self.epochs.value(),
-                "validation_split": round(self.val_split.value(), 3),
-                "lr_schedule": str(self.schedule.currentData())}
-
-    def apply_settings(self, values: dict[str, Any]) -> None:
-        """Set the form from a lesson's (already validated) values; absent keys are kept."""
-        boxes: dict[str, WholeBox | DecimalBox] = {
-            "limit": self.limit, "blocks": self.blocks, "filters": self.filters,
-            "kernel_size": self.kernel_size, "dense": self.dense, "dropout": self.dropout,
-            "learning_rate": self.learning_rate, "batch_size": self.batch_size,
-            "epochs": self.epochs, "validation_split": self.val_split}
-        for key, widget in boxes.items():
-            if key in values:
-                widget.setValue(values[key])
-        if "pooling" in values:
-            self.pooling.setChecked(bool(values["pooling"]))
-        if "optimizer" in values:
-            self.optimizer.setCurrentText(str(values["optimizer"]))
-        if "lr_schedule" in values:
-            self.schedule.setCurrentIndex(self.schedule.findData(values["lr_schedule"]))
+    # --- the model's settings, shown ----------------------------------------------------------
+    def show_settings(self, settings: TrainingSettings) -> None:
+        """Show ``settings`` in the boxes (``edited`` is not emitted)."""
+        widgets = (*self.numbers(), self.pooling, self.optimizer, self.schedule)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            s = settings
+            for whole, n in ((self.limit, s.limit), (self.blocks, s.blocks),
+                             (self.filters, s.filters), (self.kernel_size, s.kernel_size),
+                             (self.dense, s.dense), (self.batch_size, s.batch_size),
+                             (self.epochs, s.epochs)):
+                if whole.value() != n:
+                    whole.setValue(n)
+            for decimal, x in ((self.dropout, s.dropout), (self.learning_rate, s.learning_rate),
+                               (self.val_split, s.validation_split)):
+                if decimal.value() != x:
+                    decimal.setValue(x)
+            self.pooling.setChecked(s.pooling)
+            self.optimizer.setCurrentText(s.optimizer)
+            self.schedule.setCurrentIndex(self.schedule.findData(s.lr_schedule))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)

@@ -22,10 +22,16 @@ from .views import CurvesView, MosaicView, ProbabilityView, symmetric_per_image,
 
 
 class ResultsPanel(QWidget):
-    """The six views of a model in training, updated one per event-loop turn."""
+    """The six views of a model in training, updated one per event-loop turn.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    ``snapshots`` returns the first-layer filters kept for replay (the model's list, oldest
+    first, with their labels): the panel shows them and keeps no copy.
+    """
+
+    def __init__(self, snapshots: Callable[[], list[tuple[str, np.ndarray]]],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._snapshots = snapshots
         self.curves = CurvesView()
         self.filters_view = MosaicView("First layer's filters")
         self.replay = QSlider(Qt.Orientation.Horizontal)
@@ -57,7 +63,6 @@ class ResultsPanel(QWidget):
             grid.setColumnStretch(col, 1)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
-        self.snapshots: list[tuple[str, np.ndarray]] = []
         self.maps: dict[str, np.ndarray] = {}
         self.evaluation: Evaluation | None = None  # what the confusion view shows
         self._jobs: deque[tuple[QWidget, Callable[[], None]]] = deque()
@@ -65,11 +70,15 @@ class ResultsPanel(QWidget):
         self._job_timer.setInterval(0)
         self._job_timer.timeout.connect(self._run_job)
 
+    @property
+    def snapshots(self) -> list[tuple[str, np.ndarray]]:
+        """The filters kept for replay, oldest first, with their labels (the model's)."""
+        return self._snapshots()
+
     # --- emptying ------------------------------------------------------------------------------
     def forget_model(self) -> None:
         """Show no model: every view but the curves is emptied (they are cleared apart)."""
         self._jobs.clear()
-        self.snapshots = []
         self.maps = {}
         self.replay.blockSignals(True)
         self.replay.setRange(0, 0)
@@ -131,8 +140,7 @@ class ResultsPanel(QWidget):
 
     # --- filters, maps, probabilities ------------------------------------------------------------
     def add_snapshot(self, snap: Snapshot, names: Sequence[str]) -> None:
-        """Keep the snapshot's filters for replay and show it (staggered)."""
-        self.snapshots.append((f"epoch {snap.epoch + 1}, batch {snap.batch}", snap.filters))
+        """Show a snapshot the model has just kept (staggered); replay goes to its end."""
         self.replay.blockSignals(True)
         self.replay.setRange(0, len(self.snapshots) - 1)
         self.replay.setValue(len(self.snapshots) - 1)
@@ -143,12 +151,11 @@ class ResultsPanel(QWidget):
         self.stagger(
             (self.filters_view, lambda: self.show_filters(n)),
             (self.maps_view, self.show_maps),
-            (self.probs_view, lambda: self.probs_view.set_probabilities(snap.probabilities,
+            (self.probs_view, lambda: self.probs_view.show_array(snap.probabilities,
                                                                         names)))
 
-    def show_model(self, label: str, filters: np.ndarray) -> None:
-        """Show a model that did not come from a run here (a loaded one)."""
-        self.snapshots = [(label, filters)]
+    def show_model(self) -> None:
+        """Show a model that did not come from a run here (a loaded one: one snapshot)."""
         self.replay.blockSignals(True)
         self.replay.setRange(0, 0)
         self.replay.blockSignals(False)
@@ -167,13 +174,13 @@ class ResultsPanel(QWidget):
         self.maps = dict(maps)
         self.set_layers([name for name, _ in maps])
         self.show_maps()
-        self.probs_view.set_probabilities(probs, names)
+        self.probs_view.show_array(probs, names)
 
     def show_filters(self, i: int) -> None:
         """Show the ``i``-th kept first-layer filters."""
         label, filters = self.snapshots[i]
         f = np.moveaxis(filters[:, :, 0, :], -1, 0)  # (F, kh, kw): first input channel
-        self.filters_view.show_array(tile(symmetric_per_image(f)), (-1.0, 1.0), "signed")
+        self.filters_view.show_array(tile(symmetric_per_image(f)), (-1.0, 1.0), "diverging")
         self.filters_view.caption.setText(
             f"{f.shape[0]} filters of {f.shape[1]}×{f.shape[2]} — {label}; blue < 0 < red, "
             "each scaled to its own largest weight")

@@ -14,15 +14,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ...training.models import output_classes
 from ...training.session import (
-    BatchEvent,
-    EpochEvent,
     Evaluation,
     Snapshot,
     TrainingConfig,
@@ -35,11 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from PySide6.QtCore import SignalInstance
-    from PySide6.QtWidgets import QLabel, QProgressBar
 
     from ...training.datasets import Dataset
-    from .form import TrainingForm
-    from .results import ResultsPanel
+    from ...training.settings import TrainingSettings
     from .worker import TrainingRunner
 
 
@@ -57,24 +52,33 @@ def extend_history(old: dict[str, list[float]], new: dict[str, list[float]],
 
 
 class RunControl:
-    """The run-control half of :class:`~convstudio.ui.training.tab.TrainingTab` (a mixin)."""
+    """The run-control half of :class:`~convstudio.ui.training.model.TrainingModel` (a mixin).
+
+    It changes the model's state and says what happened by the model's signals; the tab's
+    views listen (the runner's progress signals reach them directly).
+    """
 
     if TYPE_CHECKING:
         runner: TrainingRunner
-        form: TrainingForm
-        results: ResultsPanel
-        status: QLabel
-        progress: QProgressBar
+        settings: TrainingSettings
         dataset: Dataset | None
-        model: Any
+        network: Any
+        snapshots: list[tuple[str, Any]]
+        confirm_discard: Callable[[str], bool]
+        statusChanged: SignalInstance
+        progressChanged: SignalInstance
+        problemRaised: SignalInstance
+        networkChanged: SignalInstance
+        evaluationStarted: SignalInstance
+        evaluationForgotten: SignalInstance
+        evaluated: SignalInstance
         runEnded: SignalInstance
+        runPrepared: SignalInstance
 
-        show_message: Callable[[str], None]
-        training_config: Callable[[], TrainingConfig]
+        training_config: Callable[..., TrainingConfig]
         class_names: Callable[[], tuple[str, ...]]
-        _update_buttons: Callable[[], None]
-        _let_go_of_model: Callable[[], None]
-        _evaluation_images: Callable[[], tuple[Any, Any, str] | None]
+        training_now: Callable[[], bool]
+        evaluation_images: Callable[[], tuple[Any, Any, str] | None]
 
     def _init_runs(self) -> None:
         self.epochs_done = 0
@@ -93,45 +97,54 @@ class RunControl:
         self._pending_eval: str | None = None
         self._eval_tag: tuple[int, str] = (0, "")
         self._closing = False
+        relay = self.runner.relay  # connected first: the state changes before views hear
+        relay.runStarted.connect(self._on_run_started)
+        relay.snapshotTaken.connect(self._on_snapshot)
+        relay.runFinished.connect(self._on_finished)
+        relay.evaluated.connect(self._on_evaluated)
+        relay.runFailed.connect(self._on_failed)
+        self.runner.threadEnded.connect(self._on_thread_done)
 
     # --- asking first --------------------------------------------------------------------------
     def has_unsaved_model(self) -> bool:
-        """Whether a model was trained here and not saved since (closing or Reset loses it)."""
-        return self.model is not None and self._unsaved
+        """Whether a network was trained here and not saved since (closing or Reset loses it)."""
+        return self.network is not None and self._unsaved
 
-    def confirm_discard(self, action: str) -> bool:
-        """Ask whether ``action`` may throw away the unsaved trained model (tests replace this)."""
-        answer = QMessageBox.question(
-            cast(QWidget, self), "Unsaved model",
-            f"The trained model is not saved. {action} throws it away.\n\nDiscard it?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Discard
+    def _let_go_of_network(self) -> None:
+        """Forget the current network, keeping it aside for the next fresh run to reuse."""
+        if self.network is not None:
+            self._spare = self.network
+        self.network = None
+        self.snapshots = []
 
     # --- control -------------------------------------------------------------------------------
-    def start(self) -> bool:
-        """Train a fresh model with the current settings."""
-        return self._launch(resume=False)
+    def start(self, **options: Any) -> bool:
+        """Train a fresh network with the current settings.
 
-    def resume(self) -> bool:
-        """Go on training the current model (its weights, epochs and schedule kept)."""
-        return self._launch(resume=True)
+        ``options``: see :meth:`~convstudio.ui.training.model.TrainingModel.training_config`.
+        """
+        return self._launch(resume=False, options=options)
 
-    def _launch(self, *, resume: bool) -> bool:
-        if self.dataset is None or (resume and self.model is None):
+    def resume(self, **options: Any) -> bool:
+        """Go on training the current network (its weights, epochs and schedule kept)."""
+        return self._launch(resume=True, options=options)
+
+    def _launch(self, *, resume: bool, options: dict[str, Any]) -> bool:
+        if self.dataset is None or (resume and self.network is None):
             return False
         if not self.runner.cancel_evaluation():  # a run is under way
             return False
         try:
-            config = self.training_config()
+            config = self.training_config(**options)
         except ValueError as exc:
-            self.show_message(f"Cannot train: {exc}")
+            self.problemRaised.emit(f"Cannot train: {exc}")
             return False
         ds = self.dataset.limited(config.limit)
         recycle, initial = None, 0
         if resume:
-            if output_classes(self.model) != ds.n_classes:
-                self.show_message(f"Cannot resume: the model outputs {output_classes(self.model)}"
+            if output_classes(self.network) != ds.n_classes:
+                self.problemRaised.emit(
+                    f"Cannot resume: the model outputs {output_classes(self.network)}"
                                   f" classes but {ds.name} has {ds.n_classes}; Start trains a "
                                   "new model for it.")
                 return False
@@ -148,98 +161,70 @@ class RunControl:
                 if config.lr_schedule == "cosine":
                     note += (f" along a new cosine schedule from {config.learning_rate:g} "
                              "(the planned run had ended)")
-            self.results.forget_evaluation(f"Shown when epoch {initial + 1} ends.")
-            self.results.curves.drop_batches_after(initial)
+            self.evaluationForgotten.emit(f"Shown when epoch {initial + 1} ends.")
         else:
-            self._let_go_of_model()
+            self._let_go_of_network()
             recycle, self._spare = self._spare, None
             self.epochs_done, self.history = 0, {}
-            self.results.curves.clear()
-            self.results.forget_model()
+            self.networkChanged.emit()
             note = "Loading TensorFlow and building the model…"
         self._plan_end, self._schedule_done = initial + config.epochs, config.schedule_start
         self._run_config, self._run_ds, self._run_initial = config, ds, initial
         self._pending_eval = None
-        self.runner.start(config, ds, self.model if resume else None, initial, recycle)
+        self.runner.start(config, ds, self.network if resume else None, initial, recycle)
         self._run_t0 = time.perf_counter()
         self._run_info = {}
-        self.status.setText(note + ("…" if resume else ""))
-        self.progress.setRange(0, 0)
+        self.runPrepared.emit(resume, initial)
+        self.statusChanged.emit(note + ("…" if resume else ""))
+        self.progressChanged.emit(0, 0)
         self.runner.launch()
-        self._update_buttons()
         return True
 
     def stop(self) -> None:
         """End the run after the current batch; the weights are kept for Resume."""
         if self.runner.running and not self.runner.evaluating:
             self.runner.stop()
-            self.status.setText("Stopping after this batch…")
+            self.statusChanged.emit("Stopping after this batch…")
 
     def reset(self) -> bool:
-        """Forget the trained model and every view of it (asking first if it is not saved)."""
+        """Forget the trained network and every view of it (asking first if it is not saved)."""
         if self.runner.running and not self.runner.evaluating:
             return False
         if self.has_unsaved_model() and not self.confirm_discard("Reset"):
             return False
         if not self.runner.cancel_evaluation():
             return False
-        self._let_go_of_model()
+        self._let_go_of_network()
         self.epochs_done, self.history = 0, {}
         self._plan_end, self._unsaved = None, False
-        self.results.curves.clear()
-        self.results.forget_model()
-        self.status.setText("Not trained yet.")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self._update_buttons()
+        self.networkChanged.emit()
+        self.statusChanged.emit("Not trained yet.")
+        self.progressChanged.emit(0, 1)
         return True
 
-    # --- worker → views ------------------------------------------------------------------------
+    # --- what the worker reports ------------------------------------------------------------
     @Slot(object)
     def _on_run_started(self, info: dict[str, Any]) -> None:
         self._run_info = info
         self._run_batches = info["batches"] * info["epochs"]
-        self.progress.setRange(0, max(1, self._run_batches))
-        self.progress.setValue(0)
-        self.results.curves.expect_epochs(info["initial_epoch"] + info["epochs"])
 
-    @Slot(object)
-    def _on_batch(self, event: BatchEvent) -> None:
-        info = self._run_info
-        done = (event.epoch - info.get("initial_epoch", 0)) * event.batches + event.batch
-        self.progress.setValue(done)
+    def run_progress(self, epoch: int, batch: int, batches: int) -> tuple[int, int, float]:
+        """Return (batches done, batches planned, seconds left) of the run under way."""
+        done = (epoch - self._run_info.get("initial_epoch", 0)) * batches + batch
         elapsed = time.perf_counter() - self._run_t0
-        eta = elapsed / max(done, 1) * (self._run_batches - done)
-        rate = "" if event.learning_rate is None else f" · rate {event.learning_rate:.2g}"
-        self.status.setText(
-            f"epoch {event.epoch + 1}/{info.get('initial_epoch', 0) + info.get('epochs', 0)} · "
-            f"batch {event.batch}/{event.batches} · loss {event.loss:.3f} · accuracy "
-            f"{event.accuracy:.1%}{rate} · about {eta:.0f} s left")
-        now = time.perf_counter()
-        redraw = now - self._last_curve >= 0.5  # the running line twice a second
-        if redraw:
-            self._last_curve = now
-        self.results.curves.add_batch(event.epoch + 1, event.batch / event.batches - 1,
-                                      event.loss, redraw=redraw)
+        return done, self._run_batches, elapsed / max(done, 1) * (self._run_batches - done)
 
-    @Slot(object)
-    def _on_epoch(self, event: EpochEvent) -> None:
-        results, ev = self.results, event.evaluation
-        jobs: list[Any] = [(results.curves, lambda: results.curves.add_epoch(
-            event.loss, event.accuracy, event.val_loss, event.val_accuracy))]
-        if ev is not None:
-            jobs.append((results.confusion_view, lambda: results.show_evaluation(
-                ev, self.class_names(), f"after epoch {event.epoch + 1}")))
-        results.stagger(*jobs)
+    def planned_epochs(self) -> int:
+        """Return the last epoch of the run under way (as "epoch 3/5" counts)."""
+        return self._run_info.get("initial_epoch", 0) + self._run_info.get("epochs", 0)
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
-        self.results.add_snapshot(snap, self.class_names())
-        self._update_buttons()
+        self.snapshots.append((f"epoch {snap.epoch + 1}, batch {snap.batch}", snap.filters))
 
     @Slot(object)
     def _on_finished(self, result: TrainingResult) -> None:
-        self.model = result.model
+        self.network = result.model
         self.history = extend_history(self.history, result.history, self._run_initial)
         self.epochs_done = result.epochs_done
         if result.batches_trained:
@@ -249,9 +234,8 @@ class RunControl:
             took = time.perf_counter() - self._run_t0
             test = ("" if result.test_accuracy is None
                     else f"; test accuracy {result.test_accuracy:.1%}")
-            self.status.setText(f"Trained {self.epochs_done} epoch(s) in {took:.0f} s{test}")
-            self.progress.setRange(0, 1)
-            self.progress.setValue(1)
+            self.statusChanged.emit(f"Trained {self.epochs_done} epoch(s) in {took:.0f} s{test}")
+            self.progressChanged.emit(1, 1)
             return
         point = result.stopped_at
         if point is None:
@@ -271,24 +255,20 @@ class RunControl:
                 text += ", the learning rate going on along its cosine"
         else:
             self._plan_end = None
-        self.status.setText(text + ".")
+        self.statusChanged.emit(text + ".")
         if self._run_info:  # the bar stays where the run got to
-            self.progress.setRange(0, max(1, self._run_batches))
-            self.progress.setValue(done)
+            self.progressChanged.emit(done, max(1, self._run_batches))
         else:
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0)
+            self.progressChanged.emit(0, 1)
         self._pending_eval = where
 
     @Slot(str)
     def _on_failed(self, text: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.status.setText("Training failed.")
-        self.show_message(f"Training failed: {text}. Your settings are unchanged.")
+        self.progressChanged.emit(0, 1)
+        self.statusChanged.emit("Training failed.")
+        self.problemRaised.emit(f"Training failed: {text}. Your settings are unchanged.")
 
     def _on_thread_done(self) -> None:
-        self._update_buttons()
         self.runEnded.emit()
         where, self._pending_eval = self._pending_eval, None
         if where is not None and self._run_ds is not None:
@@ -296,22 +276,21 @@ class RunControl:
 
     # --- evaluations outside a run -------------------------------------------------------------
     def evaluate_model(self, where: str, images: tuple[Any, Any, str] | None = None) -> bool:
-        """Compute the confusion matrix and mistakes of the current model on the training thread.
+        """Compute the confusion matrix and mistakes of the network on the training thread.
 
         ``where``: which state of the model it is, as the captions say it ("at the stop …").
         ``images``: what to evaluate; by default what the form's next run would evaluate.
         """
-        if self._closing or self.model is None or not self.runner.cancel_evaluation():
+        if self._closing or self.network is None or not self.runner.cancel_evaluation():
             return False  # (a training run is under way)
         if images is None:
-            images = self._evaluation_images()
+            images = self.evaluation_images()
             if images is None:
                 return False
         self._eval_tag = tag = (self._eval_tag[0] + 1, where)
-        self.results.forget_evaluation(f"Evaluating the model {where}…")
-        self.runner.evaluate(self.model, images, tag)
+        self.evaluationStarted.emit(f"Evaluating the model {where}…")
+        self.runner.evaluate(self.network, images, tag)
         self.runner.launch()
-        self._update_buttons()
         return True
 
     @Slot(object)
@@ -320,6 +299,6 @@ class RunControl:
         if tag != self._eval_tag:
             return  # of a model or images replaced since
         if ev is None:
-            self.results.forget_evaluation()
+            self.evaluationForgotten.emit("")
         else:
-            self.results.show_evaluation(ev, self.class_names(), tag[1])
+            self.evaluated.emit(ev, tag[1])

@@ -1,26 +1,25 @@
-"""The Training tab: dataset, model and run controls beside live curves, filters and maps.
+"""The Training tab: the view of a :class:`~convstudio.ui.training.model.TrainingModel`.
 
-The form is ``form.py``, the views ``results.py``, the datasets ``dataset_loading.py``,
-Start/Stop/Resume/Reset ``runs.py`` and the model files ``model_files.py``; this module lays
-them out.
+Dataset, model and run controls beside live curves, filters and maps. The state is the
+model's (settings, dataset, network, runs); this widget binds the form to the model's settings,
+calls the model's methods, and shows what its signals say. The form is ``form.py``, the dataset
+box ``dataset_box.py``, the views ``results.py``, the model-file dialogs ``model_files.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -30,76 +29,86 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...training.datasets import Dataset
-from ...training.models import ModelConfig
-from ...training.session import TrainingConfig
+from ...training.session import BatchEvent, EpochEvent, Evaluation, Snapshot
+from ...training.settings import SettingsError
 from ..explain import explain
 from ..theme import scale_width
-from .dataset_loading import (  # last_folder: the tab's public helper, as before
-    DATASET_LABELS,
-    DatasetLoading,
-    _Loader,
-    idx_available,
-    last_folder,
-)
+from .dataset_box import DatasetBox
 from .draw import DrawCanvas, to_dataset_image
 from .form import TrainingForm
+from .model import DATASET_LABELS, TrainingModel, last_folder
 from .model_files import ModelFiles
 from .results import ResultsPanel
-from .runs import RunControl
-from .views import MosaicView
-from .worker import TrainingRunner
 
 __all__ = ["DATASET_LABELS", "TrainingTab", "last_folder"]
 
 
-class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
-    """Train the lessons' CNN and watch it learn."""
+
+class TrainingTab(ModelFiles, QWidget):
+    """Train the lessons' CNN and watch it learn: the view of ``model``."""
 
     messageRaised = Signal(str)
-    datasetLoaded = Signal()
-    runEnded = Signal()  # a run, or an evaluation of the model, ended
 
-    def __init__(self, workspace_kernel: Callable[[], np.ndarray],
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # The workspace's kernel, asked for when a run seeds filter 0 with it: a function, so
-        # this tab depends on no other tab's model.
-        self.workspace_kernel = workspace_kernel
-        self.runner = TrainingRunner(self)
-        relay = self.runner.relay  # its signals arrive on the GUI thread
+        self.model = model
+        model.confirm_discard = lambda action: self.confirm_discard(action)
+        self._pushing = False  # the form is writing to the model: don't write back
+        self._last_curve = 0.0
+        self._dataset_seen: Any = None
+        self._build()
+        for signal, slot in (
+                (model.settingsChanged, self._on_settings),
+                (model.statusChanged, self.status.setText),
+                (model.progressChanged, self._on_progress),
+                (model.problemRaised, self.show_message),
+                (model.messageRaised, self.messageRaised),
+                (model.networkChanged, self._on_network),
+                (model.networkLoaded, self._on_network_loaded),
+                (model.evaluationStarted, self.results.forget_evaluation),
+                (model.evaluationForgotten, self.results.forget_evaluation),
+                (model.evaluated, self._on_evaluated),
+                (model.runPrepared, self._on_prepared),
+                (model.datasetLoading, self._update_buttons),
+                (model.datasetLoaded, self._on_dataset),
+                (model.runEnded, self._update_buttons)):
+            signal.connect(slot)
+        relay = model.runner.relay  # after the model's own slots: the state is already new
         relay.runStarted.connect(self._on_run_started)
         relay.batchEnded.connect(self._on_batch)
         relay.epochEnded.connect(self._on_epoch)
         relay.snapshotTaken.connect(self._on_snapshot)
-        relay.runFinished.connect(self._on_finished)
-        relay.evaluated.connect(self._on_evaluated)
-        relay.runFailed.connect(self._on_failed)
-        self.runner.threadEnded.connect(self._on_thread_done)
-        self.dataset: Dataset | None = None
-        self.folder: str | None = None
-        self.model: Any = None
-        self._init_runs()
-        self._load_token = 0
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset")
-        self._loader = _Loader()
-        self._loader.loaded.connect(self._on_loaded)
-        self._build()
-        self._refresh_summary()
-        self._update_buttons()
+        self._on_settings()
+        if model.dataset is not None:
+            self._on_dataset()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         """Load the chosen dataset the first time the tab is shown, not at start-up."""
         super().showEvent(event)
-        if self.dataset is None and self._load_token == 0:
-            self.request_dataset()
+        self.model.ensure_dataset()
+
+    # --- the model's state, by the names the tab always had ----------------------------------
+    @property
+    def network(self) -> Any:
+        """The Keras network (None before one is trained or loaded)."""
+        return self.model.network
+
+    @property
+    def dataset(self) -> Any:
+        """The loaded dataset (None before the first load ends)."""
+        return self.model.dataset
+
+    @property
+    def snapshots(self) -> list[tuple[str, np.ndarray]]:
+        """The first-layer filters kept for replay, oldest first, with their labels."""
+        return self.model.snapshots
 
     # --- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
         form = self.form = TrainingForm(self)
-        form.changed.connect(self._refresh_summary)
+        form.edited.connect(self._on_form_edited)
         form.messageRaised.connect(self.show_message)
-        # The form's widgets by their old names: lessons, tests and benchmarks use these.
+        # The form's widgets by their old names: tests and benchmarks use these.
         self.limit, self.blocks, self.filters = form.limit, form.blocks, form.filters
         self.kernel_size, self.pooling, self.dense = form.kernel_size, form.pooling, form.dense
         self.dropout, self.optimizer = form.dropout, form.optimizer
@@ -108,45 +117,19 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
         self.seed_kernel, self.freeze_seed = form.seed_kernel, form.freeze_seed
         self.summary_table, self.summary_note = form.summary_table, form.summary_note
 
-        self.dataset_combo = QComboBox()
-        for key, label in DATASET_LABELS.items():
-            self.dataset_combo.addItem(label, key)
-        # The lessons' Fashion-MNIST where it is installed; else the set that needs nothing.
-        default = "fashion-mnist" if idx_available("fashion-mnist") else "shapes"
-        self.dataset_combo.setCurrentIndex(self.dataset_combo.findData(default))
-        self.dataset_combo.currentIndexChanged.connect(self._on_dataset_choice)
-        self.folder_button = QPushButton("Choose folder…")
-        self.folder_button.setToolTip("A folder holding the four IDX .gz files, or one "
-                                      "sub-folder of images per class")
-        self.folder_button.clicked.connect(self._choose_folder)
-        self.download_button = QPushButton("Download…")
-        self.download_button.setToolTip("Fetch Fashion-MNIST or MNIST with keras.datasets "
-                                        "(needs the internet; nothing else here does)")
-        self.download_button.clicked.connect(self._download)
-        self.dataset_label = QLabel("")
-        self.dataset_label.setWordWrap(True)
-        self.dataset_label.setMinimumHeight(4 * self.dataset_label.fontMetrics().lineSpacing())
-        self.samples_view = MosaicView("Samples, three per class")
-        self.samples_view.setMinimumHeight(220)
-        ds_box = QGroupBox("Dataset")
-        dl = QFormLayout(ds_box)
-        dl.addRow(self.dataset_combo)
-        row = QHBoxLayout()
-        row.addWidget(self.folder_button)
-        row.addWidget(self.download_button)
-        dl.addRow(row)
-        dl.addRow("Use first", self.limit)
-        dl.addRow(self.dataset_label)
-        dl.addRow(self.samples_view)
+        box = self.dataset_box = DatasetBox(self.model, form.limit)
+        self.dataset_combo, self.folder_button = box.combo, box.folder_button
+        self.download_button, self.dataset_label = box.download_button, box.label
+        self.samples_view = box.samples_view
 
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
         self.resume_button = QPushButton("Resume")
         self.reset_button = QPushButton("Reset")
         self.start_button.clicked.connect(self.start)
-        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.clicked.connect(self.model.stop)
         self.resume_button.clicked.connect(self.resume)
-        self.reset_button.clicked.connect(self.reset)
+        self.reset_button.clicked.connect(self.model.reset)
         self.save_button = QPushButton("Save model…")
         self.load_button = QPushButton("Load model…")
         self.export_button = QPushButton("Export filters (.npy)…")
@@ -165,6 +148,7 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
         self.clear_button.clicked.connect(self.canvas.clear)
         self.drawing_label = QLabel("Train or load a model, then draw an item or a digit.")
         self.drawing_label.setWordWrap(True)
+        self.last_drawing: np.ndarray | None = None
         draw_box = QGroupBox("Draw to predict")
         drl = QVBoxLayout(draw_box)
         drl.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -173,8 +157,8 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
 
         controls = QWidget()
         cl = QVBoxLayout(controls)
-        for box in (ds_box, form.model_box(), form.run_box()):
-            cl.addWidget(box)
+        for group in (box, form.model_box(), form.run_box()):
+            cl.addWidget(group)
         cl.addLayout(buttons)
         cl.addWidget(draw_box)
         cl.addStretch(1)
@@ -193,7 +177,7 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
         self.error_label.setWordWrap(True)
-        res = self.results = ResultsPanel()
+        res = self.results = ResultsPanel(lambda: self.model.snapshots)
         res.probe.valueChanged.connect(self._on_probe_changed)
         res.probe.valueRefused.connect(self.show_message)
         self.curves, self.filters_view, self.replay = res.curves, res.filters_view, res.replay
@@ -222,89 +206,160 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
                               ("probs", self.probs_view), ("confusion", self.confusion_view),
                               ("wrong", self.wrong_view))}
 
-    @property
-    def snapshots(self) -> list[tuple[str, np.ndarray]]:
-        """The first-layer filters kept for replay, oldest first, with their labels."""
-        return self.results.snapshots
-
     # --- messages ----------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
         """Show a problem in the tab and the status bar."""
         self.error_label.setText(text)
         self.messageRaised.emit(text)
 
-    # --- the form --------------------------------------------------------------------------------
-    def _n_classes(self) -> int:
-        return self.dataset.n_classes if self.dataset is not None else 10
+    def confirm_discard(self, action: str) -> bool:
+        """Ask whether ``action`` may throw away the unsaved trained model (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Unsaved model",
+            f"The trained model is not saved. {action} throws it away.\n\nDiscard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
 
-    def model_config(self) -> ModelConfig:
-        """Return the architecture the controls describe (ValueError if it cannot be built)."""
-        return self.form.model_config(self._n_classes())
+    # --- the form and the model's settings -------------------------------------------------------
+    def _on_form_edited(self) -> None:
+        self._pushing = True
+        try:
+            self.model.set_settings(self.form.values(self.model.settings.dataset))
+        except SettingsError as exc:  # the boxes hold only allowed values; never expected
+            self.show_message(str(exc))
+        finally:
+            self._pushing = False
+        self._refresh_summary()
+
+    def _on_settings(self) -> None:
+        if not self._pushing:
+            self.form.show_settings(self.model.settings)
+        self._refresh_summary()
 
     def _refresh_summary(self) -> None:
-        self.form.refresh_summary(self._n_classes())
+        self.form.refresh_summary(self.model.n_classes)
         self._update_buttons()
 
-    def training_config(self) -> TrainingConfig:
-        """Return the run the controls describe (ValueError naming a bad value)."""
-        seed = None
-        if self.seed_kernel.isChecked():
-            k = self.workspace_kernel()
-            seed = tuple(tuple(float(v) for v in row) for row in k)
-        return self.form.training_config(
-            self._n_classes(), dataset=self.dataset_name, data_dir=self.folder,
-            probe_index=self.probe.value(), seed_kernel=seed,
-            freeze_seed=self.freeze_seed.isChecked() and seed is not None)
-
-    def settings(self) -> dict[str, Any]:
-        """Return the form's values, as a lesson stores them."""
-        return {"dataset": self.dataset_name, **self.form.settings()}
-
-    def apply_settings(self, values: dict[str, Any]) -> None:
-        """Set the form from a lesson's (already validated) values; absent keys are kept.
-
-        A lesson's "folder" dataset does not say which folder: the user picks it.
-        """
-        self.form.apply_settings(values)
-        name = values.get("dataset")
-        if name in DATASET_LABELS and name != "folder" and name != self.dataset_name:
-            self.dataset_combo.setCurrentIndex(self.dataset_combo.findData(name))
-
-    def training_now(self) -> bool:
-        """Whether a model is training (an evaluation of one gives way to any action)."""
-        return self.runner.running and not self.runner.evaluating
-
     def _update_buttons(self) -> None:
-        running = self.training_now()
-        ready = self.dataset is not None and not running
-        self.start_button.setEnabled(ready and self.form.buildable(self._n_classes()))
+        m = self.model
+        running = m.training_now()
+        ready = m.dataset is not None and not running
+        self.start_button.setEnabled(ready and m.buildable())
         self.stop_button.setEnabled(running)
-        self.resume_button.setEnabled(ready and self.model is not None)
-        self.reset_button.setEnabled(not running and self.model is not None)
-        self.save_button.setEnabled(not running and self.model is not None)
-        self.export_button.setEnabled(bool(self.snapshots))
+        self.resume_button.setEnabled(ready and m.network is not None)
+        self.reset_button.setEnabled(not running and m.network is not None)
+        self.save_button.setEnabled(not running and m.network is not None)
+        self.export_button.setEnabled(bool(m.snapshots))
         self.load_button.setEnabled(not running)
         for w in (self.dataset_combo, self.folder_button, self.download_button,
                   *self.form.architecture_widgets()):
             w.setEnabled(not running)
 
-    def _let_go_of_model(self) -> None:
-        """Forget the current model, keeping it aside for the next fresh run to reuse."""
-        if self.model is not None:
-            self._spare = self.model
-        self.model = None
+    # --- runs ------------------------------------------------------------------------------------
+    def _run_options(self) -> dict[str, Any]:
+        return {"probe_index": self.probe.value(), "seed_kernel": self.seed_kernel.isChecked(),
+                "freeze_seed": self.freeze_seed.isChecked()}
 
-    # --- the model on one image ----------------------------------------------------------------
+    def start(self) -> bool:
+        """Train a fresh model with the form's settings (Start)."""
+        started = self.model.start(**self._run_options())
+        self._update_buttons()
+        return started
+
+    def resume(self) -> bool:
+        """Go on training the current model (Resume)."""
+        resumed = self.model.resume(**self._run_options())
+        self._update_buttons()
+        return resumed
+
+    def stop(self) -> None:
+        """End the run after the current batch (Stop)."""
+        self.model.stop()
+
+    def reset(self) -> bool:
+        """Forget the trained model (Reset; asks first if it is not saved)."""
+        return self.model.reset()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_prepared(self, resume: bool, initial: int) -> None:
+        if resume:
+            self.results.curves.drop_batches_after(initial)
+        self._update_buttons()
+
+    def _on_network(self) -> None:
+        if self.model.network is None:
+            self.results.curves.clear()
+            self.results.forget_model()
+        self._update_buttons()
+
+    def _on_network_loaded(self, name: str) -> None:
+        self.results.curves.set_history(self.model.history)
+        self.results.forget_model()
+        self.results.show_model()
+        if self.model.dataset is not None and not self.model.training_now():
+            self.refresh_probe()
+        self._update_buttons()
+
+    def _on_run_started(self, info: dict[str, Any]) -> None:
+        self.progress.setRange(0, max(1, info["batches"] * info["epochs"]))
+        self.progress.setValue(0)
+        self.results.curves.expect_epochs(info["initial_epoch"] + info["epochs"])
+
+    def _on_batch(self, event: BatchEvent) -> None:
+        done, _total, eta = self.model.run_progress(event.epoch, event.batch, event.batches)
+        self.progress.setValue(done)
+        rate = "" if event.learning_rate is None else f" · rate {event.learning_rate:.2g}"
+        self.status.setText(
+            f"epoch {event.epoch + 1}/{self.model.planned_epochs()} · "
+            f"batch {event.batch}/{event.batches} · loss {event.loss:.3f} · accuracy "
+            f"{event.accuracy:.1%}{rate} · about {eta:.0f} s left")
+        now = time.perf_counter()
+        redraw = now - self._last_curve >= 0.5  # the running line twice a second
+        if redraw:
+            self._last_curve = now
+        self.results.curves.add_batch(event.epoch + 1, event.batch / event.batches - 1,
+                                      event.loss, redraw=redraw)
+
+    def _on_epoch(self, event: EpochEvent) -> None:
+        results, ev = self.results, event.evaluation
+        jobs: list[Any] = [(results.curves, lambda: results.curves.add_epoch(
+            event.loss, event.accuracy, event.val_loss, event.val_accuracy))]
+        if ev is not None:
+            jobs.append((results.confusion_view, lambda: results.show_evaluation(
+                ev, self.model.class_names(), f"after epoch {event.epoch + 1}")))
+        results.stagger(*jobs)
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.results.add_snapshot(snap, self.model.class_names())
+        self._update_buttons()
+
+    def _on_evaluated(self, ev: Evaluation, where: str) -> None:
+        self.results.show_evaluation(ev, self.model.class_names(), where)
+
+    def _on_dataset(self) -> None:
+        ds = self.model.dataset
+        if ds is not None and ds is not self._dataset_seen:  # a new one, not a failed load
+            self._dataset_seen = ds
+            self.probe.setRange(0, max(0, len(ds.x_test) - 1))
+            self.error_label.setText("")
+        self._refresh_summary()
+
+    # --- the network on one image ----------------------------------------------------------------
     def predict_drawing(self) -> bool:
         """Classify the drawing: probabilities and feature maps, as for a test image."""
-        if self.model is None or self.training_now():
+        network = self.model.network
+        if network is None or self.model.training_now():
             self.drawing_label.setText("Train or load a model first (and not while it trains).")
             return False
         from ...training.session import FeatureProbe
 
         image = to_dataset_image(self.canvas.array())
-        maps, probs = FeatureProbe(self.model)(image)
-        names = self.class_names()
+        maps, probs = FeatureProbe(network)(image)
+        names = self.model.class_names()
         self.results.show_probe(maps, probs, names)
         best = int(np.argmax(probs))
         label = names[best] if best < len(names) else str(best)
@@ -316,22 +371,17 @@ class TrainingTab(DatasetLoading, RunControl, ModelFiles, QWidget):
         return True
 
     def _on_probe_changed(self) -> None:
-        if self.model is None or self.training_now() or self.dataset is None:
+        m = self.model
+        if m.network is None or m.training_now() or m.dataset is None:
             return
         self.refresh_probe()
 
     def refresh_probe(self) -> None:
-        """Run the chosen test image through the current model (not during training)."""
+        """Run the chosen test image through the current network (not during training)."""
         from ...training.session import FeatureProbe
 
-        assert self.dataset is not None
-        i = min(self.probe.value(), len(self.dataset.x_test) - 1)
-        maps, probs = FeatureProbe(self.model)(self.dataset.x_test[i])
-        self.results.show_probe(maps, probs, self.dataset.class_names)
-
-    def shutdown(self) -> bool:
-        """Stop training and loading (window close); return whether all ended in time."""
-        self._closing = True
-        ended = self.runner.shutdown(1500)  # leaves time to exit within 2 s of the close
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        return ended
+        ds = self.model.dataset
+        assert ds is not None
+        i = min(self.probe.value(), len(ds.x_test) - 1)
+        maps, probs = FeatureProbe(self.model.network)(ds.x_test[i])
+        self.results.show_probe(maps, probs, ds.class_names)

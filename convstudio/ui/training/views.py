@@ -89,7 +89,7 @@ class MosaicView(QWidget):
 
     def show_array(self, data: np.ndarray, levels: tuple[float, float], kind: str) -> None:
         """Show ``data`` with a diverging (``signed``) or sequential colour map."""
-        cmap = diverging_cmap() if kind == "signed" else sequential_cmap(kind)
+        cmap = diverging_cmap() if kind == "diverging" else sequential_cmap(kind)
         lut = cmap.getLookupTable(nPts=256, alpha=True)
         idx = np.clip((np.nan_to_num(data, nan=levels[0]) - levels[0])
                       / (levels[1] - levels[0]) * 255, 0, 255).astype(np.uint8)
@@ -249,7 +249,7 @@ class ProbabilityView(QWidget):
         self.values = np.zeros(0)
         self.bars.setOpts(x0=[], y=[], width=[], brushes=[])
 
-    def set_probabilities(self, probs: np.ndarray, names: Sequence[str]) -> None:
+    def show_array(self, probs: np.ndarray, names: Sequence[str]) -> None:
         """Show one bar per class, the most likely in orange."""
         self.values = np.asarray(probs, np.float64)
         n = len(self.values)
