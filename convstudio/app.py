@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .core.limits import TABS
 
-TABS = ("workspace", "animator", "training")
 DEFAULT_SIZE = (1440, 900)
 
 

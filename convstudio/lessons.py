@@ -20,7 +20,9 @@ from . import files
 from .core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES
 from .core.limits import (
     BIAS,
+    CHANNELS,
     DILATION,
+    DISPLAY_MODES,
     KERNEL_ENTRY,
     KERNEL_SIDE,
     MAX_IMAGE_SIDE,
@@ -28,6 +30,7 @@ from .core.limits import (
     POOL_SIZE,
     POOL_STRIDE,
     STRIDE,
+    TABS,
 )
 from .core.pipeline import ACTIVATIONS, POOLS, PipelineParams
 from .course import course
@@ -48,9 +51,6 @@ from .lesson_values import (
 from .training.settings import SettingsError, TrainingSettings
 
 SUFFIX = ".convstudio"
-CHANNELS = ("luminance", "R", "G", "B", "all")
-DISPLAY_MODES = ("signed", "absolute", "clipped")
-TABS = ("workspace", "animator", "training")
 MAX_TITLE_CHARS = 1000
 MAX_NAME_CHARS = 10_000        # an image's name is its path, plus "[crop …]"
 MAX_MODEL_NAME_CHARS = 255     # a file name

@@ -66,3 +66,9 @@ POOL_STRIDE = IntRange(1, 8)
 IMAGE_SIDE = IntRange(1, 4096)
 MAX_IMAGE_SIDE = IMAGE_SIDE.hi
 PIXEL = FloatRange(0.0, 255.0)
+
+# The workspace's choices: which channel of the image is convolved, how a result with
+# negative values is displayed, and the window's tabs (lessons name them).
+CHANNELS = ("luminance", "R", "G", "B", "all")
+DISPLAY_MODES = ("signed", "absolute", "clipped")
+TABS = ("workspace", "animator", "training")

@@ -327,7 +327,7 @@ def test_followed_grid_goes_back_to_parts_it_drew_without_drawing_them_again(qtb
     grid = GridView()
     qtbot.addWidget(grid)
     grid.resize(300, 300)
-    grid.set_data(np.arange(200 * 200, dtype=np.float32).reshape(200, 200) % 251)
+    grid.show_array(np.arange(200 * 200, dtype=np.float32).reshape(200, 200) % 251)
     grid.show()
     qtbot.waitExposed(grid)
     drawn = []
@@ -352,7 +352,7 @@ def test_followed_grid_goes_back_to_parts_it_drew_without_drawing_them_again(qtb
     assert len(drawn) == 4
     show(0, region.width() + 5)                          # pushed out: drawn again
     assert len(drawn) == 5
-    grid.set_data(np.zeros((200, 200), np.float32))      # new values: nothing old is reused
+    grid.show_array(np.zeros((200, 200), np.float32))      # new values: nothing old is reused
     show(0, region.width() + 5)
     assert len(drawn) == 6
 

@@ -85,9 +85,9 @@ def test_loss_axis_changes_only_when_a_point_would_not_fit(qtbot):
 def test_probability_labels_follow_the_classes(qtbot):
     view = ProbabilityView()
     qtbot.addWidget(view)
-    view.set_probabilities(np.array([0.2, 0.8]), ["cat", "dog"])
+    view.show_array(np.array([0.2, 0.8]), ["cat", "dog"])
     axis = view.plot.getAxis("left")
     assert axis._tickLevels == [[(0, "cat"), (1, "dog")]]  # noqa: SLF001
-    view.set_probabilities(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"])
+    view.show_array(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"])
     assert axis._tickLevels == [[(0, "a"), (1, "b"), (2, "c")]]  # noqa: SLF001
     assert view.plot.viewRange()[1] == pytest.approx([-0.5, 2.5], abs=0.2)

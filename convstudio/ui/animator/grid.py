@@ -120,7 +120,7 @@ class GridView(QWidget):
         return 2.0 * presentation().scale
 
     # --- inputs ---------------------------------------------------------------------------
-    def set_data(self, values: np.ndarray, *, levels: tuple[float, float] | None = None,
+    def show_array(self, values: np.ndarray, *, levels: tuple[float, float] | None = None,
                  kind: str = "grey", pad: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
         """Show ``values``; ``pad`` (top, left, bottom, right) cells are padding zeros."""
         self.values = np.asarray(values, dtype=np.float32)

@@ -166,7 +166,7 @@ class ConvPage(QWidget):
         ch = self.shown_channel
         padded = steps.padded[:, :, ch] if multi else steps.padded
         pads = steps.pads
-        self.input_grid.set_data(padded, levels=(0.0, 255.0), kind="grey",
+        self.input_grid.show_array(padded, levels=(0.0, 255.0), kind="grey",
                                  pad=(pads.top, pads.left, pads.bottom, pads.right))
         h, w = m.source.shape[:2]
         padded_by = (pads.top, pads.left, pads.bottom, pads.right)
@@ -175,10 +175,10 @@ class ConvPage(QWidget):
             + (f" + zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, "
                f"right {pads.right}" if any(padded_by) else ""))
         kernel = steps.kernel[:, :, ch] if multi else steps.kernel
-        self.kernel_grid.set_data(kernel, kind="diverging")
+        self.kernel_grid.show_array(kernel, kind="diverging")
         out = steps.output
         shown = np.maximum(out, 0) if m.relu else out
-        self.output_grid.set_data(shown, kind="diverging")
+        self.output_grid.show_array(shown, kind="diverging")
         oh, ow = out.shape
         self.output_title.setText(f"<b>Output {oh}×{ow}</b>" + (" after ReLU" if m.relu else ""))
         self.refresh()
@@ -200,7 +200,7 @@ class ConvPage(QWidget):
         self.input_grid.set_overlay(Overlay(window=window, taps=taps))
         ch = self.shown_channel
         products = step.products[:, :, ch] if step.products.ndim == 3 else step.products
-        self.products_grid.set_data(products, kind="diverging")
+        self.products_grid.show_array(products, kind="diverging")
         filled = step.index + (1 if sub >= 2 else 0)
         self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=filled))
         kernel = steps.kernel
@@ -258,8 +258,8 @@ class PoolPage(QWidget):
         from_conv = m.pool_input == "conv"
         kind = "diverging" if from_conv else "grey"
         levels = None if from_conv else (0.0, 255.0)
-        self.input_grid.set_data(steps.padded, kind=kind, levels=levels)
-        self.output_grid.set_data(steps.output, kind=kind, levels=levels)
+        self.input_grid.show_array(steps.padded, kind=kind, levels=levels)
+        self.output_grid.show_array(steps.output, kind=kind, levels=levels)
         h, w = steps.padded.shape
         what = "conv output" + (" after ReLU" if m.relu else "") if from_conv else "image"
         self.input_title.setText(f"<b>Pool input: {what} {h}×{w}</b>")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ...core import get_preset, limits, luminance, normalisation_weight, sample_image
 from ...core.kernels import validate_kernel
+from ...core.limits import CHANNELS, DISPLAY_MODES
 from ...core.pipeline import (
     PipelineParams,
     PipelineResult,
@@ -28,9 +29,7 @@ from ..tasks import Task, run_task
 
 # The lessons count pixel values from 0 to 255; the workspace does too.
 PIXEL_SCALE = 255.0
-CHANNELS = ("luminance", "R", "G", "B", "all")
 UNDO_LIMIT = 1000
-DISPLAY_MODES = ("signed", "absolute", "clipped")
 MAX_RESIZE = limits.MAX_IMAGE_SIDE
 
 

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import limits
+from ...core.limits import DISPLAY_MODES
 from ..numbers import WholeBox
-from .model import DISPLAY_MODES, WorkspaceModel
+from .model import WorkspaceModel
 
 PADDINGS = ("valid", "same", "full", "custom")
 TIPS = {

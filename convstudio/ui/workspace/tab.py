@@ -32,13 +32,14 @@ from ...core import (
     sample_names,
 )
 from ...core.images import sample_description
+from ...core.limits import CHANNELS
 from ...core.pipeline import PipelineResult, connections
 from ..explain import explain
 from ..theme import scale_font, scale_width
 from .export import export_output
 from .keras_compare import FLOAT32_AGREEMENT, KerasComparison
 from .kernel_editor import KernelEditor
-from .model import CHANNELS, MAX_RESIZE, WorkspaceModel
+from .model import MAX_RESIZE, WorkspaceModel
 from .params_panel import ParamsPanel
 from .user_files import clear_recent_files, read_kernel_file, recent_files, remember
 from .views import ImagePanel, size_formulas, window_geometry
@@ -371,7 +372,7 @@ class WorkspaceTab(QWidget):
         m = self.model
         shown = m.rgb if m.channel == "all" else m.source
         previous = self.input_panel.data
-        self.input_panel.set_image(shown, "clipped")
+        self.input_panel.show_array(shown, "clipped")
         if previous is not None and previous.shape[:2] != shown.shape[:2]:
             self.input_panel.fit()
         self.channel.blockSignals(True)
@@ -404,14 +405,14 @@ class WorkspaceTab(QWidget):
     def _show_outputs(self, result: PipelineResult) -> None:
         mode = self.model.display_mode
         origin, step = window_geometry(result)
-        self.output_panel.set_image(result.conv, mode, origin=origin, step=step)
+        self.output_panel.show_array(result.conv, mode, origin=origin, step=step)
         self.pooled_panel.setVisible(result.pooled is not None)
         if result.pooled is not None:
             p = result.params
             ps = p.pool_stride or p.pool_size
             pstep = (step[0] * ps[1], step[1] * ps[0])
             # A pool window's first cell starts where its first conv pixel starts.
-            self.pooled_panel.set_image(result.pooled, mode, origin=origin, step=pstep)
+            self.pooled_panel.show_array(result.pooled, mode, origin=origin, step=pstep)
             self.pooled_panel.title.setText(f"<b>{p.pool.capitalize()}-pooled</b>")
 
     # --- Keras comparison ------------------------------------------------------------------

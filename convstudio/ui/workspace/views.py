@@ -144,7 +144,7 @@ class ImagePanel(QWidget):
         self._hover: QPointF | None = None  # the pointer, in input coordinates
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-    def set_image(
+    def show_array(
         self,
         data: np.ndarray,
         mode: str,
