@@ -112,7 +112,11 @@ class _Runnable(QRunnable):
         except Exception as exc:  # any failure becomes the task's outcome, never a crash
             error = exc
         self._task._returned = True
-        self._task._delivered.emit(result, error)
+        try:
+            self._task._delivered.emit(result, error)
+        except RuntimeError:  # the task's owner (and with it the task) was destroyed meanwhile
+            with _lock:
+                _running.discard(self._task)
 
 
 def run_task(fn: Callable[..., Any], *args: Any, name: str = "",

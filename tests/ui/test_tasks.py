@@ -56,3 +56,23 @@ def test_many_tasks_all_end(qtbot, n):
         tasks.run_task(lambda v: v * v, i).succeeded.connect(results.append)
     qtbot.waitUntil(lambda: len(results) == n, timeout=10000)
     assert sorted(results) == [i * i for i in range(n)]
+
+
+def test_a_task_whose_owner_is_destroyed_ends_quietly(qtbot):
+    # A dataset still loading when its window is destroyed: the task (a child of the model) is
+    # gone when the work returns; that raised "Signal source has been deleted" on the worker.
+    from PySide6.QtCore import QObject
+    from shiboken6 import delete
+
+    owner = QObject()
+    release, errors = threading.Event(), []
+    old_hook = threading.excepthook
+    threading.excepthook = lambda args: errors.append(args.exc_value)
+    try:
+        task = tasks.run_task(release.wait, 5, parent=owner)
+        delete(owner)
+        release.set()
+        qtbot.waitUntil(lambda: task not in tasks.running_tasks(), timeout=5000)
+    finally:
+        threading.excepthook = old_hook
+    assert errors == [] and tasks.running_tasks() == []
