@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,11 +13,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
-    QWhatsThis,
     QWidget,
 )
 
@@ -26,7 +25,9 @@ from .. import files
 from .. import lessons as L
 from ..files import atomic_write
 from .animator.model import AnimatorModel
+from .drawer import ControlsDrawer
 from .lessons import LessonPanel, apply, capture, model_file, session_path, untouched
+from .menus import action, build_menus, fill_recent_menu
 from .panels import (
     CodePanel,
     PreferencesDialog,
@@ -59,6 +60,14 @@ def _session_stamp(path: Path) -> str:
 class MainWindow(QMainWindow):
     """ConvStudio's single window."""
 
+    # Made by menus.build_menus.
+    recent_menu: QMenu
+    undo_action: QAction
+    redo_action: QAction
+    projection_action: QAction
+    fullscreen_action: QAction
+    controls_action: QAction
+
     def __init__(self, model: WorkspaceModel | None = None) -> None:
         super().__init__()
         collect_garbage_on_gui_thread()
@@ -69,7 +78,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tab_index: dict[str, int] = {}
+        self.drawer = ControlsDrawer(self)
         self.workspace = WorkspaceTab(self.model)
+        self.drawer.add(self.workspace.side_panel)
         self.workspace.messageRaised.connect(self._on_message)
         self._add_tab("workspace", self.workspace, "&Workspace")
         self.animator_model = AnimatorModel(self.model, self)
@@ -152,6 +163,9 @@ class MainWindow(QMainWindow):
     def _install(self, key: str, tab: QWidget) -> QWidget:
         """Swap tab ``key``'s placeholder page for ``tab``, quietly: the current tab stays."""
         self._lazy[key] = tab
+        side = getattr(tab, "side_panel", None)
+        if isinstance(side, QWidget):
+            self.drawer.add(side)
         tab.messageRaised.connect(self._on_message)  # type: ignore[attr-defined]
         page, label = self._placeholders.pop(key)
         index = self.tab_index[key]
@@ -184,110 +198,13 @@ class MainWindow(QMainWindow):
         slot: Callable[[], object],
         shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
     ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        return action
+        return action(self, text, slot, shortcut)
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self._action("&Open image…", self.workspace.open_dialog,
-                                         QKeySequence.StandardKey.Open))
-        file_menu.addAction(self._action("Open &kernel…", self.workspace.open_kernel_dialog))
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._fill_recent_menu()
-        file_menu.addAction(self._action("&Export output…", self.workspace.export_dialog,
-                                         QKeySequence("Ctrl+E")))
-        file_menu.addAction(self._action("Export &view as PNG (2×)…", self._export_view_dialog,
-                                         QKeySequence("Ctrl+Shift+E")))
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("Open &lesson…", self._open_lesson_dialog,
-                                         QKeySequence("Ctrl+Shift+O")))
-        builtin = file_menu.addMenu("&Built-in lessons")
-        for name, lesson in L.builtin_lessons().items():
-            builtin.addAction(self._action(lesson.title,
-                                           functools.partial(self.open_builtin, name)))
-        file_menu.addAction(self._action("&Save lesson…", self._save_lesson_dialog,
-                                         QKeySequence("Ctrl+Shift+S")))
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
-
-        edit_menu = bar.addMenu("&Edit")
-        stack = self.model.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
-        self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self._action("Copy kernel as Python &list",
-                                         self.workspace.kernel_editor.copy_as_list))
-
-        edit_menu.addAction(self._action("Copy &view as image", self.copy_view,
-                                         QKeySequence.StandardKey.Copy))
-
-        view_menu = bar.addMenu("&View")
-        for n, key in enumerate(self.tab_index, start=1):
-            label = self.tabs.tabText(self.tab_index[key]).replace("&", "")
-            view_menu.addAction(self._action(label, functools.partial(self.show_tab, key),
-                                             QKeySequence(f"Ctrl+{n}")))
-        view_menu.addSeparator()
-        pres = presentation()
-        self.projection_action = self._action("&Projection mode", self.toggle_projection,
-                                              QKeySequence("F5"))
-        self.projection_action.setCheckable(True)
-        self.projection_action.setChecked(pres.projection)
-        pres.changed.connect(self._sync_projection_action)
-        view_menu.addAction(self.projection_action)
-        self.fullscreen_action = self._action("&Full screen", self.toggle_fullscreen,
-                                              QKeySequence("F11"))
-        self.fullscreen_action.setCheckable(True)
-        view_menu.addAction(self.fullscreen_action)
-        zoom_in = self._action("Zoom &in", pres.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        view_menu.addAction(zoom_in)
-        view_menu.addAction(self._action("Zoom &out", pres.zoom_out,
-                                         QKeySequence("Ctrl+-")))
-        view_menu.addAction(self._action("&Actual size", lambda: pres.set_zoom(1.0),
-                                         QKeySequence("Ctrl+0")))
-        view_menu.addSeparator()
-        code = self.code_panel.toggleViewAction()
-        code.setText("Show &code")
-        code.setShortcut(QKeySequence("Ctrl+K"))
-        view_menu.addAction(code)
-        lesson_text = self.lesson_panel.toggleViewAction()
-        lesson_text.setText("&Lesson text")
-        view_menu.addAction(lesson_text)
-        view_menu.addSeparator()
-        view_menu.addAction(self._action("&Preferences…", self.show_preferences,
-                                         QKeySequence.StandardKey.Preferences))
-        help_menu = bar.addMenu("&Help")
-        sheet = self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
-        sheet.setShortcuts([QKeySequence("F1"), QKeySequence("?")])
-        help_menu.addAction(sheet)
-        whats_this = QWhatsThis.createAction(self)
-        whats_this.setText("&What am I seeing? (then click a panel)")
-        help_menu.addAction(whats_this)  # Shift+F1; each panel's "?" shows the same text
-        help_menu.addAction(self._action("&About ConvStudio", self._on_about))
+        build_menus(self)
 
     def _fill_recent_menu(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        recent = self.workspace.recent_files()
-        for n, path in enumerate(recent, start=1):
-            # A name that is not UTF-8 is shown with "�" and opened by its real bytes.
-            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            action = menu.addAction(f"&{n} {shown}" if n < 10 else shown)
-            action.triggered.connect(functools.partial(self.workspace.open_path, path))
-        if not recent:
-            menu.addAction("(none yet)").setEnabled(False)
-            return
-        menu.addSeparator()
-        menu.addAction("Clear list").triggered.connect(self.workspace.clear_recent_files)
+        fill_recent_menu(self)
 
     def _pick_region(self) -> None:
         self.show_tab("workspace")

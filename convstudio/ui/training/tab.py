@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -42,6 +42,29 @@ from .results import ResultsPanel
 
 __all__ = ["DATASET_LABELS", "TrainingTab", "last_folder"]
 
+
+
+class StatusLabel(QLabel):
+    """Two lines of status, wrapped; its size never follows its text.
+
+    A new text every few batches must not re-lay-out (and repaint) the tab, and a long one
+    wraps instead of being cut. The height follows the font (projection mode, zoom).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setWordWrap(True)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Follow a new font."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
 
 
 class TrainingTab(ModelFiles, QWidget):
@@ -136,11 +159,10 @@ class TrainingTab(ModelFiles, QWidget):
         self.save_button.clicked.connect(self._save_dialog)
         self.load_button.clicked.connect(self._load_dialog)
         self.export_button.clicked.connect(self._export_dialog)
-        buttons = QGridLayout()
-        for i, b in enumerate((self.start_button, self.stop_button, self.resume_button,
-                               self.reset_button, self.save_button, self.load_button)):
-            buttons.addWidget(b, i // 2, i % 2)
-        buttons.addWidget(self.export_button, 3, 0, 1, 2)
+        buttons = QGridLayout()  # Start … Reset sit above the views, always in sight
+        for i, b in enumerate((self.save_button, self.load_button)):
+            buttons.addWidget(b, 0, i)
+        buttons.addWidget(self.export_button, 1, 0, 1, 2)
 
         self.canvas = DrawCanvas()
         self.canvas.drawn.connect(self.predict_drawing)
@@ -162,17 +184,17 @@ class TrainingTab(ModelFiles, QWidget):
         cl.addLayout(buttons)
         cl.addWidget(draw_box)
         cl.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self.side_panel = QScrollArea()  # folds away in projection mode (drawer.py)
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scale_width(scroll, 380)
 
         self.progress = QProgressBar()
-        self.status = QLabel("Not trained yet.")
+        self.status = StatusLabel("Not trained yet.")
         self.status.setObjectName("trainingStatus")
-        # Ignored: a new text every few batches must not re-lay-out (and repaint) the tab.
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() + 4)
+        # Ignored and two lines high: a new text every few batches must not re-lay-out (and
+        # repaint) the tab, and a long one wraps instead of being cut.
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
@@ -187,9 +209,11 @@ class TrainingTab(ModelFiles, QWidget):
         right = QWidget()
         rl2 = QVBoxLayout(right)
         top = QHBoxLayout()
+        for b in (self.start_button, self.stop_button, self.resume_button, self.reset_button):
+            top.addWidget(b)
         top.addWidget(self.progress, 1)
-        top.addWidget(self.status, 2)
         rl2.addLayout(top)
+        rl2.addWidget(self.status)
         rl2.addWidget(self.error_label)
         rl2.addWidget(res, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
