@@ -85,9 +85,8 @@ def test_the_hover_read_out_follows_a_kernel_edit_under_a_still_pointer(window, 
     _settle(qtbot, model)
     panel = ws.output_panel
     r, c = 40, 50
-    x0, y0 = panel._origin
-    sx, sy = panel._step
-    scene = panel.view.mapViewToScene(QPointF(x0 + (c + 0.5) * sx, y0 + (r + 0.5) * sy))
+    # Each panel shows its image in its own pixels: pixel (r, c) spans [c, c+1) × [r, r+1).
+    scene = panel.view.mapViewToScene(QPointF(c + 0.5, r + 0.5))
     panel._on_mouse_moved(scene)
     before = model.result.conv[r, c]
     assert panel.readout.text() == f"x {c}, y {r}: {float(before):.4g}"

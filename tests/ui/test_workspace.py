@@ -329,31 +329,37 @@ def test_recent_files_menu_reopens_a_file(window, qtbot, tmp_path):
     assert window.model.source.shape == (20, 30)
 
 
-def test_images_stay_whole_and_fitted_as_the_window_resizes(window, qtbot):
-    from dataclasses import replace
-
+def test_images_stay_whole_fitted_and_at_their_true_relative_sizes(window, qtbot):
     ws, m = window.workspace, window.model
-    m.params = replace(m.params, stride=(2, 1))  # output 255×510, drawn over the input's area
-    m.paramsChanged.emit()
+    m.set_params(stride=(2, 1))  # output 255×510: half as tall as the input on screen
     m.compute_now()
     panels = (ws.input_panel, ws.output_panel, ws.pooled_panel)
 
-    def whole_and_fitted():
+    def on_screen(p):
+        return p.item.sceneBoundingRect()  # the image's rectangle in screen pixels
+
+    def whole_fitted_true_sizes():
         QApplication.processEvents()
         for p in panels:
-            (x0, x1), (y0, y1) = p.view.viewRange()
-            r = p.item.mapRectToView(p.item.boundingRect())
-            if not (x0 <= r.left() and r.right() <= x1 and y0 <= r.top() and r.bottom() <= y1):
+            if not p.view.sceneBoundingRect().adjusted(-1, -1, 1, 1).contains(on_screen(p)):
                 return False  # cropped
-        # …and the narrowest view is filled along one axis (no shrinking to a stamp).
-        p = min(panels, key=lambda p: p.view.width() / max(1.0, p.view.height()))
-        (x0, x1), (y0, y1) = p.view.viewRange()
-        r = p.item.mapRectToView(p.item.boundingRect())
-        return max(r.width() / (x1 - x0), r.height() / (y1 - y0)) > 0.9
+        # One screen size per pixel in every panel: a true picture of what stride and
+        # pooling do to the size.
+        scales = [on_screen(p).width() / p.data.shape[1] for p in panels]
+        heights = [on_screen(p).height() / p.data.shape[0] for p in panels]
+        if max(scales + heights) - min(scales + heights) > 0.02 * max(scales):
+            return False
+        # …and the images fill the room: one of them spans its view along one axis.
+        return max(max(on_screen(p).width() / p.view.width(),
+                       on_screen(p).height() / p.view.height()) for p in panels) > 0.9
 
-    for size in ((1400, 900), (1900, 1000), (1100, 800)):
+    for size in ((1400, 900), (1900, 1000), (1024, 700)):
         window.resize(*size)
-        qtbot.waitUntil(whole_and_fitted, timeout=3000)
+        qtbot.waitUntil(whole_fitted_true_sizes, timeout=3000)
+    out, pooled, inp = (on_screen(p) for p in (ws.output_panel, ws.pooled_panel, ws.input_panel))
+    assert out.height() == pytest.approx(inp.height() * 255 / 512, rel=0.02)
+    assert pooled.width() * pooled.height() == pytest.approx(
+        out.width() * out.height() / 4, rel=0.03)
 
 
 def test_typing_into_a_selected_cell_replaces_its_value(window, qtbot):
@@ -531,3 +537,26 @@ def test_a_bad_flag_beside_an_image_file_keeps_its_message_and_the_result_is_the
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "'shape': (46, 62)" in proc.stdout, proc.stdout
     assert "stride must be 1…16" in proc.stdout
+
+
+def test_a_zoom_in_one_panel_shows_the_same_place_in_the_others(window, qtbot):
+    from convstudio.ui.workspace.views import window_geometry
+
+    ws, m = window.workspace, window.model
+    m.set_params(stride=(2, 1))
+    m.compute_now()
+    QApplication.processEvents()
+    inp, out = ws.input_panel, ws.output_panel
+    inp.view.setRange(xRange=(100, 200), yRange=(300, 400), padding=0.0)
+    inp._on_manual_range()  # what a wheel or a drag emits
+    (ox, oy), (sx, sy) = window_geometry(m.result)
+    (x0, x1), (y0, y1) = out.view.viewRange()
+    # The input's centre (150, 350) is the output pixel (150 − ox, (350 − oy) / 2) …
+    assert (x0 + x1) / 2 == pytest.approx((150 - ox) / sx, abs=0.5)
+    assert (y0 + y1) / 2 == pytest.approx((350 - oy) / sy, abs=0.5)
+    # … at the same screen size per pixel, and a resize no longer refits what was zoomed.
+    (a0, a1), _ = inp.view.viewRange()
+    assert out.view.width() / (x1 - x0) == pytest.approx(inp.view.width() / (a1 - a0), rel=0.01)
+    assert not ws.panel_group.fitted
+    ws.panel_group.fit()
+    assert ws.panel_group.fitted

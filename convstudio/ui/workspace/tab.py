@@ -42,7 +42,7 @@ from .kernel_editor import KernelEditor
 from .model import MAX_RESIZE, WorkspaceModel
 from .params_panel import ParamsPanel
 from .user_files import clear_recent_files, read_kernel_file, recent_files, remember
-from .views import ImagePanel, size_formulas, window_geometry
+from .views import ImagePanel, PanelGroup, size_formulas, window_geometry
 
 MAX_SIDE = limits.MAX_IMAGE_SIDE
 DOWNSCALE_SIDE = 2048
@@ -143,9 +143,10 @@ class WorkspaceTab(QWidget):
         for box in (image_box, kernel_box, params_box, tools):
             cl.addWidget(box)
         cl.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self.side_panel = QScrollArea()  # folds away in projection mode (drawer.py)
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scale_width(scroll, 380)
 
         self.banner = QLabel()
@@ -154,6 +155,7 @@ class WorkspaceTab(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.connections = QLabel()
+        self.connections.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
@@ -161,13 +163,6 @@ class WorkspaceTab(QWidget):
         self.input_panel = ImagePanel("Input")
         self.output_panel = ImagePanel("Convolution output")
         self.pooled_panel = ImagePanel("Pooled")
-        self.output_panel.view.setXLink(self.input_panel.view)
-        self.output_panel.view.setYLink(self.input_panel.view)
-        self.pooled_panel.view.setXLink(self.input_panel.view)
-        self.pooled_panel.view.setYLink(self.input_panel.view)
-        linked = [self.input_panel, self.output_panel, self.pooled_panel]
-        for panel in linked:
-            panel.fit_group = linked
         self.roi = pg.RectROI([0, 0], [8, 8], pen=pg.mkPen("#ffb000", width=3),
                               translateSnap=True, scaleSnap=True, snapSize=1.0)
         self.roi.setZValue(10)
@@ -177,7 +172,11 @@ class WorkspaceTab(QWidget):
         panels = QSplitter(Qt.Orientation.Horizontal)
         for i, panel in enumerate((self.input_panel, self.output_panel, self.pooled_panel)):
             panels.addWidget(panel)
-            panels.setStretchFactor(i, 1)  # equal widths, whatever the labels ask for
+            panels.setStretchFactor(i, 1)
+        # One scale for the three: true relative sizes, widths in proportion (views.py).
+        self._shown_shapes: tuple[object, object] = (None, None)
+        self.panel_group = PanelGroup([self.input_panel, self.output_panel, self.pooled_panel],
+                                      panels)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.banner)
@@ -405,15 +404,26 @@ class WorkspaceTab(QWidget):
     def _show_outputs(self, result: PipelineResult) -> None:
         mode = self.model.display_mode
         origin, step = window_geometry(result)
-        self.output_panel.show_array(result.conv, mode, origin=origin, step=step)
-        self.pooled_panel.setVisible(result.pooled is not None)
+        out, pooled = self.output_panel, self.pooled_panel
+        out.show_array(result.conv, mode, origin=origin, step=step)
+        pooled.setVisible(result.pooled is not None)
+        # One colour bar per scale: the pooled values are the conv output's (a maximum or a
+        # mean of them), so both use its levels and the bar stands once, beside the pooled.
+        out.colorbar.setVisible(result.pooled is None and result.conv.ndim == 2)
         if result.pooled is not None:
             p = result.params
             ps = p.pool_stride or p.pool_size
             pstep = (step[0] * ps[1], step[1] * ps[0])
             # A pool window's first cell starts where its first conv pixel starts.
-            self.pooled_panel.show_array(result.pooled, mode, origin=origin, step=pstep)
-            self.pooled_panel.title.setText(f"<b>{p.pool.capitalize()}-pooled</b>")
+            pooled.show_array(result.pooled, mode, origin=origin, step=pstep,
+                              levels=out.colorbar.levels())
+            pooled.set_title(f"{p.pool.capitalize()}-pooled")
+        shapes = (result.conv.shape, None if result.pooled is None else result.pooled.shape)
+        if shapes != self._shown_shapes:
+            self._shown_shapes = shapes
+            self.panel_group.fit()  # new widths, one new scale
+        else:
+            self.panel_group.refit_soon()
 
     # --- Keras comparison ------------------------------------------------------------------
     def compare_with_keras(self) -> None:

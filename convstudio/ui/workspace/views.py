@@ -1,17 +1,19 @@
-"""Image panels: input, conv output and pooled output, in one shared coordinate frame.
+"""Image panels: input, conv output and pooled output, at their true relative sizes.
 
-Every panel places its image in the *input's* pixel coordinates (an output pixel covers the
-input cells its window is centred on), so linking the view boxes keeps zoom and pan in step
-even when stride and pooling change the sizes.
+Each panel shows its image in its own pixel coordinates, and the panels of one group
+(:class:`PanelGroup`) draw a pixel the same size on screen: a 255×510 stride output looks half
+as tall as its 512×512 input, a 256×256 pooled result a quarter of its area. Zoom and pan in
+one panel move the others to the same place, mapped through each output's geometry (the input
+cells an output pixel's window is centred on).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ...core.pipeline import PipelineResult
 from ...explanations import output_size_example
@@ -104,8 +106,11 @@ class ImagePanel(QWidget):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
+        # The name and the shape in one label that wraps between words: three panels fit
+        # side by side at 1024 px, projection mode included.
+        self.name, self.shape_text = title, ""
         self.title = QLabel(f"<b>{title}</b>")
-        self.shape_label = QLabel("")
+        self.title.setWordWrap(True)
         self.readout = QLabel(" ")
         self.readout.setObjectName("readout")
         self.graphics = pg.GraphicsLayoutWidget()
@@ -126,18 +131,16 @@ class ImagePanel(QWidget):
         header = QWidget()
         hl = QHBoxLayout(header)
         hl.setContentsMargins(0, 0, 0, 0)
-        hl.addWidget(self.title)
-        hl.addStretch(1)
-        hl.addWidget(self.shape_label)
+        hl.addWidget(self.title, 1)
         layout.addWidget(header)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.readout)
         self.data: np.ndarray | None = None
-        self._origin = (0.0, 0.0)
-        self._step = (1.0, 1.0)
+        self._shape: tuple[int, ...] = ()
+        # Where this panel's pixels lie in the input: origin (x, y) and step (sx, sy).
+        self.placement: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (1.0, 1.0))
         self._first = True
-        self._fitted = False
-        self.fit_group: list[ImagePanel] = []  # panels whose views are linked to this one
+        self.group: PanelGroup | None = None  # panels drawn at one scale (see PanelGroup)
         self.view.sigRangeChangedManually.connect(self._on_manual_range)
         self._cmap_kind = ""
         self._lut: np.ndarray | None = None
@@ -151,22 +154,29 @@ class ImagePanel(QWidget):
         *,
         origin: tuple[float, float] = (0.0, 0.0),
         step: tuple[float, float] = (1.0, 1.0),
+        levels: tuple[float, float] | None = None,
     ) -> None:
-        """Show 2-D values, or (H, W, 3) colour in 0..255, placed in input coordinates.
+        """Show 2-D values, or (H, W, 3) colour in 0..255, in the panel's own pixels.
 
-        ``origin`` is the (x, y) of the first pixel's corner in input pixels, and each pixel is
-        ``step`` (sx, sy) input pixels wide.
+        ``origin`` and ``step`` say where its pixels lie in the input: the (x, y) of the first
+        pixel's corner in input pixels, each pixel ``step`` (sx, sy) input pixels wide (zoom
+        and pan follow this mapping from panel to panel). ``levels`` replaces the display
+        mode's own (a pooled result shares its conv output's colour bar).
         """
         self.data = data
-        self._origin, self._step = origin, step
+        self.placement = (origin, step)
+        reshaped = self.data is None or self._shape != data.shape[:2]
+        self._shape = data.shape[:2]
         h, w = data.shape[:2]
-        self.shape_label.setText(f"{h}×{w}")
+        self.shape_text = f"{h}×{w}"
+        self._show_title()
         if data.ndim == 3:
             shown = np.clip(data, 0, 255).astype(np.uint8)
             self.item.setImage(shown, levels=(0, 255), autoLevels=False)
             self.colorbar.setVisible(False)
         else:
-            values, levels, kind = display_levels(data, mode)
+            values, own, kind = display_levels(data, mode)
+            levels = levels or own
             cmap = diverging_cmap() if kind == "diverging" else sequential_cmap(kind)
             shown = to_bytes(values, levels)
             self.colorbar.setVisible(True)
@@ -176,49 +186,43 @@ class ImagePanel(QWidget):
                 self._cmap_kind = kind
             self.item.setImage(shown, levels=(0, 255), lut=self._lut, autoLevels=False)
             self.colorbar.setLevels(levels)
-        self.item.setRect(QRectF(origin[0], origin[1], w * step[0], h * step[1]))
-        if self._first:
+        self.item.setRect(QRectF(0.0, 0.0, float(w), float(h)))
+        if self._first or reshaped:
             self.fit()
             self._first = False
         self._show_readout()
         self.imageShown.emit()
 
-    def fit(self) -> None:
-        """Fit the image to the view, and again whenever the view resizes, until a zoom or pan.
+    def set_title(self, name: str) -> None:
+        """Name the panel ("Max-pooled"); its shape follows the name."""
+        self.name = name
+        self._show_title()
 
-        A one-off fit left the images a third of the panel after the window grew (a
-        maximised window, projection mode with its wider side panel). Panels whose views are
-        linked (``fit_group``) fit together: the narrowest one decides, so that no image is
-        cropped in the others.
-        """
-        for panel in self.fit_group or [self]:
-            panel._fitted = True
-        self._refit()
+    def _show_title(self) -> None:
+        self.title.setText(f"<b>{self.name}</b>&nbsp; {self.shape_text}")
+
+    def fit(self) -> None:
+        """Fit the group's images to their views, and again on every resize, until a zoom."""
+        if self.group is not None:
+            self.group.fit()
+        elif self.data is not None:
+            self.view.autoRange(padding=0.02)
 
     def _on_manual_range(self) -> None:
-        for panel in self.fit_group or [self]:
-            panel._fitted = False
+        if self.group is not None:
+            self.group.follow(self)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        """Keep a fitted image fitted."""
+        """Keep fitted images fitted."""
         super().resizeEvent(event)
-        if self._fitted and self.data is not None:
-            QTimer.singleShot(0, self._refit)
-
-    def _refit(self) -> None:
-        if not self._fitted:
-            return
-        shown = [p for p in self.fit_group if p.data is not None and p.isVisible()]
-        narrowest = min(shown or [self],
-                        key=lambda p: p.view.width() / max(1.0, p.view.height()))
-        narrowest.view.autoRange(padding=0.02)
+        if self.group is not None and self.data is not None:
+            self.group.refit_soon()
 
     def pixel_at(self, x: float, y: float) -> tuple[int, int] | None:
-        """Return the (row, col) of this panel's pixel under input coordinates (x, y)."""
+        """Return the (row, col) of this panel's pixel under its view coordinates (x, y)."""
         if self.data is None:
             return None
-        col = int(np.floor((x - self._origin[0]) / self._step[0]))
-        row = int(np.floor((y - self._origin[1]) / self._step[1]))
+        col, row = int(np.floor(x)), int(np.floor(y))
         h, w = self.data.shape[:2]
         return (row, col) if 0 <= row < h and 0 <= col < w else None
 
@@ -267,3 +271,113 @@ def size_formulas(r: PipelineResult) -> str:
     cols = output_size_example("W", r.input_hw[1], r.kernel_hw[1], p.stride[1],
                                p.dilation[1], pads.left, pads.right)
     return f"{rows}<br>{cols}"
+
+
+class PanelGroup(QObject):
+    """Image panels drawn at one scale: one screen size per pixel, in every panel.
+
+    The images fill the free space together: the scale is the largest at which every shown
+    image fits its view, and the splitter gives each panel a width in proportion to its
+    image's. A zoom or pan in one panel (by the user) shows the same place in the others.
+    """
+
+    def __init__(self, panels: list[ImagePanel], splitter: QSplitter | None = None) -> None:
+        super().__init__(panels[0])
+        self.panels = panels
+        self.splitter = splitter
+        for p in panels:
+            p.group = self
+        self.fitted = True
+        if splitter is not None:
+            splitter.installEventFilter(self)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._refit)
+
+    def shown(self) -> list[ImagePanel]:
+        """Return the panels showing an image now."""
+        return [p for p in self.panels if p.data is not None and not p.isHidden()]
+
+    def fit(self) -> None:
+        """Fit every image again (a new shape, a new window size), until the next zoom."""
+        self.fitted = True
+        self.share_width()
+        self._refit()
+        self.refit_soon()  # again once the splitter has laid the panels out
+
+    def share_width(self) -> None:
+        """Give each shown panel the width its image needs at the largest common scale.
+
+        A panel needs its image's width times the scale, plus what is not its view (the
+        colour bar, margins); the scale is the one at which the widths add up to the
+        splitter's and every image also fits its view's height.
+        """
+        sp = self.splitter
+        shown = self.shown()
+        if sp is None or not shown or sp.width() <= 0:
+            return
+        extra = {id(p): max(0, p.width() - p.view.width()) for p in shown}
+        room = sp.width() - sp.handleWidth() * (len(shown) - 1) - sum(extra.values())
+        widths = sum(p.data.shape[1] for p in shown if p.data is not None)
+        heights = min(p.view.height() / p.data.shape[0] for p in shown if p.data is not None)
+        scale = max(0.0, min(room / max(1, widths), heights))
+        sizes = []
+        for p in self.panels:
+            if p in shown and p.data is not None:
+                sizes.append(max(p.minimumSizeHint().width(),
+                                 round(p.data.shape[1] * scale + extra[id(p)])))
+            else:
+                sizes.append(0)
+        sp.setSizes(sizes)
+
+    def refit_soon(self) -> None:
+        """Fit on the next event-loop turn (after a resize), unless the user zoomed."""
+        if self.fitted:
+            self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Share the splitter's new width when the window resizes (not on a handle drag)."""
+        if watched is self.splitter and event.type() == QEvent.Type.Resize and self.fitted:
+            self.share_width()
+            self.refit_soon()
+        return False
+
+    def scale(self) -> float:
+        """Return the screen pixels per image pixel that fit every shown image (0: none)."""
+        shown = self.shown()
+        if not shown:
+            return 0.0
+        return min(min(p.view.width() / p.data.shape[1], p.view.height() / p.data.shape[0])
+                   for p in shown if p.data is not None) * 0.98
+
+    def _refit(self) -> None:
+        if not self.fitted:
+            return
+        scale = self.scale()
+        if scale <= 0:
+            return
+        for p in self.shown():
+            assert p.data is not None
+            h, w = p.data.shape[:2]
+            self._place(p, w / 2, h / 2, scale)
+
+    @staticmethod
+    def _place(p: ImagePanel, cx: float, cy: float, scale: float) -> None:
+        half_w, half_h = p.view.width() / scale / 2, p.view.height() / scale / 2
+        p.view.setRange(xRange=(cx - half_w, cx + half_w), yRange=(cy - half_h, cy + half_h),
+                        padding=0.0)
+
+    def follow(self, source: ImagePanel) -> None:
+        """Show in every panel the place and scale the user zoomed or panned ``source`` to."""
+        self.fitted = False
+        (x0, x1), (y0, y1) = source.view.viewRange()
+        if x1 <= x0 or source.view.width() <= 0:
+            return
+        scale = source.view.width() / (x1 - x0)
+        (ox, oy), (sx, sy) = source.placement
+        ix, iy = ox + (x0 + x1) / 2 * sx, oy + (y0 + y1) / 2 * sy  # the centre, in the input
+        for p in self.shown():
+            if p is not source:
+                (px, py), (qx, qy) = p.placement
+                self._place(p, (ix - px) / qx, (iy - py) / qy, scale)
