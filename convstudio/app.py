@@ -6,9 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.limits import TABS
+
+if TYPE_CHECKING:
+    from .lesson_state import Lesson
 
 DEFAULT_SIZE = (1440, 900)
 
@@ -43,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lesson", metavar="PATH|builtin:NAME",
                         help="open a lesson file, or a built-in lesson such as "
                              "builtin:strides-padding")
+    parser.add_argument("--print-code", choices=("numpy", "keras", "cnn"), metavar="KIND",
+                        help="print the program Show code gives for the state the other flags "
+                             "(and a lesson) describe, then exit without opening a window: "
+                             "numpy or keras for the workspace, cnn for the Training tab's "
+                             "model")
     start = parser.add_argument_group("workspace start state")
     start.add_argument("--image", metavar="NAME|PATH",
                        help="a sample image name (camera, coins, brick, glyph…) or an image file")
@@ -131,6 +141,90 @@ def _animator_state(window: object, args: argparse.Namespace) -> None:
         m.go_to(first + max(0, min(local, n - 1)))
 
 
+def print_code(args: argparse.Namespace) -> int:
+    """Print ``codegen.program`` for the state the flags describe; 0, or 2 for a bad setting.
+
+    No Qt and no TensorFlow: the state is built from the core as the window would build it
+    (a lesson first, then the workspace flags over it, as at start-up).
+    """
+    from .core import codegen
+
+    try:
+        text = codegen.program(args.print_code, **_code_state(args))
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        print(f"convstudio: cannot print the {args.print_code} program: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
+def _code_state(args: argparse.Namespace) -> dict[str, Any]:
+    """Return ``codegen.program``'s keyword arguments for the flags (ValueError if refused)."""
+    import dataclasses
+
+    from . import lessons
+    from .core import get_preset, load_image, sample_names
+    from .core.codegen import Source
+    from .core.limits import MAX_IMAGE_SIDE
+    from .core.pipeline import PipelineParams, check_workspace_limits
+
+    lesson = lessons.Lesson(kernel=get_preset("sobel_x").array, sample="camera",
+                            params=PipelineParams())
+    if args.lesson:
+        lesson = _read_lesson(args.lesson)
+    if args.print_code == "cnn":
+        from .training.datasets import IDX_DATASETS
+        from .training.models import ModelConfig
+        from .training.settings import TrainingSettings
+
+        settings = TrainingSettings.from_dict(lesson.training, where="training")
+        names = IDX_DATASETS.get(settings.dataset)  # a folder's classes are known only there
+        n_classes = len(names) if names else 10
+        return {"model": ModelConfig.from_settings(settings, n_classes), "class_names": names}
+    source = Source("sample", lesson.sample) if lesson.sample else None
+    if args.image:
+        if args.image in sample_names():
+            source = Source("sample", args.image)
+        else:
+            h, w = load_image(args.image, mode="rgb").shape[:2]  # ImageLoadError says why
+            if max(h, w) > MAX_IMAGE_SIDE:
+                raise ValueError(f"{args.image} is {w}×{h}, larger than {MAX_IMAGE_SIDE}×"
+                                 f"{MAX_IMAGE_SIDE}; open it in ConvStudio, which offers to "
+                                 "shrink it, and use Show code there")
+            source = Source("file", str(Path(args.image).resolve()))
+    if source is None:
+        raise ValueError("the lesson embeds its own image; open it in ConvStudio and use "
+                         "View ▸ Show code there, or name an image with --image")
+    kernel, use_weight = lesson.kernel, lesson.use_weight
+    if args.kernel:
+        kernel, use_weight = get_preset(args.kernel).array, True
+    changes: dict[str, Any] = {}
+    if args.stride:
+        changes["stride"] = args.stride
+    if args.padding:
+        mode = args.padding.lower()
+        changes["padding"] = mode if mode in ("valid", "same", "full") else _pair(mode)
+    if args.pool:
+        changes["pool"] = args.pool
+    params = dataclasses.replace(lesson.params, **changes)
+    check_workspace_limits(params)
+    return {"source": source, "channel": lesson.channel, "kernel": kernel,
+            "use_weight": use_weight, "params": params}
+
+
+def _read_lesson(spec: str) -> Lesson:
+    from . import lessons
+
+    if spec.startswith("builtin:"):
+        name = spec.split(":", 1)[1]
+        builtin = lessons.builtin_lessons()
+        if name not in builtin:
+            raise ValueError(f"there is no built-in lesson {name!r}; there are: "
+                             f"{', '.join(builtin)}")
+        return builtin[name]
+    return lessons.read(spec)  # LessonError is a ValueError naming what was wrong
+
+
 def settle_memory() -> None:
     """Move everything made at start-up out of the garbage collector's sight.
 
@@ -151,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.lesson = args.lesson or args.file
         else:
             args.image = args.image or args.file
+    if args.print_code:
+        return print_code(args)
     # PySide6 hooks every later import and reads each new module's source (its "__feature__"
     # check: ~0.3 ms a module). NumPy and our Qt-free modules imported first skip that.
     from . import core, lessons  # noqa: F401

@@ -1,0 +1,148 @@
+"""``--print-code``: the flags' state as a program, printed without a window or TensorFlow."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from convstudio.app import _start_state, build_parser
+from convstudio.core import load_image
+
+MAIN = Path(__file__).resolve().parent.parent / "main.py"
+
+
+def _cli(*flags, timeout=120):
+    return subprocess.run([sys.executable, str(MAIN), *flags], capture_output=True, text=True,
+                          timeout=timeout, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
+
+
+def _window_result(qapp, flags, image_file=None):
+    """What the window's workspace model computes for the same flags (as app.main sets it)."""
+    from convstudio.ui.workspace import WorkspaceModel
+
+    model = WorkspaceModel()
+    try:
+        assert _start_state(model, build_parser().parse_args(flags)) is None
+        if image_file is not None:  # the window opens a file named by --image itself
+            model.set_source(load_image(image_file, mode="rgb"), str(image_file))
+        model.compute_now()
+        return model.source.copy(), model.result
+    finally:
+        model.shutdown()
+
+
+@pytest.fixture
+def photo(tmp_path):
+    rng = np.random.default_rng(17)
+    path = tmp_path / "my photo.png"
+    Image.fromarray(rng.integers(0, 256, (37, 52, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def test_printed_numpy_programs_compute_what_the_window_computes(qapp, tmp_path, photo):
+    settings = {
+        "camera-stride": ["--stride", "2,1", "--kernel", "box_blur", "--pool", "max"],
+        "file-same-avg": ["--image", str(photo), "--kernel", "laplacian", "--padding", "same",
+                          "--pool", "avg"],
+        "glyph-custom-pad": ["--image", "glyph", "--padding", "2,1", "--pool", "none"],
+    }
+    paths = {}
+    for name, flags in settings.items():
+        done = _cli(*flags, "--print-code", "numpy")
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        paths[name] = tmp_path / f"{name}.py"
+        paths[name].write_text(done.stdout)
+    driver = tmp_path / "driver.py"
+    driver.write_text(textwrap.dedent(f"""
+        import json, runpy
+        import numpy as np
+        for name, path in json.loads({json.dumps(json.dumps({k: str(v) for k, v in
+                                                             paths.items()}))}).items():
+            ns = runpy.run_path(path, run_name="__main__")
+            np.savez(path[:-3] + ".npz", **{{k: np.asarray(ns[k]) for k in
+                                            ("image", "conv", "pooled") if k in ns}})
+    """))
+    run = subprocess.run([sys.executable, "-I", str(driver)], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for name, flags in settings.items():
+        got = dict(np.load(tmp_path / f"{name}.npz"))
+        image, result = _window_result(qapp, flags, photo if str(photo) in flags else None)
+        np.testing.assert_array_equal(got["image"], image, err_msg=name)
+        # Whole-number kernels on whole-number images: the same sums exactly; the blur's 1/9
+        # and the average pool round in float32.
+        np.testing.assert_allclose(got["conv"], result.conv, rtol=1e-6, atol=1e-4,
+                                   err_msg=name)
+        if result.pooled is None:
+            assert "pooled" not in got, name
+        else:
+            np.testing.assert_allclose(got["pooled"], result.pooled, rtol=1e-6, atol=1e-4,
+                                       err_msg=name)
+    assert got["conv"].shape == (28 + 4 - 2, 28 + 2 - 2)  # glyph, padding 2,1, a 3×3 kernel
+
+
+def test_print_code_loads_neither_qt_nor_tensorflow():
+    probe = ("import sys\nfrom convstudio.app import main\n"
+             "rc = main(['--print-code', {kind!r}, '--stride', '2,1'])\n"
+             "print(rc, 'tensorflow' in sys.modules, 'keras' in sys.modules, "
+             "'PySide6' in sys.modules, file=sys.stderr)\n")
+    for kind, words in (("keras", "strides=(2, 1)"), ("cnn", "keras.layers.Conv2D(64, (3, 3)")):
+        done = subprocess.run([sys.executable, "-c", probe.format(kind=kind)],
+                              capture_output=True, text=True, timeout=120,
+                              cwd=MAIN.parent, env={"PATH": "/usr/bin:/bin"})
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.split() == ["0", "False", "False", "False"], done.stderr
+        assert words in done.stdout
+    assert "load_weights" in done.stdout
+
+
+def test_print_code_cnn_follows_a_lessons_training_settings():
+    done = _cli("--lesson", "builtin:mnist-convnet", "--print-code", "cnn")
+    assert done.returncode == 0, done.stderr
+    # The MNIST lesson: one block of 32 filters and the digits as class names.
+    assert "keras.layers.Conv2D(32, (3, 3)" in done.stdout
+    assert 'name="conv2"' not in done.stdout
+    assert "CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']" in done.stdout
+
+
+def test_print_code_starts_from_a_lesson_and_the_flags_override_it():
+    done = _cli("--lesson", "builtin:strides-padding", "--padding", "same", "--print-code",
+                "numpy")
+    assert done.returncode == 0, done.stderr
+    ns: dict = {}
+    exec(compile(done.stdout, "<printed>", "exec"), ns)  # noqa: S102 (the test runs it)
+    assert ns["conv"].shape == (256, 512)   # the lesson's stride (2, 1), padding "same"
+    assert ns["pooled"].shape == (128, 256)
+    np.testing.assert_array_equal(ns["kernel"], np.ones((3, 3)))  # its all-ones, unweighted
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--stride", "99"], "stride must be 1…16"),
+    (["--padding", "20,20"], "padding must be 0…16"),
+    (["--image", "/no/such/picture.png"], "no such file"),
+    (["--kernel", "no_such_kernel"], "kernel preset 'no_such_kernel' is unknown"),
+    (["--image", "{tiny}"], "larger than the padded input 2x2"),
+    (["--lesson", "builtin:no-such-lesson"], "no built-in lesson 'no-such-lesson'"),
+    (["--lesson", "builtin:filter-multipliers"], "embeds its own image"),
+])
+def test_a_setting_that_cannot_run_exits_2_with_a_message(tmp_path, flags, words):
+    tiny = tmp_path / "tiny.png"
+    Image.new("L", (2, 2)).save(tiny)
+    done = _cli(*(f.format(tiny=tiny) for f in flags), "--print-code", "numpy")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("convstudio: cannot print the numpy program:")
+    assert words in done.stderr
+
+
+def test_an_unknown_kind_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--print-code", "fortran"])
+    assert exc.value.code == 2
+    assert "numpy" in capsys.readouterr().err
