@@ -1,28 +1,48 @@
-"""NumPy core: convolution, pooling, animator steps, kernels and images. No Qt, no TensorFlow."""
+"""NumPy core: convolution and its family, pooling, steps, costs, kernels and images.
+
+No Qt, no TensorFlow.
+"""
 
 from . import images, kernels
 from .convolution import PADDING_MODES, Pads, conv2d, output_shape, pad_input, resolve_padding
+from .costs import LAYER_KINDS, LayerCost, layer_cost
+from .family import (
+    TransposeAsCorrelation,
+    conv2d_transpose,
+    conv_transpose_output_shape,
+    depthwise_conv2d,
+    separable_conv2d,
+    transpose_as_correlation,
+    transpose_output_formula,
+)
 from .images import ImageLoadError, load_image, luminance, sample_image, sample_names
 from .kernels import PRESETS, Preset, get_preset, normalisation_weight, preset_names
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
 from .steps import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps
 
 __all__ = [
+    "LAYER_KINDS",
     "PADDING_MODES",
     "PRESETS",
     "ConvStep",
     "ConvSteps",
     "ImageLoadError",
+    "LayerCost",
     "Pads",
     "PoolStep",
     "PoolSteps",
     "Preset",
+    "TransposeAsCorrelation",
     "avg_pool2d",
     "conv2d",
+    "conv2d_transpose",
     "conv_steps",
+    "conv_transpose_output_shape",
+    "depthwise_conv2d",
     "get_preset",
     "images",
     "kernels",
+    "layer_cost",
     "load_image",
     "luminance",
     "max_pool2d",
@@ -35,4 +55,7 @@ __all__ = [
     "resolve_padding",
     "sample_image",
     "sample_names",
+    "separable_conv2d",
+    "transpose_as_correlation",
+    "transpose_output_formula",
 ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from ..core.costs import layer_cost
 from ..core.limits import IntRange
 from .settings import FIELDS, OPTIMIZERS, TrainingSettings, check
 
-__all__ = ["IMAGE_SHAPE", "OPTIMIZERS", "ConvBlock", "LayerRow", "ModelConfig", "build_model",
-           "compile_model", "first_conv", "output_classes", "summary"]
+__all__ = ["IMAGE_SHAPE", "OPTIMIZERS", "ConvBlock", "LayerCostRow", "LayerRow", "ModelConfig",
+           "build_model", "compile_model", "first_conv", "layer_costs", "output_classes",
+           "summary"]
 
 IMAGE_SHAPE = (28, 28, 1)
 _DEFAULTS = TrainingSettings()
@@ -106,6 +108,46 @@ def summary(config: ModelConfig) -> list[LayerRow]:
     rows.append(LayerRow("output", "Dense", (None, config.n_classes),
                          config.dense_units * config.n_classes + config.n_classes, "softmax"))
     return rows
+
+
+@dataclass(frozen=True)
+class LayerCostRow:
+    """Parameters and multiply-adds of one summary line (0 and 0 for layers without weights)."""
+
+    name: str
+    kind: str
+    params: int
+    mult_adds: int
+    params_text: str = ""
+    mult_adds_text: str = ""
+
+
+def layer_costs(config: ModelConfig) -> list[LayerCostRow]:
+    """Return the cost of each line of :func:`summary`, in the same order.
+
+    Conv and dense layers are counted by :func:`convstudio.core.costs.layer_cost` from the
+    shape each one receives; pooling, flattening and dropout cost no multiply-adds.
+    """
+    rows = summary(config)
+    out: list[LayerCostRow] = []
+    prev: tuple[int | None, ...] = rows[0].output_shape
+    blocks = iter(config.blocks)
+    for row in rows:
+        in_shape = tuple(int(s) for s in prev[1:] if s is not None)
+        cost = None
+        if row.kind == "Conv2D":
+            b = next(blocks)
+            cost = layer_cost("standard", in_shape, b.kernel, b.filters)
+        elif row.kind == "Dense":
+            cost = layer_cost("dense", in_shape, filters=int(row.output_shape[-1] or 0))
+        if cost is None:
+            out.append(LayerCostRow(row.name, row.kind, 0, 0))
+        else:
+            assert cost.params == row.params, (row, cost)
+            out.append(LayerCostRow(row.name, row.kind, cost.params, cost.mult_adds,
+                                    cost.params_text, cost.mult_adds_text))
+        prev = row.output_shape
+    return out
 
 
 def build_model(config: ModelConfig, *, optimizer: str = "adam",
