@@ -431,7 +431,7 @@ def test_plot_text_grows_in_projection_and_no_tick_label_is_dropped(big_window):
     assert _points(curves.key.font(), curves.key) >= 18
     caption = w.training.filters_view.caption
     assert _points(caption.font(), caption) >= 18
-    assert caption.height() >= 3 * caption.fontMetrics().lineSpacing()
+    assert caption.height() >= caption.LINES * caption.fontMetrics().lineSpacing()
     # pyqtgraph drops labels that do not fit its axis; the colour bar's (0…255) all show.
     image = QImage(200, 900, QImage.Format.Format_ARGB32)
     painter = QPainter(image)

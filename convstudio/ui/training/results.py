@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QTabWidget,
+    QWidget,
+)
 
 from ...training.session import Evaluation, Snapshot
 from ..numbers import WholeBox
@@ -38,29 +46,37 @@ class ResultsPanel(QWidget):
         self.replay.setToolTip("Replay how the filters changed")
         self.replay.valueChanged.connect(self._on_replay)
         self.filters_view.box.addWidget(self.replay)
-        self.maps_view = MosaicView("Feature maps of the probe image")
+        self.maps_view = MosaicView("Feature maps")  # on the "Probe image" tab
         self.layer_combo = QComboBox()
         self.layer_combo.currentIndexChanged.connect(self.show_maps)
         self.probe = WholeBox("Probe image", 0, 0)
         self.probe.setToolTip("Which test image to look at")
-        row = QHBoxLayout()
-        row.addWidget(self.layer_combo, 1)
-        row.addWidget(QLabel("image"))
-        row.addWidget(self.probe)
-        self.maps_view.box.addLayout(row)
+        for w in (self.layer_combo, QLabel("image"), self.probe):  # beside the title
+            self.maps_view.header.addWidget(w)
         self.probs_view = ProbabilityView()
         self.confusion_view = MosaicView("Confusion matrix: rows true, columns predicted")
         self.wrong_view = MosaicView("Misclassified images")
+        # The curves and the filters take most of the room (what a class watches while the
+        # network learns); the probe image's maps and probabilities, the confusion matrix and
+        # the mistakes share the row below as tabs, so every view is large enough to read on
+        # a projector and the tab fits 1024×700.
+        probe_page = QWidget()
+        pl = QHBoxLayout(probe_page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.maps_view, 3)
+        pl.addWidget(self.probs_view, 2)
+        self.details = QTabWidget()
+        self.details.setDocumentMode(True)
+        self.details.addTab(probe_page, "Probe image")
+        self.details.addTab(self.confusion_view, "Confusion matrix")
+        self.details.addTab(self.wrong_view, "Mistakes")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.curves, 0, 0)
         grid.addWidget(self.filters_view, 0, 1)
-        grid.addWidget(self.maps_view, 0, 2)
-        grid.addWidget(self.probs_view, 1, 0)
-        grid.addWidget(self.confusion_view, 1, 1)
-        grid.addWidget(self.wrong_view, 1, 2)
-        for col in range(3):
-            grid.setColumnStretch(col, 1)
+        grid.addWidget(self.details, 1, 0, 1, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
         self.maps: dict[str, np.ndarray] = {}
@@ -123,15 +139,21 @@ class ResultsPanel(QWidget):
         conf = ev.confusion.astype(np.float64)
         rows = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1)
         self.confusion_view.show_array(rows, (0.0, 1.0), "sequential")
-        self.confusion_view.caption.setText(f"{when.capitalize()}: " + ", ".join(
-            f"{names[i] if i < len(names) else i}: {a:.0%}"
-            for i, a in enumerate(ev.per_class_accuracy) if np.isfinite(a)))
+        # Two lines at most, whatever the screen: the overall share and the weakest classes
+        # (each class's accuracy is its row of the matrix, and the tooltip lists them all).
+        per = [(a, names[i] if i < len(names) else str(i))
+               for i, a in enumerate(ev.per_class_accuracy) if np.isfinite(a)]
+        total_right = float(np.trace(ev.confusion)) / max(1, int(ev.confusion.sum()))
+        weakest = ", ".join(f"{n} {a:.0%}" for a, n in sorted(per)[:2])
+        self.confusion_view.caption.setText(
+            f"{when.capitalize()}: {total_right:.0%} right; weakest: {weakest}")
+        self.confusion_view.caption.setToolTip(", ".join(f"{n}: {a:.0%}" for a, n in per))
         total = int(ev.confusion.sum())
         if len(ev.misclassified):
             self.wrong_view.show_array(tile(ev.misclassified[:32] * 255.0, cols=8),
                                        (0.0, 255.0), "grey")
             pairs = ", ".join(f"{names[t]}→{names[p]}" for t, p in
-                              ev.misclassified_labels[:6] if max(t, p) < len(names))
+                              ev.misclassified_labels[:3] if max(t, p) < len(names))
             self.wrong_view.caption.setText(
                 f"{min(32, len(ev.misclassified))} shown, of {ev.wrong:,} wrong in {total:,} "
                 f"{ev.evaluated_on} images {when}: {pairs}…")

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plots import clipped_axes
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
@@ -47,7 +47,7 @@ class CaptionLabel(QLabel):
     the font (projection mode, zoom), so all the lines stay readable.
     """
 
-    LINES = 3
+    LINES = 2
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("", parent)
@@ -77,12 +77,15 @@ class MosaicView(QWidget):
         self.caption = CaptionLabel()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
+        self.graphics.setMinimumSize(40, 40)  # the picture gives way first on a small screen
         self.view = self.graphics.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.item = pg.ImageItem()
         self.view.addItem(self.item)
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(2, 2, 2, 2)
-        self.box.addWidget(self.title)
+        self.header = QHBoxLayout()  # the title, and any control a view adds beside it
+        self.header.addWidget(self.title, 1)
+        self.box.addLayout(self.header)
         self.box.addWidget(self.graphics, 1)
         self.box.addWidget(self.caption)
         self.data: np.ndarray | None = None
@@ -118,7 +121,7 @@ class CurvesView(QWidget):
         self.graphics.setBackground(None)
         self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss",
                                                axisItems=clipped_axes())
-        self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy",
+        self.acc_plot = self.graphics.addPlot(row=0, col=1, title="Accuracy",
                                               axisItems=clipped_axes())
         for plot in (self.loss_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.3)
@@ -135,7 +138,7 @@ class CurvesView(QWidget):
         self.key = QLabel(
             f'<span style="color:{TRAIN_COLOUR}">● train</span> &nbsp; '
             f'<span style="color:{VAL_COLOUR}">■ validation</span> &nbsp; '
-            f'<span style="color:{RUNNING_COLOUR}">— running loss, this epoch</span>')
+            f'<span style="color:{RUNNING_COLOUR}">— this epoch</span>')
         self.key.setWordWrap(True)
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box = QVBoxLayout(self)
@@ -233,21 +236,30 @@ class ProbabilityView(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
-        self.plot = self.graphics.addPlot(title="What the network says",
-                                          axisItems=clipped_axes())
+        self.title = QLabel("<b>What the network says</b>")
+        self.title.setWordWrap(True)
+        self.plot = self.graphics.addPlot(axisItems=clipped_axes())
+        self.plot.setLabel("bottom", "probability")
         self.plot.setXRange(0, 1)
         self.plot.invertY(True)
         self.bars = pg.BarGraphItem(x0=0, y=[], height=0.7, width=[], brush="#0072B2")
         self.plot.addItem(self.bars)
-        QVBoxLayout(self).addWidget(self.graphics)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(2, 2, 2, 2)
+        box.addWidget(self.title)
+        box.addWidget(self.graphics, 1)
         self.styler = PlotStyler(self, (self.plot,))
         self.values = np.zeros(0)
         self._ticks: list[tuple[int, str]] = []
+        self.clear()
 
     def clear(self) -> None:
         """Show no bars (there is no model to ask)."""
         self.values = np.zeros(0)
         self.bars.setOpts(x0=[], y=[], width=[], brushes=[])
+        self._ticks = []  # no classes: no numbers on the class axis either
+        self.plot.getAxis("left").setTicks([[]])
+        self.plot.setYRange(-0.5, 9.5)
 
     def show_array(self, probs: np.ndarray, names: Sequence[str]) -> None:
         """Show one bar per class, the most likely in orange."""
