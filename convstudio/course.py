@@ -62,7 +62,12 @@ def _state(title: str, steps: tuple[str, ...], kernel: Any, **kw: Any) -> Lesson
     if "image" not in kw:
         kw.setdefault("sample", "camera")
     kw.setdefault("image_name", kw.get("sample") or "lesson image")
-    return Lesson(title=title, text="".join(steps), kernel=np.array(kernel, np.float32), **kw)
+    k = np.array(kernel, np.float32)
+    if "display" not in kw:
+        # A kernel with no negative weight (a blur, all ones) makes no negative output: the
+        # grey clipped display shows it as the lessons do, not a red "all positive" map.
+        kw["display"] = "clipped" if float(k.min()) >= 0 else "signed"
+    return Lesson(title=title, text="".join(steps), kernel=k, **kw)
 
 
 def _lesson(key: str, title: str, steps: tuple[str, ...], kernel: Any,

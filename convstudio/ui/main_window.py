@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -49,7 +49,9 @@ if TYPE_CHECKING:
     from .training.tab import TrainingTab
 
 
-DECLINED_KEY = "session/declined"  # the saved session the user said "No, thanks" to
+DECLINED_KEY = "session/declined"
+# Screens narrower than this get the lesson text and the code as strips, not side panels.
+STRIP_SCREEN_WIDTH = 1600  # the saved session the user said "No, thanks" to
 
 
 def _session_stamp(path: Path) -> str:
@@ -119,6 +121,11 @@ class MainWindow(QMainWindow):
         self.code_panel = CodePanel(self.model, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_panel)
         self.code_panel.hide()
+        presentation().changed.connect(self._place_docks)
+        self._docks_as_strips: bool | None = None
+        self._place_docks()
+        self.lesson_panel.visibilityChanged.connect(
+            lambda shown: shown and QTimer.singleShot(0, self._size_strips))
         if icon_path().is_file():
             from PySide6.QtGui import QIcon
 
@@ -339,6 +346,36 @@ class MainWindow(QMainWindow):
         pres.set_projection(not pres.projection)
         self._on_message("Projection mode on: large text and cells. F5 turns it off."
                          if pres.projection else "Projection mode off.")
+
+    def _place_docks(self) -> None:
+        """Dock the lesson text and the code as strips, or beside the tabs.
+
+        Strips (under the menu bar, above the status bar) in projection mode and on screens
+        narrower than 1600 px, so the visual keeps the screen's width and the window fits a
+        1024 px projector with a lesson open; beside the tabs on a wide desktop. F3 and Ctrl+K
+        fold them away and back.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        narrow = screen is not None and screen.availableGeometry().width() < STRIP_SCREEN_WIDTH
+        strips = presentation().projection or narrow
+        if strips == self._docks_as_strips:
+            return
+        self._docks_as_strips = strips
+        area = Qt.DockWidgetArea
+        for dock, strip in ((self.lesson_panel, area.TopDockWidgetArea),
+                            (self.code_panel, area.BottomDockWidgetArea)):
+            dock.setAllowedAreas(area.AllDockWidgetAreas)
+            shown = dock.isVisible()
+            self.addDockWidget(strip if strips else area.RightDockWidgetArea, dock)
+            dock.setVisible(shown)
+        QTimer.singleShot(0, self._size_strips)
+
+    def _size_strips(self) -> None:
+        """Give the strips a quarter of the window's height each (after a layout)."""
+        if self._docks_as_strips:
+            high = max(120, self.height() // 4)
+            self.resizeDocks([self.lesson_panel, self.code_panel], [high, high],
+                             Qt.Orientation.Vertical)
 
     def _sync_projection_action(self) -> None:
         self.projection_action.setChecked(presentation().projection)

@@ -111,6 +111,7 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addAction(code)
     lesson_text = window.lesson_panel.toggleViewAction()
     lesson_text.setText("&Lesson text")
+    lesson_text.setShortcut(QKeySequence("F3"))  # the strip folds away and back
     view_menu.addAction(lesson_text)
     view_menu.addSeparator()
     view_menu.addAction(window._action("&Preferences…", window.show_preferences,

@@ -263,6 +263,9 @@ class WorkspaceModel(QObject):
         """Load a named preset with its weight applied (undoable)."""
         preset = get_preset(name)
         self.set_kernel(preset.array, use_weight=True, text=f"Preset {preset.label}")
+        # The display follows the kind of kernel: no negative weight (a blur), no negative
+        # output, so grey clipped as the lessons show it; a signed kernel, the diverging map.
+        self.set_display_mode("clipped" if float(preset.array.min()) >= 0 else "signed")
 
     def _apply_kernel(self, state: KernelState) -> None:
         self.kernel = state

@@ -1,0 +1,131 @@
+"""Every tab and built-in lesson fits a projector's screen, in normal and projection mode.
+
+At each size the window must be exactly the screen's size (its minimum is not larger), no
+visible widget may stick out of its parent, no label may be cut, and in projection mode the
+main visual must take most of the window (the controls fold into the drawer, F2).
+"""
+
+import pytest
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
+
+from convstudio import lessons as L
+from convstudio.ui.theme import presentation
+
+SIZES = ((1024, 768), (1280, 720), (1366, 768), (1920, 1080))
+TABS = ("workspace", "animator", "training")
+
+
+@pytest.fixture
+def presenter(window):
+    yield window
+    presentation().set_projection(False, remember=False)
+
+
+def _settle(window):
+    for _ in range(6):
+        QApplication.processEvents()
+    window.model.compute_now()
+    QApplication.processEvents()
+
+
+def _main_visual(window) -> QWidget:
+    key = next(k for k, i in window.tab_index.items() if i == window.tabs.currentIndex())
+    if key == "workspace":
+        return window.workspace.panel_group.splitter
+    if key == "training":
+        return window.training.results
+    return window.animator.pages
+
+
+def _inside_a_scroll_area(w: QWidget) -> bool:
+    p = w.parentWidget()
+    while p is not None:
+        if isinstance(p, QAbstractScrollArea):
+            return True
+        p = p.parentWidget()
+    return False
+
+
+def _problems(window) -> list[str]:
+    found = []
+    page = window.tabs.currentWidget()
+    for w in page.findChildren(QWidget):
+        if not w.isVisible() or _inside_a_scroll_area(w) or w.parentWidget() is None:
+            continue
+        parent = w.parentWidget()
+        r = w.geometry()
+        if (r.left() < -1 or r.top() < -1 or r.right() > parent.width() + 1
+                or r.bottom() > parent.height() + 1):
+            found.append(f"{type(w).__name__} {r.getRect()} sticks out of "
+                         f"{type(parent).__name__} {parent.width()}×{parent.height()}")
+        if isinstance(w, QLabel) and w.text() and not w.wordWrap() and w.width() > 0:
+            if w.width() + 1 < w.minimumSizeHint().width():
+                found.append(f"label {w.text()[:30]!r} cut: {w.width()} of "
+                             f"{w.minimumSizeHint().width()} px")
+        if isinstance(w, QLabel) and w.text() and w.wordWrap() and w.width() > 0:
+            if w.height() + 1 < w.heightForWidth(w.width()):
+                found.append(f"wrapped label {w.text()[:30]!r} cut: {w.height()} of "
+                             f"{w.heightForWidth(w.width())} px high")
+    return found
+
+
+def _check(window, size, projection, what):
+    presentation().set_projection(projection, remember=False)
+    window.resize(*size)
+    _settle(window)
+    assert (window.width(), window.height()) == size, (
+        f"{what} at {size} ({'projection' if projection else 'normal'}): the window is "
+        f"{window.width()}×{window.height()}, its minimum {window.minimumSizeHint().toTuple()}")
+    problems = _problems(window)
+    assert problems == [], f"{what} at {size}, projection={projection}: {problems[:5]}"
+    if projection:
+        visual = _main_visual(window)
+        share = visual.width() * visual.height() / (window.width() * window.height())
+        assert share >= 0.55, f"{what} at {size}: the main visual has {share:.0%} of the window"
+
+
+@pytest.mark.parametrize("projection", [False, True], ids=["normal", "projection"])
+@pytest.mark.parametrize("tab", TABS)
+def test_every_tab_fits_every_projector_size(presenter, tab, projection):
+    presenter.show_tab(tab)
+    for size in SIZES:
+        _check(presenter, size, projection, f"the {tab} tab")
+
+
+@pytest.mark.parametrize("projection", [False, True], ids=["normal", "projection"])
+def test_every_builtin_lesson_fits_the_smallest_and_largest_screens(presenter, projection):
+    for name in L.builtin_lessons():
+        assert presenter.open_builtin(name)
+        for size in (SIZES[0], SIZES[-1]):
+            _check(presenter, size, projection, f"lesson {name}")
+
+
+def test_the_drawer_opens_with_f2_and_closes_itself(presenter, qtbot):
+    from PySide6.QtCore import Qt
+
+    w = presenter
+    presentation().set_projection(True, remember=False)
+    _settle(w)
+    side = w.workspace.side_panel
+    assert not side.isVisible() and w.drawer.folded  # projection: the visual is the screen
+    w.controls_action.trigger()  # F2
+    _settle(w)
+    assert side.isVisible() and w.controls_action.isChecked()
+    qtbot.mouseClick(w.workspace.input_panel.graphics.viewport(), Qt.MouseButton.LeftButton)
+    _settle(w)
+    assert not side.isVisible()  # a click on the picture folds it away again
+    w.drawer.set_open(True)
+    qtbot.keyClick(w.workspace.kernel_editor, Qt.Key.Key_Escape)
+    assert not w.drawer.is_open
+    presentation().set_projection(False, remember=False)
+    _settle(w)
+    assert side.isVisible()  # normal mode: the side panel is always there
+
+
+def test_a_kernel_without_negative_weights_opens_in_the_grey_clipped_display(window):
+    assert window.open_builtin("strides-padding")  # all ones: "a slightly blurred image"
+    assert window.model.display_mode == "clipped"
+    window.model.apply_preset("sobel_x")
+    assert window.model.display_mode == "signed"
+    window.model.apply_preset("box_blur")
+    assert window.model.display_mode == "clipped"
