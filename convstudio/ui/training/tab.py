@@ -212,8 +212,8 @@ class TrainingTab(ModelFiles, QWidget):
         for b in (self.start_button, self.stop_button, self.resume_button, self.reset_button):
             top.addWidget(b)
         top.addWidget(self.progress, 1)
+        top.addWidget(self.status, 2)
         rl2.addLayout(top)
-        rl2.addWidget(self.status)
         rl2.addWidget(self.error_label)
         rl2.addWidget(res, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
