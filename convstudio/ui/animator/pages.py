@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -19,9 +18,10 @@ from PySide6.QtWidgets import (
 from ...core import ConvSteps, PoolSteps
 from ..explain import explain
 from ..theme import scale_font
+from .arithmetic import ArithmeticView
 from .grid import GridView, Overlay
 from .model import AnimatorModel
-from .text import conv_html, pool_html
+from .text import conv_panels, pool_panels
 
 CHANNEL_NAMES = ("R", "G", "B")
 LOOK_AHEAD = 12  # steps a followed grid looks ahead to draw its next part early
@@ -42,55 +42,26 @@ def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps 
         output_grid.prepare_ahead([(r, c, 1, 1) for r, c in cells])
 
 
+class Title(QLabel):
+    """A bold title on one line where there is room; in a narrow column it wraps at words."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"<b>{text}</b>")
+        self.setWordWrap(True)
+        scale_font(self, 1.15)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Ask for the whole title on one line (a wrapping label asks for a squarer shape)."""
+        hint = super().sizeHint()
+        font = QFont(self.font())
+        font.setBold(True)
+        plain = QTextDocumentFragment.fromHtml(self.text()).toPlainText()
+        width = QFontMetrics(font).horizontalAdvance(plain) + 2 * self.margin() + 4
+        return QSize(width, max(hint.height(), QFontMetrics(font).height()))
+
+
 def _title(text: str) -> QLabel:
-    label = QLabel(f"<b>{text}</b>")
-    scale_font(label, 1.15)
-    return label
-
-
-class RichTextView(QWidget):
-    """Rich text that changes every step without re-laying-out the page.
-
-    A QLabel asks its parents for a new layout on every setText, and Qt then repaints the
-    whole window; this widget only repaints itself.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("arithmetic")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._html = ""
-        self._doc = QTextDocument(self)
-        scale_font(self, 1.25)
-        self._doc.setDefaultFont(self.font())
-
-    def setText(self, html: str) -> None:  # noqa: N802 (the QLabel name, for callers)
-        """Show ``html``."""
-        if html != self._html:
-            self._html = html
-            self._doc.setHtml(html)
-            self.update()
-
-    def text(self) -> str:
-        """Return the HTML shown."""
-        return self._html
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
-        """Follow font changes (projection mode, zoom)."""
-        if event.type() == QEvent.Type.FontChange:
-            self._doc.setDefaultFont(self.font())
-            self.update()
-        super().changeEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        """Lay the text out to the widget's width and draw it."""
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window())
-        if self._doc.textWidth() != self.width():  # setting it lays the whole text out again
-            self._doc.setTextWidth(self.width())
-        self._doc.drawContents(p)
-        p.end()
+    return Title(text)
 
 
 class ConvPage(QWidget):
@@ -101,35 +72,42 @@ class ConvPage(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.model = model
         self.input_title = _title("Input")
-        self.input_grid = GridView()
+        self.input_grid = GridView(indices=True)
         self.follow_note = QLabel("")
         self.follow_note.setWordWrap(True)
-        self.crop_button = QPushButton("Pick a small region on the Workspace…")
+        scale_font(self.follow_note, 0.85)
+        self.crop_button = QToolButton()
+        self.crop_button.setText("Region…")
+        self.crop_button.setToolTip("Pick a small region on the Workspace to step through, "
+                                    "small enough to show whole")
         self.crop_button.setVisible(False)
+        scale_font(self.crop_button, 0.85)  # beside the title, in a narrow column too
         self.channel = QComboBox()
         self.channel.addItems([f"channel {n}" for n in CHANNEL_NAMES])
         self.channel.setToolTip("Which channel's numbers the grids show; the sum uses all")
         self.channel.currentIndexChanged.connect(self._on_channel)
-        self.kernel_grid = GridView()
+        self.kernel_grid = GridView(whole=True)
         self.kernel_grid.max_cell = 72
-        self.products_grid = GridView()
+        self.kernel_grid.hint_template = None  # sized for its own numbers: they change rarely
+        self.products_grid = GridView(whole=True)
         self.products_grid.max_cell = 72
-        self.arithmetic = RichTextView()
+        self.products_grid.hint_template = "88"  # wider products shrink a little, still whole
+        self.arithmetic = ArithmeticView()
         self.output_title = _title("Output")
-        self.output_grid = GridView()
+        self.output_grid = GridView(indices=True)
 
         left = QVBoxLayout()
         head = QHBoxLayout()
         head.addWidget(self.input_title)
         head.addStretch(1)
+        head.addWidget(self.crop_button)
         head.addWidget(self.channel)
         left.addLayout(head)
         left.addWidget(self.input_grid, 1)
         left.addWidget(self.follow_note)
-        left.addWidget(self.crop_button)
         middle = QGridLayout()
         middle.addWidget(_title("Kernel w"), 0, 0)
-        middle.addWidget(_title("Products x × w"), 0, 1)
+        middle.addWidget(_title("Products"), 0, 1)
         middle.addWidget(self.kernel_grid, 1, 0)
         middle.addWidget(self.products_grid, 1, 1)
         middle.addWidget(self.arithmetic, 2, 0, 1, 2)
@@ -139,9 +117,11 @@ class ConvPage(QWidget):
         right.addWidget(self.output_title)
         right.addWidget(self.output_grid, 1)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 5)
-        layout.addLayout(middle, 4)
-        layout.addLayout(right, 4)
+        # The middle column holds the arithmetic, which needs the width most: a narrow window
+        # takes it from the input and output grids, which show a part instead.
+        layout.addLayout(left, 4)
+        layout.addLayout(middle, 5)
+        layout.addLayout(right, 3)
         self.explain_button = explain(self, "animator.conv", beside=self.input_title)
         model.traceChanged.connect(self._on_trace)
         model.stepChanged.connect(self.refresh)
@@ -170,10 +150,16 @@ class ConvPage(QWidget):
                                  pad=(pads.top, pads.left, pads.bottom, pads.right))
         h, w = m.source.shape[:2]
         padded_by = (pads.top, pads.left, pads.bottom, pads.right)
-        self.input_title.setText(
-            f"<b>Input {h}×{w}</b>"
-            + (f" + zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, "
-               f"right {pads.right}" if any(padded_by) else ""))
+        # The title stays one short line; the padding's sides are in the grid (dashed cells)
+        # and in the tooltip.
+        self.input_title.setText(f"<b>Input {h}×{w}</b>"
+                                 + (" + zero padding" if any(padded_by) else ""))
+        self.input_title.setToolTip(
+            f"Zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, right "
+            f"{pads.right}" if any(padded_by) else "")
+        self.arithmetic.set_template(conv_panels(
+            m.conv_step(), steps.kernel, sub=2, relu=m.relu, channel=ch,
+            channel_names=CHANNEL_NAMES))
         kernel = steps.kernel[:, :, ch] if multi else steps.kernel
         self.kernel_grid.show_array(kernel, kind="diverging")
         out = steps.output
@@ -204,18 +190,16 @@ class ConvPage(QWidget):
         filled = step.index + (1 if sub >= 2 else 0)
         self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=filled))
         kernel = steps.kernel
-        self.arithmetic.setText(conv_html(step, kernel, sub=sub, relu=m.relu, channel=ch,
-                                          channel_names=CHANNEL_NAMES))
+        self.arithmetic.show_panels(conv_panels(step, kernel, sub=sub, relu=m.relu, channel=ch,
+                                                channel_names=CHANNEL_NAMES))
         prepare_ahead(self.input_grid, self.output_grid, steps, step.index, window[2:])
 
     def _on_view_changed(self) -> None:
         following = self.input_grid.following
         if following:
-            region = self.input_grid.visible_region()
             rows, cols = self.input_grid.shape
-            self.follow_note.setText(
-                f"Showing {region.height()}×{region.width()} of the {rows}×{cols} padded input "
-                "around the window; the whole grid would be too small to read.")
+            self.follow_note.setText(f"Part of the {rows}×{cols} grid: the whole would be too "
+                                     "small to read.")
         self.follow_note.setVisible(following)
         self.crop_button.setVisible(following)
 
@@ -228,10 +212,10 @@ class PoolPage(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.model = model
         self.input_title = _title("Pool input")
-        self.input_grid = GridView()
-        self.arithmetic = RichTextView()
+        self.input_grid = GridView(indices=True)
+        self.arithmetic = ArithmeticView()
         self.output_title = _title("Pooled")
-        self.output_grid = GridView()
+        self.output_grid = GridView(indices=True)
         left = QVBoxLayout()
         left.addWidget(self.input_title)
         left.addWidget(self.input_grid, 1)
@@ -267,6 +251,7 @@ class PoolPage(QWidget):
         ph, pw = steps.pool
         self.output_title.setText(f"<b>{'Max' if m.pool_op == 'max' else 'Average'}-pooled "
                                   f"{ph}×{pw} → {oh}×{ow}</b>")
+        self.arithmetic.set_template(pool_panels(steps[0], m.pool_op))
         self.refresh()
 
     def refresh(self) -> None:
@@ -279,7 +264,7 @@ class PoolPage(QWidget):
         if step is None:  # still in the conv phase: show the empty pooled grid
             self.input_grid.set_overlay(Overlay())
             self.output_grid.set_overlay(Overlay(filled=0))
-            self.arithmetic.setText("")
+            self.arithmetic.show_panels(())
             return
         ph, pw = steps.pool
         blocks = (ph, pw) if steps.stride == steps.pool else None
@@ -287,5 +272,5 @@ class PoolPage(QWidget):
         self.input_grid.set_overlay(Overlay(window=(*step.window, ph, pw), winner=winner,
                                             blocks=blocks))
         self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=step.index + 1))
-        self.arithmetic.setText(pool_html(step, m.pool_op))
+        self.arithmetic.show_panels(pool_panels(step, m.pool_op))
         prepare_ahead(self.input_grid, self.output_grid, steps, step.index, (ph, pw))

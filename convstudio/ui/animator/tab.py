@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.animator_sources import ANIMATOR_SOURCES
+from ..theme import scale_font
 from .export import FrameExporter
+from .flow import FlowLayout
 from .model import SOURCE_LABELS, SUB_PHASES, AnimatorModel
 from .pages import ConvPage, PoolPage
 from .player import MAX_SPEED, MIN_SPEED, Player
@@ -84,6 +86,7 @@ class AnimatorTab(QWidget):
         self.source_note = QLabel("")
         # The region's description is long; wrapped, it never widens the window past 1024.
         self.source_note.setWordWrap(True)
+        scale_font(self.source_note, 0.85)
         self.pool_input = QComboBox()
         self.pool_input.addItem("Pool: conv output", "conv")
         self.pool_input.addItem("Pool: the image", "image")
@@ -104,20 +107,23 @@ class AnimatorTab(QWidget):
             self.phase_group.addButton(phase_button, n)
         self.conv_phase.clicked.connect(lambda: self.model.set_phase("conv"))
         self.pool_phase.clicked.connect(lambda: self.model.set_phase("pool"))
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Source"))
-        top.addWidget(self.source)
-        top.addWidget(self.source_note, 1)
-        top.addWidget(self.pool_input)
-        top.addWidget(self.relu)
-        top.addWidget(self.sub_phases)
-        top.addWidget(self.conv_phase)
-        top.addWidget(self.pool_phase)
+        source_group = QWidget()
+        source_row = QHBoxLayout(source_group)
+        source_row.setContentsMargins(0, 0, 0, 0)
+        source_row.addWidget(QLabel("Source"))
+        source_row.addWidget(self.source)
+        # One row where it fits; narrower (projection mode), the options wrap onto another.
+        top = FlowLayout()
+        top.add(source_group)
+        top.add(self.source_note, grow=True, min_chars=14)
+        for option in (self.pool_input, self.relu, self.sub_phases):
+            top.add(option)
 
         self.error_label = QLabel("")
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
         self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)  # shown with a message only: no empty row
         self.conv_page = ConvPage(model)
         self.conv_page.crop_button.clicked.connect(self._request_region)
         self.pool_page = PoolPage(model)
@@ -178,7 +184,11 @@ class AnimatorTab(QWidget):
         # The position sits by the scrubber: both change every step, and widgets far apart
         # that repaint together make Qt repaint everything between them.
         self.position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.position)
+        where = QHBoxLayout()
+        where.addWidget(self.conv_phase)
+        where.addWidget(self.pool_phase)
+        where.addWidget(self.position, 1)
+        layout.addLayout(where)
         layout.addLayout(transport)
 
         self._chrome_timer = QTimer(self)
@@ -297,6 +307,8 @@ class AnimatorTab(QWidget):
         note = f"{h}×{w}"
         if m.source_kind == "region":
             note = m.region_text
+        elif m.source_kind == "pool-example":
+            note = "the pooling lesson's 4×4 block"
         self.source_note.setText(note)
         self._on_step()
 
@@ -333,6 +345,7 @@ class AnimatorTab(QWidget):
 
     def _on_error(self, text: str) -> None:
         self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
         if text:
             self.messageRaised.emit(text)
 

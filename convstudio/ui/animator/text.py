@@ -1,13 +1,13 @@
-"""Numbers and sums as the animator writes them (no Qt: plain strings and HTML)."""
+"""Numbers and sums as the animator writes them (no Qt: strings, panels and HTML)."""
 
 from __future__ import annotations
 
 import functools
-import html
 
 import numpy as np
 
 from ...core import ConvStep, PoolStep
+from .panel import Chunk, Line, Panel, Run, Table, chunk, to_html, words
 
 MINUS = "\u2212"
 
@@ -79,62 +79,132 @@ def conv_terms(patch: np.ndarray, kernel: np.ndarray) -> list[str]:
             for prow, krow in zip(patch, kernel, strict=True)]
 
 
-def conv_html(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
-              channel: int = 0, channel_names: tuple[str, ...] = ()) -> str:
-    """Write the arithmetic panel for one conv step, revealed up to sub-phase ``sub``.
 
-    For a multi-channel step, the rows are those of ``channel`` and every channel's sum is
-    listed, then their total plus the bias: out = Σ_c Σ_ij x·w + b.
+def _signed(v: float) -> str:
+    """Write a later term of a sum: negative numbers in parentheses, as the lessons write them."""
+    text = fmt(v)
+    return f"({text})" if text.startswith(MINUS) else text
+
+
+def _row_table(form: str, patch: np.ndarray, ker: np.ndarray, sub: int) -> Table:
+    """Lay out the kernel rows' products, row sums and running sum in columns.
+
+    ``form`` is ``terms`` (each ``x × w``), ``products`` (their values) or ``sums`` (only
+    the sums): the view takes the most detailed form that fits.
+    """
+    products = patch * ker
+    kw = ker.shape[1]
+    rows = []
+    running = 0.0
+    for i, (prow, krow, pr) in enumerate(zip(patch, ker, products, strict=True)):
+        row_sum = float(pr.sum(dtype=np.float64))
+        running += row_sum
+        if form == "sums":
+            cells: list[Chunk] = [chunk(str(i))]
+        else:
+            cells = []
+            for j in range(kw):
+                if j:
+                    cells.append(chunk("+"))
+                if form == "terms":
+                    cells.append(chunk(_term(float(prow[j]), float(krow[j]))))
+                else:
+                    cells.append(chunk(fmt(float(pr[j])) if j == 0 else _signed(float(pr[j]))))
+        cells.append(chunk(f"= {fmt(row_sum)}") if sub >= 1 else chunk("= …"))
+        cells.append(chunk(Run(fmt(running), "italic")) if sub >= 1 else chunk(""))
+        rows.append(tuple(cells))
+    n_terms = 1 if form == "sums" else 2 * kw - 1
+    label = {"terms": "products x × w", "products": "products", "sums": "kernel row"}[form]
+    head = ((chunk(label), n_terms), (chunk("row"), 1), (chunk("running sum"), 1))
+    align = ("l",) * n_terms + ("r", "r")
+    tight = frozenset(range(1, n_terms, 2)) if form != "sums" else frozenset()
+    return Table(head, tuple(rows), align, tight)
+
+
+def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
+                channel: int = 0, channel_names: tuple[str, ...] = ()) -> tuple[Panel, ...]:
+    """Write the arithmetic for one conv step, revealed up to sub-phase ``sub``.
+
+    Returns the same arithmetic in three forms, most detailed first: the ``x × w`` terms,
+    the products' values, the row sums only. For a multi-channel step the rows are those of
+    ``channel`` and every channel's sum is listed, then their total plus the bias:
+    out = Σ_c Σ_ij x·w + b. Lines a later sub-step reveals are kept as ghosts.
     """
     r, c = step.out_pos
     multi = step.patch.ndim == 3
     patch = step.patch[:, :, channel] if multi else step.patch
     ker = kernel[:, :, channel] if multi else kernel
-    products = patch * ker
     name = channel_names[channel] if multi and channel < len(channel_names) else ""
-    lines = [f"<b>output[{r}, {c}]</b> — window at row {step.window[0]}, col {step.window[1]}"
-             + (f"; channel <b>{html.escape(name)}</b>" if name else "")]
-    rows = []
-    running = 0.0
-    for terms, prow in zip(conv_terms(patch, ker), products, strict=True):
-        row_sum = float(prow.sum(dtype=np.float64))
-        running += row_sum
-        shown_sum = f"= {fmt(row_sum)}" if sub >= 1 else "= …"
-        shown_run = fmt(running) if sub >= 1 else ""
-        rows.append(f"<tr><td>{html.escape(terms)}</td><td align='right'>&nbsp;{shown_sum}"
-                    f"</td><td align='right'>&nbsp;&nbsp;<i>{shown_run}</i></td></tr>")
-    lines.append("<table cellspacing='2'><tr><th align='left'>products x × w</th>"
-                 "<th>row</th><th>&nbsp;&nbsp;running sum</th></tr>" + "".join(rows) + "</table>")
-    if sub >= 1:
-        if multi:
-            sums = step.products.sum(axis=(0, 1), dtype=np.float64)
-            labels = channel_names or tuple(f"c{i}" for i in range(len(sums)))
-            parts = [f"{html.escape(labels[i])}: {fmt(s)}" for i, s in enumerate(sums)]
-            lines.append("Σ per channel — " + ", ".join(parts))
-            total = float(sums.sum())
-            lines.append(f"Σ<sub>c</sub> Σ<sub>ij</sub> x·w = <b>{fmt(total)}</b>")
+    wr, wc = step.window
+    head = Line((chunk(Run(f"output[{r}, {c}]", "bold")), chunk("—"), chunk("window"),
+                 chunk("at"), chunk(f"row {wr},"), chunk(f"col {wc}" + (";" if name else "")))
+                + ((chunk("channel"), chunk(Run(name, "bold"))) if name else ()))
+    sums: list[Line] = []
+    if multi:
+        per = step.products.sum(axis=(0, 1), dtype=np.float64)
+        labels = channel_names or tuple(f"c{i}" for i in range(len(per)))
+        parts = tuple(chunk(f"{labels[i]}: {fmt(s)}" + ("," if i < len(per) - 1 else ""))
+                      for i, s in enumerate(per))
+        sums.append(Line((chunk("Σ per channel —"), *parts), ghost=sub < 1))
+        total = float(per.sum())
+        sigma: tuple[Chunk, ...] = (chunk("Σ", Run("c", "sub")), chunk("Σ", Run("ij", "sub")),
+                                    chunk("x·w"))
+    else:
+        total = float(step.products.sum(dtype=np.float64))
+        sigma = (chunk("Σ x·w"),)
+    sums.append(Line((*sigma, chunk("= ", Run(fmt(total), "bold")),
+                      chunk(f"+ bias {fmt(step.bias)}"), chunk("= ", Run(fmt(step.value), "bold"))),
+                     ghost=sub < 1))
+    if relu:
+        sums.append(Line((chunk("ReLU:"), chunk(f"max(0, {fmt(step.value)})"),
+                          chunk("= ", Run(fmt(max(0.0, step.value)), "bold"))), ghost=sub < 2))
+    written = max(0.0, step.value) if relu else step.value
+    sums.append(Line((chunk("→ written to"), chunk(f"output[{r}, {c}]"),
+                      chunk("= ", Run(fmt(written), "bold"))), ghost=sub < 2))
+    # The least detailed form names the cell only: the grids' row and column numbers show
+    # where the window is.
+    short = Line(head.chunks[:1] + ((chunk("channel"), chunk(Run(name, "bold"))) if name else ()))
+    return tuple((short if form == "sums" else head, _row_table(form, patch, ker, sub), *sums)
+                 for form in ("terms", "products", "sums"))
+
+
+def conv_html(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
+              channel: int = 0, channel_names: tuple[str, ...] = ()) -> str:
+    """Write the most detailed form of :func:`conv_panels` as HTML."""
+    return to_html(conv_panels(step, kernel, sub=sub, relu=relu, channel=channel,
+                               channel_names=channel_names)[0])
+
+
+def pool_panels(step: PoolStep, op: str) -> tuple[Panel, ...]:
+    """Write one pool step: the block's values and their maximum or mean, then the cell.
+
+    Two forms: with every value of the block, and (for large blocks) without the list.
+    """
+    r, c = step.out_pos
+    values = [float(v) for v in step.patch.ravel() if np.isfinite(v)]
+    head = Line((chunk(Run(f"pooled[{r}, {c}]", "bold")), chunk("—"), chunk("block"),
+                 chunk("at"), chunk(f"row {step.window[0]},"), chunk(f"col {step.window[1]}")))
+    name = "max" if op == "max" else "mean"
+    listed = tuple(chunk(("" if i else f"{name}(") + fmt(v) + (")" if i == len(values) - 1
+                                                                else ","))
+                   for i, v in enumerate(values))
+    short = (chunk(f"{name} of the"), chunk(f"{len(values)} values"))
+    result = chunk("= ", Run(fmt(step.value), "bold"))
+    written = Line((chunk("→ written to"), chunk(f"pooled[{r}, {c}]"), result))
+    forms = []
+    for values_shown in (listed, short):
+        if op == "max":
+            wr, wc = step.winner
+            body = [Line((*values_shown, result)),
+                    Line((*words("winner at"), chunk(f"row {wr},"), chunk(f"col {wc}"),
+                          *words("(the first maximum, reading row by row)")))]
         else:
-            total = float(step.products.sum(dtype=np.float64))
-            lines.append(f"Σ x·w = <b>{fmt(total)}</b>")
-        lines.append(f"+ bias {fmt(step.bias)} = <b>{fmt(step.value)}</b>")
-    if sub >= 2:
-        if relu:
-            lines.append(f"ReLU: max(0, {fmt(step.value)}) = <b>{fmt(max(0.0, step.value))}</b>")
-        written = max(0.0, step.value) if relu else step.value
-        lines.append(f"→ written to output[{r}, {c}] = <b>{fmt(written)}</b>")
-    return "<br>".join(lines)
+            body = [Line((*values_shown, chunk(f"= {fmt(sum(values))}"),
+                          chunk(f"/ {len(values)}"), result))]
+        forms.append((head, *body, written))
+    return tuple(forms)
 
 
 def pool_html(step: PoolStep, op: str) -> str:
-    """Write the panel for one pool step: the block's values and their maximum or mean."""
-    r, c = step.out_pos
-    values = [float(v) for v in step.patch.ravel() if np.isfinite(v)]
-    listed = ", ".join(fmt(v) for v in values)
-    head = (f"<b>pooled[{r}, {c}]</b> — block at row {step.window[0]}, col {step.window[1]}")
-    if op == "max":
-        wr, wc = step.winner
-        body = (f"max({listed}) = <b>{fmt(step.value)}</b><br>"
-                f"winner at row {wr}, col {wc} (the first maximum, reading row by row)")
-    else:
-        body = f"mean({listed}) = {fmt(sum(values))} / {len(values)} = <b>{fmt(step.value)}</b>"
-    return f"{head}<br>{body}<br>→ written to pooled[{r}, {c}] = <b>{fmt(step.value)}</b>"
+    """Write the first form of :func:`pool_panels` as HTML."""
+    return to_html(pool_panels(step, op)[0])

@@ -1,0 +1,303 @@
+"""The arithmetic panel: a :mod:`.panel` laid out in columns at the largest font that fits.
+
+Nothing is ever cut or broken inside a number: a line wraps only between its chunks, a table
+keeps its columns, and when the panel does not fit the view first takes a smaller font (down
+to a legible minimum), then a less detailed form of the same arithmetic (the products'
+values instead of each ``x × w``, then only the sums), and only then a smaller font still.
+The font chosen only shrinks while the steps go by, so the text does not jump from step to
+step; a new trace or a resize starts again from the largest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QFontInfo, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..theme import scale_font
+from .panel import STYLES, Chunk, Line, Panel, Table, chunk_text, to_html
+
+MIN_FACTOR = 0.65     # the legible minimum, as a share of the panel's own font
+HINT_FACTOR = 0.55    # the minimum size asked for: the sums alone at this size
+FLOOR_PX = 9          # below the legible minimum only to keep Σ, bias and "written to" shown
+MARGIN = 4
+WIDTH_CACHE_LIMIT = 20000
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One chunk where it is drawn: its text, its box, and its runs' (x, style, text)."""
+
+    text: str
+    rect: QRectF
+    baseline: float
+    runs: tuple[tuple[float, str, str], ...]
+
+
+@dataclass
+class _Layout:
+    placed: list[Placed]
+    width: float
+    height: float
+
+
+class ArithmeticView(QWidget):
+    """Draw a panel's lines and tables; :meth:`text` gives it as HTML."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("arithmetic")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # It repaints every step: painting its whole rectangle spares Qt its parents.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._fonts: dict[int, dict[str, tuple[QFont, QFontMetricsF]]] = {}
+        self._widths: dict[tuple[int, str, str], float] = {}
+        self._forms: tuple[Panel, ...] = ()
+        self._template: tuple[Panel, ...] = ()
+        self._sticky: tuple[int, int] | None = None   # (form, pixel size) last used
+        self._layout: _Layout | None = None
+        self._chosen: tuple[int, int] = (0, 0)
+        scale_font(self, 1.25)
+
+    # --- content --------------------------------------------------------------------------
+    def show_panels(self, forms: tuple[Panel, ...]) -> None:
+        """Show the arithmetic ``forms`` (most detailed first); the view picks one that fits."""
+        if forms != self._forms:
+            self._forms = forms
+            self._layout = None
+            self.update()
+
+    def set_template(self, forms: tuple[Panel, ...]) -> None:
+        """Size the panel for arithmetic like ``forms`` (a new trace), from the largest font."""
+        self._template = forms
+        self._sticky = None
+        self._layout = None
+        self.updateGeometry()
+        self.update()
+
+    def text(self) -> str:
+        """Return the most detailed form as HTML (empty when nothing is shown)."""
+        return to_html(self._forms[0]) if self._forms else ""
+
+    def placed(self) -> list[Placed]:
+        """Return the chunks as laid out for the current size (lays out if needed)."""
+        return self._ensure().placed
+
+    @property
+    def chosen(self) -> tuple[int, int]:
+        """The (form, pixel size) the panel is drawn with."""
+        self._ensure()
+        return self._chosen
+
+    # --- fonts and measures -----------------------------------------------------------------
+    @property
+    def max_px(self) -> int:
+        """The panel's own font size in pixels."""
+        return QFontInfo(self.font()).pixelSize()
+
+    @property
+    def min_px(self) -> int:
+        """The legible minimum."""
+        return max(FLOOR_PX, round(self.max_px * MIN_FACTOR))
+
+    def _styles(self, px: int) -> dict[str, tuple[QFont, QFontMetricsF]]:
+        styles = self._fonts.get(px)
+        if styles is None:
+            styles = {}
+            for style in STYLES:
+                font = QFont(self.font())
+                font.setPixelSize(max(1, round(px * 0.7)) if style == "sub" else px)
+                font.setBold(style == "bold")
+                font.setItalic(style == "italic")
+                styles[style] = (font, QFontMetricsF(font))
+            self._fonts[px] = styles
+        return styles
+
+    def _width(self, px: int, style: str, text: str) -> float:
+        key = (px, style, text)
+        w = self._widths.get(key)
+        if w is None:
+            if len(self._widths) > WIDTH_CACHE_LIMIT:
+                self._widths.clear()
+            w = self._widths[key] = self._styles(px)[style][1].horizontalAdvance(text)
+        return w
+
+    def _chunk_width(self, px: int, c: Chunk) -> float:
+        return sum(self._width(px, r.style, r.text) for r in c)
+
+    # --- layout -------------------------------------------------------------------------------
+    def _lay_out(self, panel: Panel, px: int, width: float) -> _Layout:
+        fm = self._styles(px)["plain"][1]
+        lh = fm.height()
+        ascent = fm.ascent()
+        space = self._width(px, "plain", " ")
+        gap = lh * 0.2
+        placed: list[Placed] = []
+        y = 0.0
+        widest = 0.0
+
+        def put(c: Chunk, x: float, top: float) -> float:
+            runs = []
+            cx = x
+            for r in c:
+                runs.append((cx, r.style, r.text))
+                cx += self._width(px, r.style, r.text)
+            placed.append(Placed(chunk_text(c), QRectF(x, top, cx - x, lh), top + ascent,
+                                 tuple(runs)))
+            return cx - x
+
+        for n, block in enumerate(panel):
+            if n:
+                y += gap
+            if isinstance(block, Line):
+                x = 0.0
+                for c in block.chunks:
+                    w = self._chunk_width(px, c)
+                    if x > 0 and x + space + w > width:
+                        y += lh
+                        x = 0.0
+                    x += space if x > 0 else 0.0
+                    if not block.ghost:
+                        put(c, x, y)
+                    x += w
+                    widest = max(widest, x)
+                y += lh
+                continue
+            widths, xs = self._columns(block, px, space)
+            col = 0
+            for c, span in block.head:
+                put(c, xs[col], y)
+                col += span
+            y += lh
+            for row in block.rows:
+                for j, c in enumerate(row):
+                    w = self._chunk_width(px, c)
+                    put(c, xs[j] + (widths[j] - w if block.align[j] == "r" else 0.0), y)
+                y += lh
+            widest = max(widest, xs[-1] + widths[-1])
+        return _Layout(placed, widest, y)
+
+    def _columns(self, table: Table, px: int, space: float) -> tuple[list[float], list[float]]:
+        """Column widths and left edges: each column as wide as its widest cell."""
+        n = len(table.align)
+        widths = [0.0] * n
+        for row in table.rows:
+            for j, c in enumerate(row):
+                widths[j] = max(widths[j], self._chunk_width(px, c))
+        gap_wide = self._width(px, "plain", "M") * 0.8
+
+        def gap(j: int) -> float:
+            return space if (j in table.tight or j - 1 in table.tight) else gap_wide
+
+        col = 0
+        for c, span in table.head:
+            need = self._chunk_width(px, c)
+            have = sum(widths[col:col + span]) + sum(gap(j) for j in range(col + 1, col + span))
+            if need > have:
+                widths[col + span - 1] += need - have
+            col += span
+        xs = []
+        x = 0.0
+        for j in range(n):
+            if j:
+                x += gap(j)
+            xs.append(x)
+            x += widths[j]
+        return widths, xs
+
+    def _fits(self, lay: _Layout, width: float, height: float) -> bool:
+        return lay.width <= width + 0.01 and lay.height <= height + 0.01
+
+    def _ensure(self) -> _Layout:
+        if self._layout is not None:
+            return self._layout
+        width = max(1.0, self.width() - 2 * MARGIN)
+        height = max(1.0, self.height() - 2 * MARGIN)
+        forms = self._forms
+        if not forms:
+            self._layout = _Layout([], 0.0, 0.0)
+            return self._layout
+        start_form, start_px = self._sticky or (0, self.max_px)
+        start_form = min(start_form, len(forms) - 1)
+        best: tuple[int, int, _Layout] | None = None
+        for f in range(start_form, len(forms)):
+            px = start_px if f == start_form else min(start_px, self.max_px)
+            lowest = self.min_px if f < len(forms) - 1 else FLOOR_PX
+            while True:
+                lay = self._lay_out(forms[f], px, width)
+                if self._fits(lay, width, height) or px <= lowest:
+                    break
+                shrink = min(width / max(lay.width, 1.0), height / max(lay.height, 1.0))
+                px = max(lowest, min(px - 1, math.floor(px * math.sqrt(shrink))))
+            if self._fits(lay, width, height) or f == len(forms) - 1:
+                best = (f, px, lay)
+                break
+        assert best is not None
+        f, px, lay = best
+        self._sticky = self._chosen = (f, px)
+        lay.placed = [Placed(p.text, p.rect.translated(MARGIN, MARGIN), p.baseline + MARGIN,
+                             tuple((x + MARGIN, s, t) for x, s, t in p.runs)) for p in lay.placed]
+        self._layout = lay
+        return lay
+
+    # --- Qt ---------------------------------------------------------------------------------
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Room for the least detailed form a little below the legible minimum."""
+        forms = self._template or self._forms
+        if not forms:
+            return QSize(80, 40)
+        panel, px = forms[-1], max(FLOOR_PX, round(self.max_px * HINT_FACTOR))
+        widest = 0.0
+        for block in panel:
+            if isinstance(block, Line):
+                widest = max([widest, *(self._chunk_width(px, c) for c in block.chunks)])
+            else:
+                widths, xs = self._columns(block, px, self._width(px, "plain", " "))
+                widest = max(widest, xs[-1] + widths[-1])
+        lay = self._lay_out(panel, px, widest * 1.5)
+        return QSize(math.ceil(widest) + 2 * MARGIN, math.ceil(lay.height) + 2 * MARGIN)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Prefer the most detailed form on unwrapped lines at the panel's own font."""
+        forms = self._template or self._forms
+        if not forms:
+            return QSize(200, 100)
+        lay = self._lay_out(forms[0], self.max_px, 1e6)
+        return QSize(math.ceil(lay.width) + 2 * MARGIN, math.ceil(lay.height) + 2 * MARGIN)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Start again from the largest font."""
+        self._sticky = None
+        self._layout = None
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Follow font changes (projection mode, zoom)."""
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts.clear()
+            self._widths.clear()
+            self._sticky = None
+            self._layout = None
+            self.updateGeometry()
+            self.update()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """Draw the chunks where the layout put them."""
+        lay = self._ensure()
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
+        p.setPen(self.palette().windowText().color())
+        styles = self._styles(self._chosen[1])
+        current = ""
+        for placed in lay.placed:
+            for x, style, text in placed.runs:
+                if style != current:
+                    p.setFont(styles[style][0])
+                    current = style
+                dy = styles["plain"][1].ascent() * 0.3 if style == "sub" else 0.0
+                p.drawText(QPointF(x, placed.baseline + dy), text)
+        p.end()
