@@ -6,9 +6,16 @@ animator source with them, without importing Qt.
 
 from __future__ import annotations
 
-# The 28×28 glyph, the workspace's selected region, or the workspace's whole image.
-ANIMATOR_SOURCES = ("glyph", "region", "image")
+# The 28×28 glyph, the workspace's selected region, the workspace's whole image, or the
+# course's 4×4 pooling example.
+ANIMATOR_SOURCES = ("glyph", "region", "image", "pool-example")
 
 # The region source without a selection: the centre of the workspace image, this many pixels
 # a side (fewer when the image is smaller).
 ANIMATOR_REGION = 8
+
+# The pooling lesson's 4×4 block (the exercises' block too): 2×2 max pooling keeps its
+# quarters' maxima, [[192, 144], [255, 168]], and only one quarter's maximum is its top-left
+# pixel, so a loop that keeps the top-left pixel instead shows.
+POOL_EXAMPLE = ((12, 192, 16, 144), (100, 64, 96, 32), (255, 40, 80, 20), (30, 200, 168, 120))
+POOL_EXAMPLE_MAXIMA = ((192, 144), (255, 168))

@@ -13,13 +13,14 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps, sample_image
-from ...core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES
+from ...core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES, POOL_EXAMPLE
 from ..workspace.model import PIXEL_SCALE, WorkspaceModel
 
 SOURCE_LABELS = {
     "glyph": "28×28 glyph",
     "region": "Workspace region",
     "image": "Whole workspace image",
+    "pool-example": "Pooling example 4×4",
 }
 POOL_INPUTS = ("conv", "image")
 SUB_PHASES = ("multiply", "add", "write")
@@ -50,6 +51,7 @@ class AnimatorModel(QObject):
         self.workspace = workspace
         self._source_kind = "glyph"
         self.pool_input = "conv"
+        self._pool_input_before_example = "conv"
         self.sub_phases = False
         self.error = ""
         self.source: np.ndarray = np.zeros((1, 1), np.float32)
@@ -79,6 +81,8 @@ class AnimatorModel(QObject):
         ws = self.workspace
         if self._source_kind == "glyph":
             return ws.select_channel(self._glyph_rgb, ws.channel)
+        if self._source_kind == "pool-example":
+            return np.array(POOL_EXAMPLE, np.float32)
         source = ws.source
         if self._source_kind == "image":
             return source
@@ -106,9 +110,11 @@ class AnimatorModel(QObject):
         return self._source_kind
 
     def set_source_kind(self, kind: str) -> None:
-        """Step through the glyph, the workspace's selected region, or its whole image.
+        """Step through the glyph, the workspace's region or whole image, or the pooling example.
 
-        Emits ``sourceChanged`` once the trace is rebuilt; setting the current kind does nothing.
+        The pooling example (the course's 4×4 block) pools the block itself and opens on its
+        first pooling step. Emits ``sourceChanged`` once the trace is rebuilt; setting the
+        current kind does nothing.
 
         Raises
         ------
@@ -120,9 +126,24 @@ class AnimatorModel(QObject):
                              f"got {kind!r}")
         if kind == self._source_kind:
             return
+        leaving = self._source_kind
         self._source_kind = kind
+        # The pooling example is about pooling the block itself; leaving it gives back the
+        # pool input chosen before.
+        options = False
+        if kind == "pool-example":
+            self._pool_input_before_example = self.pool_input
+            options = self.pool_input != "image"
+            self.pool_input = "image"
+        elif leaving == "pool-example" and self.pool_input != self._pool_input_before_example:
+            self.pool_input = self._pool_input_before_example
+            options = True
         self.rebuild()
+        if options:
+            self.optionsChanged.emit()
         self.sourceChanged.emit(kind)
+        if kind == "pool-example" and self.n_pool:
+            self.go_to(self.n_conv)  # it opens on its first pooling step
 
     def set_pool_input(self, which: str) -> None:
         """Pool the conv output (as a CNN does) or the source image itself."""
