@@ -15,6 +15,7 @@ from .family import (
     transpose_as_correlation,
     transpose_output_formula,
 )
+from .family_steps import TransposeStep, TransposeSteps, transpose_steps
 from .images import ImageLoadError, load_image, luminance, sample_image, sample_names
 from .kernels import PRESETS, Preset, get_preset, normalisation_weight, preset_names
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
@@ -33,6 +34,8 @@ __all__ = [
     "PoolSteps",
     "Preset",
     "TransposeAsCorrelation",
+    "TransposeStep",
+    "TransposeSteps",
     "avg_pool2d",
     "conv2d",
     "conv2d_transpose",
@@ -58,4 +61,5 @@ __all__ = [
     "separable_conv2d",
     "transpose_as_correlation",
     "transpose_output_formula",
+    "transpose_steps",
 ]

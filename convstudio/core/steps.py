@@ -1,19 +1,20 @@
 """Random-access step sequences for the animator.
 
-A sequence holds the padded input and the full output (both O(H*W)); each step is made on demand
-in O(window) time, so a 2048x2048 trace costs no more memory than one image.
+A sequence holds the padded input and the full output (both O(H*W), times the filters); each step
+is made on demand in O(window) time, so a 2048x2048 trace costs no more memory than one image.
+A convolution with F filters steps filter-major: every position of filter 0, then filter 1, ...
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from ._validate import PairLike, as_float_array, as_pair
-from .convolution import PaddingLike, Pads, conv2d, pad_input, resolve_padding
+from .convolution import PaddingLike, Pads, _bias_vector, conv2d, pad_input, resolve_padding
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
 
 
@@ -24,7 +25,7 @@ class ConvStep:
     Attributes
     ----------
     index : int
-        Position in row-major output order.
+        Position in filter-major, then row-major output order.
     out_pos : tuple of int
         (row, col) in the output.
     window : tuple of int
@@ -32,11 +33,16 @@ class ConvStep:
     patch : numpy.ndarray
         Values under the (dilated) kernel taps, padding zeros included: (kh, kw[, C]).
     products : numpy.ndarray
-        ``patch * kernel`` before summing.
+        ``patch * kernel`` (this filter's kernel) before summing.
     bias : float
-        Added after the sum.
+        This filter's bias, added after the sum.
     value : float
-        The full output at ``out_pos``.
+        The full output at ``out_pos`` (and ``filter``).
+    filter : int
+        Which filter (output channel) this step computes.
+    channel_sums : numpy.ndarray
+        (C,): the products summed over each input channel's kh x kw taps; (1,) for a 2-D kernel.
+        ``channel_sums.sum() + bias`` is ``value`` within float32 rounding.
     """
 
     index: int
@@ -46,6 +52,8 @@ class ConvStep:
     products: np.ndarray
     bias: float
     value: float
+    filter: int = 0
+    channel_sums: np.ndarray = field(default_factory=lambda: np.zeros(1, np.float32))
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ class _Steps(Sequence[T]):
 
 
 class ConvSteps(_Steps[ConvStep]):
-    """Steps of one convolution filter; see :func:`conv_steps`."""
+    """Steps of a convolution layer, filter-major; see :func:`conv_steps`."""
 
     def __init__(
         self,
@@ -126,28 +134,49 @@ class ConvSteps(_Steps[ConvStep]):
         stride: PairLike = 1,
         padding: PaddingLike = "valid",
         dilation: PairLike = 1,
-        bias: float = 0.0,
+        bias: Any = 0.0,
     ) -> None:
         ker = as_float_array(kernel, "kernel", (2, 3, 4))
-        if ker.ndim == 4:
-            if ker.shape[3] != 1:
-                raise ValueError(
-                    f"kernel for steps must hold one filter, got {ker.shape[3]}; "
-                    f"pass kernel[..., f]"
-                )
+        if ker.ndim == 4 and ker.shape[3] == 1:
             ker = ker[..., 0]
         self.kernel = ker
+        self.filters = int(ker.shape[3]) if ker.ndim == 4 else 1
         self.stride = as_pair(stride, "stride")
         self.dilation = as_pair(dilation, "dilation")
-        self.bias = float(bias)
+        self.biases = _bias_vector(bias, self.filters)
+        self.bias: float | np.ndarray = float(bias) if np.ndim(bias) == 0 else self.biases
         self.output = conv2d(
             image, ker, stride=stride, padding=padding, dilation=dilation, bias=bias
         )
         self.padded, self.pads = pad_input(
             image, ker.shape[:2], stride=stride, padding=padding, dilation=dilation
         )
+        if ker.ndim >= 3 and self.padded.ndim == 2:
+            # A (kh, kw, 1[, F]) kernel on a 2-D image: the patch keeps its channel axis.
+            self.padded = self.padded[:, :, None]
+        self._plane = int(self.output.shape[0] * self.output.shape[1])
+
+    def __len__(self) -> int:
+        return self._plane * self.filters
+
+    def position(self, index: int) -> tuple[int, int]:
+        """Return the output (row, col) of step ``index``."""
+        return divmod(index % self._plane, int(self.output.shape[1]))
+
+    def filter_of(self, index: int) -> int:
+        """Return the filter (output channel) of step ``index``."""
+        return index // self._plane
+
+    def index_of(self, row: int, col: int, filter: int = 0) -> int:
+        """Return the step index of output pixel (row, col) of ``filter``."""
+        return filter * self._plane + row * int(self.output.shape[1]) + col
+
+    def filter_kernel(self, f: int) -> np.ndarray:
+        """Return filter ``f``'s weights: (kh, kw) or (kh, kw, C)."""
+        return self.kernel if self.filters == 1 else self.kernel[..., f]
 
     def _make(self, j: int) -> ConvStep:
+        f = j // self._plane
         r, c = self.position(j)
         top, left = r * self.stride[0], c * self.stride[1]
         kh, kw = self.kernel.shape[:2]
@@ -155,14 +184,19 @@ class ConvSteps(_Steps[ConvStep]):
         rows = slice(top, top + (kh - 1) * dh + 1, dh)
         cols = slice(left, left + (kw - 1) * dw + 1, dw)
         patch = self.padded[rows, cols].copy()
+        products = patch * self.filter_kernel(f)
+        sums = products.sum(axis=(0, 1)) if products.ndim == 3 else products.sum()[None]
+        value = self.output[r, c] if self.output.ndim == 2 else self.output[r, c, f]
         return ConvStep(
             index=j,
             out_pos=(r, c),
             window=(top, left),
             patch=patch,
-            products=patch * self.kernel,
-            bias=self.bias,
-            value=float(self.output[r, c]),
+            products=products,
+            bias=float(self.biases[f]),
+            value=float(value),
+            filter=f,
+            channel_sums=sums.astype(np.float32),
         )
 
 
@@ -217,7 +251,7 @@ def conv_steps(
     stride: PairLike = 1,
     padding: PaddingLike = "valid",
     dilation: PairLike = 1,
-    bias: float = 0.0,
+    bias: Any = 0.0,
 ) -> ConvSteps:
     """Return the convolution's steps as a random-access sequence.
 
@@ -226,14 +260,16 @@ def conv_steps(
     image : array_like
         (H, W) or (H, W, C).
     kernel : array_like
-        One filter: (kh, kw), (kh, kw, C) or (kh, kw, C, 1).
+        (kh, kw), (kh, kw, C) or (kh, kw, C, F) (Keras' layout: F filters).
     stride, padding, dilation, bias
-        As in :func:`convstudio.core.conv2d`.
+        As in :func:`convstudio.core.conv2d`; ``bias`` may be one number per filter.
 
     Returns
     -------
     ConvSteps
-        ``len()`` is H'*W'; ``[i]`` is a :class:`ConvStep` in O(kh*kw).
+        ``len()`` is F*H'*W', filter-major (all positions of filter 0, then filter 1, ...);
+        ``[i]`` is a :class:`ConvStep` in O(kh*kw*C). ``output`` is (H', W') for one filter,
+        (H', W', F) for several.
     """
     return ConvSteps(image, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias)
 

@@ -47,8 +47,9 @@ def test_multichannel_step_patch_has_channels():
     step = conv_steps(img, ker, bias=0.5)[4]
     assert step.patch.shape == (3, 3, 3)
     assert step.products.sum() + 0.5 == pytest.approx(step.value, abs=1e-5)
-    with pytest.raises(ValueError, match="one filter"):
-        conv_steps(img, np.ones((3, 3, 3, 2)))
+    # Several filters step filter-major (tests/core/test_family_steps.py checks them in full).
+    two = conv_steps(img, np.ones((3, 3, 3, 2)))
+    assert len(two) == 2 * 9 and two[9].filter == 1 and two[9].out_pos == (0, 0)
 
 
 def test_random_access_bounds_and_slices():
