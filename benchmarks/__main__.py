@@ -17,7 +17,8 @@ def _groups() -> dict[str, Callable[[], list[Row]]]:
     from . import animator, closing, core, soak, startup, training, workspace
 
     return {"startup": startup.startup_rows, "conv": core.conv_rows, "steps": core.steps_rows,
-            "workspace": workspace.edit_latency_rows, "animator": animator.animator_rows,
+            "workspace": lambda: workspace.edit_latency_rows() + workspace.relayout_rows(),
+            "layout": workspace.relayout_rows, "animator": animator.animator_rows,
             "training": lambda: (training.overhead_rows() + training.gap_rows()
                                  + training.close_rows()),
             "soak": soak.soak_rows, "closing": closing.closing_rows,
