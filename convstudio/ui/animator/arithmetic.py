@@ -140,6 +140,8 @@ class ArithmeticView(QWidget):
         widest = 0.0
 
         def put(c: Chunk, x: float, top: float) -> float:
+            if not any(r.text for r in c):
+                return 0.0  # an empty cell (the running sum not shown yet)
             runs = []
             cx = x
             for r in c:

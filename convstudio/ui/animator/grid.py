@@ -11,6 +11,7 @@ draws that pixmap and the highlights, so 120 steps a second leave the event loop
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 
 import numpy as np
@@ -36,6 +37,7 @@ from .text import fmt_cells
 __all__ = ["GridView", "Overlay"]
 
 MAX_CELL = 96
+GROW = 1.5         # numbers in cells with room to spare: up to this many times the body text
 MIN_SHOWN = 5      # a followed grid keeps at least this many cells a side where it can
 HINT_TEMPLATE = "888"  # sizes are hinted for three-digit numbers, whatever the values now
 PAGES_KEPT = 3     # parts of a followed grid kept: before, shown, next (≈ 2 MB each)
@@ -206,7 +208,7 @@ class GridView(QWidget):
     @property
     def following(self) -> bool:
         """Whether the grid is too big for readable cells, so only a part is shown."""
-        return not self.whole and self._fit() < self.min_cell
+        return not self.whole and int(self._fit()) < math.ceil(self.min_cell)
 
     def geometry_now(self) -> tuple[float, int, int, int, int, float, float]:
         """(cell size, first row, first col, rows shown, cols shown, x offset, y offset)."""
@@ -221,7 +223,7 @@ class GridView(QWidget):
             # The numbers at the body text's size, unless that leaves too few cells around
             # the window; never below the legible size.
             s = min(self.follow_cell, aw / min(cols, MIN_SHOWN), ah / min(rows, MIN_SHOWN))
-            s = float(round(max(s, self.min_cell)))
+            s = float(max(round(s), math.ceil(self.min_cell)))
             nr, nc = max(1, int(ah // s)), max(1, int(aw // s))
             nr, nc = min(nr, rows), min(nc, cols)
             r0, c0 = self._follow(nr, nc)
@@ -283,7 +285,8 @@ class GridView(QWidget):
     # --- numbers ------------------------------------------------------------------------------
     def cell_font(self, s: float) -> QFont:
         """Return the font for the numbers of this grid in cells of side ``s`` pixels."""
-        px = self._numbers.px_for(self.font(), s, self._template, self.target_px)
+        # Large cells (a small grid on a large screen) get numbers up to GROW × the body text.
+        px = self._numbers.px_for(self.font(), s, self._template, round(self.target_px * GROW))
         return number_font(self.font(), max(1, px))
 
     def _fitted_font(self, s: float, texts: list[str]) -> QFont | None:

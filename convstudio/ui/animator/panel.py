@@ -106,7 +106,7 @@ def to_html(panel: Panel) -> str:
 
 
 def panel_text(panel: Panel) -> list[str]:
-    """Every chunk's text that is drawn, in order (tests, accessibility)."""
+    """Return every chunk's text that is drawn, in order (empty cells are not drawn)."""
     texts: list[str] = []
     for block in panel:
         if isinstance(block, Line):
@@ -115,4 +115,4 @@ def panel_text(panel: Panel) -> list[str]:
         else:
             texts.extend(chunk_text(c) for c, _ in block.head)
             texts.extend(chunk_text(c) for row in block.rows for c in row)
-    return texts
+    return [t for t in texts if t]

@@ -1,0 +1,205 @@
+"""Issue 16: the animator fits 1024×700 and up, in normal and projection mode, and shows whole."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
+from PySide6.QtWidgets import QApplication
+
+from convstudio.ui.animator.panel import panel_text
+from convstudio.ui.animator.text import fmt, fmt_cells
+from convstudio.ui.theme import presentation
+
+from .window_state import settle
+
+SIZES = [(1024, 768), (1920, 1080)]
+
+
+@pytest.fixture
+def projection():
+    pres = presentation()
+
+    def set_projection(on):
+        pres.set_projection(on, remember=False)
+        QApplication.processEvents()
+
+    yield set_projection
+    pres.set_projection(False, remember=False)
+    QApplication.processEvents()
+
+
+def _show(window, qtbot, size, projection, on, source="glyph"):
+    projection(on)
+    window.animator_model.set_source_kind(source)
+    window.show_tab("animator")
+    window.resize(*size)
+    settle(qtbot, window)
+    for _ in range(3):
+        QApplication.processEvents()
+    return window.animator
+
+
+def _visible(widget):
+    """The part of ``widget`` on screen, in its own coordinates (parents clip it)."""
+    assert widget.isVisible()
+    return QRectF(widget.visibleRegion().boundingRect())
+
+
+def _inside(outer, inner, slack=0.51):
+    return outer.adjusted(-slack, -slack, slack, slack).contains(inner)
+
+
+def _cell_rects(grid):
+    s, r0, c0, nr, nc, x0, y0 = grid.geometry_now()
+    return {(r, c): QRectF(x0 + (c - c0) * s, y0 + (r - r0) * s, s, s)
+            for r in range(r0, r0 + nr) for c in range(c0, c0 + nc)}
+
+
+def assert_whole(grid):
+    """Every cell of ``grid`` is drawn, inside the part of the grid that is on screen."""
+    rows, cols = grid.shape
+    assert not grid.following
+    cells = _cell_rects(grid)
+    assert set(cells) == {(r, c) for r in range(rows) for c in range(cols)}
+    visible = _visible(grid)
+    for cell, rect in cells.items():
+        assert _inside(visible, rect), (cell, rect, visible)
+
+
+def assert_numbers_fit(grid, *, legible=True):
+    """The shown numbers are drawn, each narrower than its cell (no "−201−201")."""
+    s, r0, c0, nr, nc, _, _ = grid.geometry_now()
+    block = grid.values[r0:r0 + nr, c0:c0 + nc]
+    texts = fmt_cells(block[np.isfinite(block)])
+    font = grid._fitted_font(s, texts)
+    assert font is not None, "numbers hidden"
+    if legible:
+        assert font.pixelSize() >= grid.legible_px
+    fm = QFontMetricsF(font)
+    assert max(fm.horizontalAdvance(t) for t in texts) < s - 2
+
+
+def _font(view, px, style):
+    font = QFont(view.font())
+    font.setPixelSize(max(1, round(px * 0.7)) if style == "sub" else px)
+    font.setBold(style == "bold")
+    font.setItalic(style == "italic")
+    return font
+
+
+def assert_arithmetic_shown(view, *, words=(), numbers=()):
+    """Every chunk of the chosen form is drawn whole, inside the view, overlapping no other.
+
+    ``words`` and ``numbers`` must each be found inside one chunk: never broken across lines.
+    """
+    placed = view.placed()
+    form, px = view.chosen
+    assert [p.text for p in placed] == panel_text(view._forms[form])  # nothing left out
+    visible = _visible(view)
+    for p in placed:
+        assert _inside(visible, p.rect), (p.text, p.rect, visible)
+        width = sum(QFontMetricsF(_font(view, px, style)).horizontalAdvance(text)
+                    for _, style, text in p.runs)
+        assert width <= p.rect.width() + 0.5, p.text
+    for i, a in enumerate(placed):
+        for b in placed[i + 1:]:
+            overlap = a.rect.intersected(b.rect)
+            assert overlap.width() < 0.5 or overlap.height() < 0.5, (a.text, b.text)
+    texts = [p.text for p in placed]
+    for needle in (*words, *numbers):
+        assert any(needle in t for t in texts), (needle, texts)
+    assert px >= 9
+
+
+def _band_has_text(grid):
+    """The row numbers' band, left of the cells, holds drawn text (pixels unlike the background)."""
+    image = grid.grab().toImage()
+    bl, _ = grid.bands()
+    background = grid.palette().window().color()
+    s, _, _, _, _, x0, y0 = grid.geometry_now()
+    for x in range(max(0, int(x0 - bl)), int(x0) - 3):
+        for y in range(int(y0), min(image.height(), int(y0 + 3 * s))):
+            if QColor(image.pixel(x, y)) != background:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["normal", "projection"])
+@pytest.mark.parametrize("size", SIZES, ids=["1024x768", "1920x1080"])
+def test_the_animator_fits_and_shows_its_grids_and_sums_whole(window, qtbot, projection, size,
+                                                              on):
+    anim = _show(window, qtbot, size, projection, on)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 700, hint
+    assert anim.minimumSizeHint().width() <= 1024
+    assert window.size().toTuple() == size
+    m = anim.model
+    for kind in ("glyph", "region"):
+        m.set_source_kind(kind)
+        m.go_to(m.n_conv // 2 + 1)
+        QApplication.processEvents()
+        page = anim.conv_page
+        assert anim.pages.currentWidget() is page
+        for grid in (page.kernel_grid, page.products_grid):
+            assert_whole(grid)
+            assert_numbers_fit(grid, legible=False)
+        assert_numbers_fit(page.kernel_grid)
+        step = m.conv_step()
+        r, c = step.out_pos
+        assert_arithmetic_shown(page.arithmetic, words=("Σ", "bias", "written to"),
+                                numbers=(fmt(step.value), f"output[{r}, {c}]"))
+        for grid in (page.input_grid, page.output_grid):
+            assert grid.indices and _band_has_text(grid)
+            assert_numbers_fit(grid)
+            assert _inside(_visible(grid), _cell_rects(grid)[min(_cell_rects(grid))])
+        top, left = step.window
+        assert page.input_grid.visible_region().contains(left, top)
+        m.set_phase("pool")
+        QApplication.processEvents()
+        pool = anim.pool_page
+        assert anim.pages.currentWidget() is pool
+        pstep = m.pool_step()
+        assert_arithmetic_shown(pool.arithmetic, words=("written to",),
+                                numbers=(fmt(pstep.value),))
+        for grid in (pool.input_grid, pool.output_grid):
+            assert grid.indices and _band_has_text(grid)
+            assert_numbers_fit(grid)  # as large as the conv page's: legible, same rule
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["normal", "projection"])
+def test_at_its_smallest_the_window_still_shows_the_sums(window, qtbot, projection, on):
+    anim = _show(window, qtbot, (1024, 700), projection, on, source="region")
+    assert window.size().toTuple() == (1024, 700)
+    m = anim.model
+    anim.sub_phases.setChecked(True)
+    m.go_to(10)
+    page = anim.conv_page
+    shown = []
+    for _ in range(3):  # multiply, add, write: the font picked first stays (no jumping)
+        QApplication.processEvents()
+        assert_arithmetic_shown(page.arithmetic, words=("output[",))
+        shown.append(page.arithmetic.chosen)
+        m.next()
+    assert shown[0] == shown[1] == shown[2]
+    assert_arithmetic_shown(page.arithmetic, words=("Σ", "bias", "written to"))
+    for grid in (page.kernel_grid, page.products_grid):
+        assert_whole(grid)
+
+
+def test_wide_numbers_never_overlap(window, qtbot, projection):
+    ws = window.model
+    ws.set_kernel(np.array([[4.5, -4.5, 4.5], [-4.5, 4.5, -4.5], [4.5, -4.5, 4.5]],
+                           np.float32), use_weight=False)
+    ws.set_params(bias=-0.25)
+    anim = _show(window, qtbot, (1024, 768), projection, True, source="region")
+    m = anim.model
+    page = anim.conv_page
+    for i in range(0, m.n_conv, 5):
+        m.go_to(i)
+        QApplication.processEvents()
+        assert_whole(page.products_grid)
+        assert_numbers_fit(page.products_grid, legible=False)
+        assert_numbers_fit(page.output_grid)
+        assert_arithmetic_shown(page.arithmetic, words=("Σ", "bias", "written to"),
+                                numbers=(fmt(m.conv_step().value),))
+    assert len(max(fmt_cells(page.output_grid.values), key=len)) >= 4  # wide: "−1148"
