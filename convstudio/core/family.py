@@ -19,7 +19,17 @@ from typing import Any
 import numpy as np
 
 from ._validate import PairLike, as_float_array, as_pair
-from .convolution import PaddingLike, Pads, _bias_vector, _out_hw, _pad, _pads, conv2d
+from .convolution import (
+    _CV2_MAX_TAPS,
+    PaddingLike,
+    Pads,
+    _bias_vector,
+    _corr_cv2,
+    _out_hw,
+    _pad,
+    _pads,
+    conv2d,
+)
 
 __all__ = [
     "TransposeAsCorrelation",
@@ -175,8 +185,9 @@ def scatter_transpose(
     """Scatter ``x`` (H, W, B) through ``kernel`` (kh, kw, A, B) into (H', W', A), cropped.
 
     Input pixel (r, c) adds ``kernel[i, j] @ x[r, c]`` at (r·s + i·d, c·s + j·d) of the padded
-    output; the padding is then cut away. One matrix product per tap keeps the memory at one
-    output's worth.
+    output; the padding is then cut away. One matrix product per tap keeps each add contiguous
+    and the memory at one output's worth (one product for all taps is 7x slower at 512²: its
+    adds read every tap's column with a stride).
     """
     h, w, b = x.shape
     kh, kw, a, _ = kernel.shape
@@ -184,12 +195,12 @@ def scatter_transpose(
     ho, wo = out_hw
     full = np.zeros((ho + pads.top + pads.bottom, wo + pads.left + pads.right, a), np.float32)
     flat = x.reshape(h * w, b)
-    tmp = np.empty((h * w, a), np.float32)
     for i in range(kh):
         for j in range(kw):
-            np.matmul(flat, kernel[i, j].T, out=tmp)
+            # matmul(..., out=) leaves BLAS for numpy's own loop: ~10x slower here.
+            contrib = flat @ kernel[i, j].T
             full[i * dh : i * dh + (h - 1) * sh + 1 : sh,
-                 j * dw : j * dw + (w - 1) * sw + 1 : sw] += tmp.reshape(h, w, a)
+                 j * dw : j * dw + (w - 1) * sw + 1 : sw] += contrib.reshape(h, w, a)
     return full[pads.top : pads.top + ho, pads.left : pads.left + wo]
 
 
@@ -370,16 +381,24 @@ def depthwise_conv2d(
     st, dl = as_pair(stride, "stride"), as_pair(dilation, "dilation")
     pads = _pads(img.shape[:2], (kh, kw), st, padding, dl)
     ho, wo = _out_hw(img.shape[:2], (kh, kw), st, dl, pads)
-    padded = _pad(img, pads)
-    (sh, sw), (dh, dw) = st, dl
-    out = np.zeros((ho, wo, c, m), np.float32)
-    tmp = np.empty_like(out)
-    for i in range(kh):
-        for j in range(kw):
-            view = padded[i * dh : i * dh + (ho - 1) * sh + 1 : sh,
-                          j * dw : j * dw + (wo - 1) * sw + 1 : sw]
-            np.multiply(view[..., None], ker[i, j], out=tmp)
-            out += tmp
+    out = np.empty((ho, wo, c, m), np.float32)
+    if dl == (1, 1) and kh * kw <= _CV2_MAX_TAPS:
+        # OpenCV's direct filter, as conv2d's single-channel path: 4x faster than NumPy here.
+        for ch in range(c):
+            plane = np.ascontiguousarray(img[:, :, ch])
+            for mm in range(m):
+                out[:, :, ch, mm] = _corr_cv2(plane, ker[:, :, ch, mm], pads, st, (ho, wo))
+    else:
+        padded = _pad(img, pads)
+        (sh, sw), (dh, dw) = st, dl
+        out[:] = 0.0
+        tmp = np.empty_like(out)
+        for i in range(kh):
+            for j in range(kw):
+                view = padded[i * dh : i * dh + (ho - 1) * sh + 1 : sh,
+                              j * dw : j * dw + (wo - 1) * sw + 1 : sw]
+                np.multiply(view[..., None], ker[i, j], out=tmp)
+                out += tmp
     flat = out.reshape(ho, wo, c * m)
     b = _bias_vector(bias, c * m)
     if b.any():
