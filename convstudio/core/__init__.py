@@ -4,6 +4,12 @@ No Qt, no TensorFlow.
 """
 
 from . import images, kernels
+from .backward import (
+    ConvGradients,
+    avg_pool2d_backward,
+    conv2d_backward,
+    max_pool2d_backward,
+)
 from .convolution import PADDING_MODES, Pads, conv2d, output_shape, pad_input, resolve_padding
 from .costs import LAYER_KINDS, LayerCost, layer_cost
 from .family import (
@@ -25,6 +31,7 @@ __all__ = [
     "LAYER_KINDS",
     "PADDING_MODES",
     "PRESETS",
+    "ConvGradients",
     "ConvStep",
     "ConvSteps",
     "ImageLoadError",
@@ -37,7 +44,9 @@ __all__ = [
     "TransposeStep",
     "TransposeSteps",
     "avg_pool2d",
+    "avg_pool2d_backward",
     "conv2d",
+    "conv2d_backward",
     "conv2d_transpose",
     "conv_steps",
     "conv_transpose_output_shape",
@@ -49,6 +58,7 @@ __all__ = [
     "load_image",
     "luminance",
     "max_pool2d",
+    "max_pool2d_backward",
     "normalisation_weight",
     "output_shape",
     "pad_input",
