@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QImage, QTextDocument
-from PySide6.QtWidgets import QDockWidget, QTextBrowser, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from .. import files
 from .. import lessons as L
@@ -16,6 +15,7 @@ from ..core import sample_image
 from ..core.kernels import validate_kernel
 from ..lesson_text import sanitise
 from ..training.settings import TrainingSettings
+from .course_panel import CoursePanel
 from .workspace.model import PIXEL_SCALE, WorkspaceModel
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ class LessonHost(Protocol):
 
     def show_tab(self, key: str) -> None:
         """Bring a tab to the front."""
+
+    def open_builtin(self, name: str) -> bool:
+        """Open a built-in lesson by key (the course panel's path and Next lesson)."""
 
 
 def session_path() -> Path:
@@ -172,49 +175,66 @@ def apply(window: LessonHost, lesson: L.Lesson) -> None:
     window.lesson_panel.show_lesson(lesson)
 
 
-class _NoResourceDocument(QTextDocument):
-    """A document that loads nothing: a lesson's <img src=…> or link reads no file."""
-
-    def loadResource(self, kind: int, name: QUrl | str) -> object:  # noqa: N802 (Qt override)
-        """Answer every resource with an empty image (Qt would otherwise read local files)."""
-        return QImage()
-
-
-class _NoResourceBrowser(QTextBrowser):
-    """Rich text for lessons, with a document that never loads a resource."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setDocument(_NoResourceDocument(self))
-        self.setOpenLinks(False)
-
-
 class LessonPanel(QDockWidget):
-    """The open lesson's title and text, docked beside the tabs."""
+    """The open lesson, docked beside the tabs (or above or below them, as a strip).
+
+    A built-in lesson (or a lesson file with one's very title and text) shows the course's
+    steps and exercises; any other lesson shows its text.
+
+    Show me and the path's lessons go through the window (``apply`` and ``open_builtin``), so a
+    state the window refuses changes nothing and the panel says why.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Lesson", parent)
         self.setObjectName("lessonPanel")
-        self.browser = _NoResourceBrowser()
-        self.browser.setOpenExternalLinks(False)
-        self.browser.setMinimumWidth(260)
-        self.setWidget(self.browser)
+        self.course = CoursePanel()
+        self.browser = self.course.browser
+        self.setWidget(self.course)
         self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                             | Qt.DockWidgetArea.RightDockWidgetArea)
+                             | Qt.DockWidgetArea.RightDockWidgetArea
+                             | Qt.DockWidgetArea.TopDockWidgetArea
+                             | Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.dockLocationChanged.connect(self._on_area)
+        self.course.showMeRequested.connect(self._show_me)
+        self.course.lessonRequested.connect(self._open_builtin)
         self.title = ""
         self.text = ""
 
     def show_lesson(self, lesson: L.Lesson) -> None:
-        """Show the lesson's text; a lesson without text hides the panel."""
+        """Show the lesson's text (and a built-in one's exercises); no text hides the panel."""
         self.title, self.text = lesson.title, lesson.text
         if not lesson.text:
             self.hide()
             return
-        # Rich text, but only the sanitised subset (Qt's layout time grows exponentially with
-        # nesting), and a document that never loads anything (no remote images or links).
-        title = _escape(lesson.title[:L.MAX_TITLE_CHARS])
-        self.browser.setHtml(f"<h3>{title}</h3>{sanitise(lesson.text)}")
+        key = self.course.match(lesson.title, lesson.text)
+        if key is not None:
+            self.course.show_course(key)
+        else:
+            # Rich text, but only the sanitised subset (Qt's layout time grows exponentially
+            # with nesting), and a document that never loads anything (no remote images).
+            title = _escape(lesson.title[:L.MAX_TITLE_CHARS])
+            self.course.show_text(f"<h3>{title}</h3>{sanitise(lesson.text)}")
         self.show()
+
+    def _host(self) -> LessonHost:
+        return cast("LessonHost", self.parentWidget())
+
+    def _show_me(self, lesson: L.Lesson) -> None:
+        try:
+            apply(self._host(), lesson)
+        except L.LessonError as exc:
+            self.course.exercise_box.refused(str(exc).rstrip("."))
+
+    def _open_builtin(self, key: str) -> None:
+        self._host().open_builtin(key)
+
+    def _on_area(self, area: Qt.DockWidgetArea) -> None:
+        self.course.set_strip(area in (Qt.DockWidgetArea.TopDockWidgetArea,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea))
+        # The dock keeps the minimum its layout last gave it (a strip's three panes side by
+        # side are wide); forget it so that the new arrangement's minimum applies.
+        self.setMinimumSize(0, 0)
 
 
 def _escape(text: str) -> str:
