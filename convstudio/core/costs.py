@@ -13,7 +13,7 @@ from typing import Any
 
 from ._validate import PairLike, as_pair
 from .convolution import PaddingLike, output_shape
-from .family import conv_transpose_output_shape
+from .transpose_shape import conv_transpose_output_shape
 
 __all__ = ["LAYER_KINDS", "LayerCost", "layer_cost"]
 

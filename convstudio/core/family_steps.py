@@ -17,8 +17,9 @@ import numpy as np
 
 from ._validate import PairLike
 from .convolution import PaddingLike, _bias_vector
-from .family import _geometry, _prepare_transpose, scatter_transpose, transpose_as_correlation
+from .family import _prepare_transpose, scatter_transpose, transpose_as_correlation
 from .steps import ConvSteps, _Steps
+from .transpose_shape import _geometry
 
 __all__ = ["TransposeStep", "TransposeSteps", "transpose_steps"]
 
