@@ -289,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _screenshot(app, window, args.screenshot, size)
     if args.size or not window.restore_layout():
         window.resize(*size)
+    window.fit_to_screen()  # a first start on a projector, or a layout from a larger screen
     if not args.lesson:
         window.offer_session()
     window.ask_before_closing = True
@@ -297,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     from PySide6.QtCore import QTimer
 
+    QTimer.singleShot(500, window.fit_to_screen)  # again once the window manager framed it
     QTimer.singleShot(300, settle_memory)  # after the first paint, which should not wait for it
     code = app.exec()
     import threading

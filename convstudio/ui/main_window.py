@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
             self._placeholders[key] = (page, label)
             self._add_tab(key, page, label)
         self.tabs.currentChanged.connect(self._build_current_tab)
+        self.tabs.currentChanged.connect(lambda _: self.drawer.set_open(False))
         self.offer_bar = QWidget()
         offer = QHBoxLayout(self.offer_bar)
         offer.setContentsMargins(8, 4, 8, 4)
@@ -393,6 +394,20 @@ class MainWindow(QMainWindow):
 
     def _sync_projection_action(self) -> None:
         self.projection_action.setChecked(presentation().projection)
+
+    def fit_to_screen(self) -> None:
+        """Shrink the window into its screen's available area and move it fully onto it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        room = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar, borders
+        w = min(self.width(), room.width() - frame.width())
+        h = min(self.height(), room.height() - frame.height())
+        self.resize(max(w, self.minimumSizeHint().width()), max(h, self.minimumSizeHint().height()))
+        x = min(max(self.x(), room.left()), room.right() - self.frameGeometry().width() + 1)
+        y = min(max(self.y(), room.top()), room.bottom() - self.frameGeometry().height() + 1)
+        self.move(max(room.left(), x), max(room.top(), y))
 
     def toggle_fullscreen(self) -> None:
         """Full screen on/off (F11)."""

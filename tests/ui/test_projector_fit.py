@@ -108,9 +108,16 @@ def test_the_drawer_opens_with_f2_and_closes_itself(presenter, qtbot):
     _settle(w)
     side = w.workspace.side_panel
     assert not side.isVisible() and w.drawer.folded  # projection: the visual is the screen
+    w.resize(1024, 768)
+    _settle(w)
     w.controls_action.trigger()  # F2
     _settle(w)
     assert side.isVisible() and w.controls_action.isChecked()
+    # Laid over the picture: the window keeps the screen's size and the panel is whole.
+    assert (w.width(), w.height()) == (1024, 768)
+    page = w.tabs.currentWidget()
+    assert page.rect().contains(side.geometry())
+    assert side.width() >= side.widget().minimumSizeHint().width()
     qtbot.mouseClick(w.workspace.input_panel.graphics.viewport(), Qt.MouseButton.LeftButton)
     _settle(w)
     assert not side.isVisible()  # a click on the picture folds it away again
@@ -129,3 +136,15 @@ def test_a_kernel_without_negative_weights_opens_in_the_grey_clipped_display(win
     assert window.model.display_mode == "signed"
     window.model.apply_preset("box_blur")
     assert window.model.display_mode == "clipped"
+
+
+def test_a_window_larger_than_its_screen_is_fitted_into_it(window):
+    # The first start asked for 1440×900 whatever the screen; a layout saved on a large
+    # monitor came back as large on a 1024×768 projector.
+    room = window.screen().availableGeometry()
+    window.move(room.right() - 50, room.bottom() - 50)
+    window.resize(room.width() + 900, room.height() + 700)
+    window.fit_to_screen()
+    QApplication.processEvents()
+    assert room.contains(window.frameGeometry()), (room, window.frameGeometry())
+    assert window.width() >= min(room.width(), 1024) - 40

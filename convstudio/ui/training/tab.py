@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QVBoxLayout,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from ...training.session import BatchEvent, EpochEvent, Evaluation, Snapshot
 from ...training.settings import SettingsError
 from ..explain import explain
-from ..theme import scale_width
+from ..side_panel import SidePanel
 from .dataset_box import DatasetBox
 from .draw import DrawCanvas, to_dataset_image
 from .form import TrainingForm
@@ -184,11 +183,8 @@ class TrainingTab(ModelFiles, QWidget):
         cl.addLayout(buttons)
         cl.addWidget(draw_box)
         cl.addStretch(1)
-        scroll = self.side_panel = QScrollArea()  # folds away in projection mode (drawer.py)
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scale_width(scroll, 380)
+        # Folds away in projection mode (drawer.py); never scrolls sideways (side_panel.py).
+        scroll = self.side_panel = SidePanel(controls, 380)
 
         self.progress = QProgressBar()
         self.status = StatusLabel("Not trained yet.")

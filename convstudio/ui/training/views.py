@@ -119,14 +119,16 @@ class CurvesView(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss",
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss per epoch",
                                                axisItems=clipped_axes())
-        self.acc_plot = self.graphics.addPlot(row=0, col=1, title="Accuracy",
+        self.acc_plot = self.graphics.addPlot(row=0, col=1, title="Accuracy per epoch",
                                               axisItems=clipped_axes())
         for plot in (self.loss_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.3)
-            plot.setLabel("bottom", "epoch")
+            # No "epoch" label under the axis: the titles say it, and on a projector the
+            # plots need the height (their ticks overlapped at 1024×768).
         self.acc_plot.setYRange(0, 1)
+        self.acc_plot.getAxis("left").setTickSpacing(0.5, 0.25)  # 0, 0.5, 1: legible when small
         self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN, name="train", **TRAIN_MARK)
         self.val_loss = self.loss_plot.plot(pen=VAL_PEN, name="validation", **VAL_MARK)
         self.batch_loss = self.loss_plot.plot(pen=pg.mkPen(RUNNING_COLOUR, width=1),

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -35,7 +34,8 @@ from ...core.images import sample_description
 from ...core.limits import CHANNELS
 from ...core.pipeline import PipelineResult, connections
 from ..explain import explain
-from ..theme import scale_font, scale_width
+from ..side_panel import SidePanel
+from ..theme import scale_font
 from .export import export_output
 from .keras_compare import FLOAT32_AGREEMENT, KerasComparison
 from .kernel_editor import KernelEditor
@@ -143,11 +143,8 @@ class WorkspaceTab(QWidget):
         for box in (image_box, kernel_box, params_box, tools):
             cl.addWidget(box)
         cl.addStretch(1)
-        scroll = self.side_panel = QScrollArea()  # folds away in projection mode (drawer.py)
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scale_width(scroll, 380)
+        # Folds away in projection mode (drawer.py); never scrolls sideways (side_panel.py).
+        scroll = self.side_panel = SidePanel(controls, 380)
 
         self.banner = QLabel()
         self.banner.setObjectName("banner")
