@@ -10,6 +10,17 @@ from .backward import (
     conv2d_backward,
     max_pool2d_backward,
 )
+from .backward_steps import (
+    InputGradStep,
+    InputGradSteps,
+    KernelGradStep,
+    KernelGradSteps,
+    PoolGradStep,
+    PoolGradSteps,
+    input_grad_steps,
+    kernel_grad_steps,
+    pool_grad_steps,
+)
 from .convolution import PADDING_MODES, Pads, conv2d, output_shape, pad_input, resolve_padding
 from .costs import LAYER_KINDS, LayerCost, layer_cost
 from .family import (
@@ -35,8 +46,14 @@ __all__ = [
     "ConvStep",
     "ConvSteps",
     "ImageLoadError",
+    "InputGradStep",
+    "InputGradSteps",
+    "KernelGradStep",
+    "KernelGradSteps",
     "LayerCost",
     "Pads",
+    "PoolGradStep",
+    "PoolGradSteps",
     "PoolStep",
     "PoolSteps",
     "Preset",
@@ -53,6 +70,8 @@ __all__ = [
     "depthwise_conv2d",
     "get_preset",
     "images",
+    "input_grad_steps",
+    "kernel_grad_steps",
     "kernels",
     "layer_cost",
     "load_image",
@@ -63,6 +82,7 @@ __all__ = [
     "output_shape",
     "pad_input",
     "pool_geometry",
+    "pool_grad_steps",
     "pool_steps",
     "preset_names",
     "resolve_padding",
