@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWhatsThis, QWidget
 
 from .. import lessons as L
+from .questions import add_questions_menu
 from .theme import presentation
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def build_menus(window: MainWindow) -> None:
     whats_this = QWhatsThis.createAction(window)
     whats_this.setText("&What am I seeing? (then click a panel)")
     help_menu.addAction(whats_this)  # Shift+F1; each panel's "?" shows the same text
+    add_questions_menu(window, help_menu)
     help_menu.addAction(window._action("&About ConvStudio", window._on_about))
 
 def fill_recent_menu(window: MainWindow) -> None:
