@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWhatsThis, QWidget
@@ -13,8 +13,9 @@ from .. import lessons as L
 from .questions import add_questions_menu
 from .theme import presentation
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+# The window is passed in and typed loosely: importing main_window here, even only for the
+# type checker, would make an import cycle (tests/test_boundaries.py).
+MainWindow = Any
 
 
 def action(
