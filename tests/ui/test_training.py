@@ -34,6 +34,10 @@ def test_summary_table_and_4d_note(tab):
     t = tab.summary_table
     assert t.item(0, 1).text() == "(batch, 28, 28, 1)"
     assert t.item(1, 1).text() == "(batch, 26, 26, 8)"
+    # conv1: 8 filters of 3×3×1 + bias = 80 weights; each of its 26·26·8 outputs is 9
+    # multiply-adds (the layer's cost, shown beside its parameters).
+    assert t.item(1, 2).text() == "80" and t.item(1, 3).text() == f"{26 * 26 * 8 * 9:,}"
+    assert t.item(t.rowCount() - 1, 3).text().replace(",", "").isdigit()
     assert "4-D" in tab.summary_note.text()
     tab.blocks.setValue(3)
     tab.kernel_size.setValue(7)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...core.limits import FloatRange, IntRange
 from ...training import LR_SCHEDULES
-from ...training.models import ModelConfig, summary
+from ...training.models import ModelConfig, layer_costs, summary
 from ...training.settings import FIELDS, OPTIMIZERS, TrainingSettings
 from ..numbers import DecimalBox, WholeBox
 
@@ -132,8 +132,9 @@ class TrainingForm(QObject):
         self.pooling.toggled.connect(self.edited)
         self.optimizer.currentIndexChanged.connect(self.edited)
         self.schedule.currentIndexChanged.connect(self.edited)
-        self.summary_table = QTableWidget(0, 3)
-        self.summary_table.setHorizontalHeaderLabels(["layer", "output shape", "parameters"])
+        self.summary_table = QTableWidget(0, 4)
+        self.summary_table.setHorizontalHeaderLabels(["layer", "output shape", "parameters",
+                                                      "multiply-adds"])
         self.summary_table.verticalHeader().setVisible(False)
         self.summary_table.setMinimumHeight(230)
         self.summary_note = QLabel("")
@@ -198,20 +199,26 @@ class TrainingForm(QObject):
     def refresh_summary(self, n_classes: int) -> bool:
         """Redraw the summary table; return whether the model can be built."""
         try:
-            rows = summary(self.model_config(n_classes))
+            config = self.model_config(n_classes)
+            rows = summary(config)
         except ValueError as exc:
             self.summary_note.setText(f"<b>Cannot build this model:</b> {exc}")
             return False
+        costs = layer_costs(config)  # one per summary line: parameters and multiply-adds
         table = self.summary_table
         table.setRowCount(len(rows) + 1)
-        for i, r in enumerate(rows):
+        for i, (r, cost) in enumerate(zip(rows, costs, strict=True)):
             shape = "(" + ", ".join("batch" if d is None else str(d) for d in r.output_shape) + ")"
-            for j, text in enumerate((f"{r.name} ({r.kind})", shape, f"{r.params:,}")):
+            texts = (f"{r.name} ({r.kind})", shape, f"{r.params:,}",
+                     f"{cost.mult_adds:,}" if cost.mult_adds else "")
+            for j, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                item.setToolTip(r.note)
+                item.setToolTip(r.note if j < 2 else (cost.params_text if j == 2
+                                                       else cost.mult_adds_text))
                 table.setItem(i, j, item)
         table.setItem(len(rows), 0, QTableWidgetItem("total"))
         table.setItem(len(rows), 2, QTableWidgetItem(f"{sum(r.params for r in rows):,}"))
+        table.setItem(len(rows), 3, QTableWidgetItem(f"{sum(c.mult_adds for c in costs):,}"))
         table.resizeColumnsToContents()
         self.summary_note.setText(
             "Keras trains on batches, so the input is 4-D: (batch, 28, 28, 1). ConvStudio adds "
