@@ -43,6 +43,8 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("Window", (
         ("F5", "projection mode (large text and cells)"),
+        ("F2", "projection mode: show the controls (a click on the picture hides them)"),
+        ("F3", "show or fold the lesson text"),
         ("F11", "full screen"),
         ("Ctrl + / Ctrl − / Ctrl 0", "zoom the whole interface in / out / back"),
         ("Ctrl 1 / 2 / 3", "Workspace / Animator / Training tab"),
