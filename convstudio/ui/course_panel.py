@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QImage, QResizeEvent, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -58,6 +59,15 @@ def _column(*widgets: QWidget, stretch: QWidget | None = None) -> QWidget:
     return pane
 
 
+def _scrolling(pane: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(pane)
+    return area
+
+
 class CoursePanel(QWidget):
     """Path, steps and exercises of the built-in course; the text of any other lesson."""
 
@@ -81,11 +91,12 @@ class CoursePanel(QWidget):
         self.next_lesson_button.clicked.connect(self.next_lesson)
         self.nav_pane = _column(self.path, self.summary, self.continue_button,
                                 self.next_lesson_button)
+        self.nav_scroll = _scrolling(self.nav_pane)  # a low strip scrolls, never overlaps
 
         self.browser = NoResourceBrowser()
         self.back_button = QPushButton("◂")
         self.back_button.setToolTip("The previous step of the lesson")
-        self.step_label = wrapped()
+        self.step_label = QLabel()
         self.next_step_button = QPushButton("Next step ▸")
         self.back_button.clicked.connect(lambda: self.go_to_step(self.step - 1))
         self.next_step_button.clicked.connect(lambda: self.go_to_step(self.step + 1))
@@ -100,15 +111,12 @@ class CoursePanel(QWidget):
         self.exercise_box = ExerciseBox(self.progress)
         self.exercise_box.solved.connect(lambda _id: self._refresh())
         self.exercise_box.showMeRequested.connect(self.showMeRequested)
-        self.exercise_scroll = QScrollArea()
-        self.exercise_scroll.setWidgetResizable(True)
-        self.exercise_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.exercise_scroll.setWidget(self.exercise_box)
+        self.exercise_scroll = _scrolling(self.exercise_box)
         self.exercise_box.answered.connect(self._scroll_to_feedback)
 
         self.splitter = QSplitter()
         self.splitter.setChildrenCollapsible(False)
-        for pane in (self.nav_pane, self.text_pane, self.exercise_scroll):
+        for pane in (self.nav_scroll, self.text_pane, self.exercise_scroll):
             self.splitter.addWidget(pane)
         self.strip = False
         self._dragged = False  # the student moved the splitter: keep their sizes
@@ -197,7 +205,10 @@ class CoursePanel(QWidget):
         c = self.lessons[self.key]
         n = len(c.steps)
         # The course's own texts: trusted HTML (a lesson file's text is sanitised by the dock).
-        self.browser.setHtml(f"<h3>{_escape(c.title)}</h3>{c.steps[self.step]}")
+        # A low strip has no room for a heading's size: the title in bold, then the step.
+        title = (f"<p><b>{_escape(c.title)}</b></p>" if self.strip
+                 else f"<h3>{_escape(c.title)}</h3>")
+        self.browser.setHtml(title + c.steps[self.step])
         self.step_label.setText(f"Step {self.step + 1} of {n}")
         self.back_button.setEnabled(self.step > 0)
         self.next_step_button.setEnabled(self.step < n - 1)
@@ -229,12 +240,15 @@ class CoursePanel(QWidget):
         done = {k: self.progress.done(v) for k, v in ids.items()}
         self.path.set_marks(self.progress.marks(ids), done)
         parts = [f"{sum(done.values())} of {len(self.lessons)} lessons done"]
+        if self.key is not None and self.strip:
+            parts = []  # the path shows which lessons are done
         if self.key is not None:
             items = self.exercises()
             solved = sum(self.progress.is_solved(e.id) for e in items)
             n = tuple(self.lessons).index(self.key) + 1
+            solved_words = "solved" if self.strip else "exercises solved"
             parts[:0] = [f"Lesson {n} of {len(self.lessons)}",
-                         f"{solved} of {len(items)} exercises solved"]
+                         f"{solved} of {len(items)} {solved_words}"]
         nxt = self.progress.next_key()
         if nxt and self.key and not self.strip:  # a strip has no room: the button's tooltip
             parts.append(f"next: {self.lessons[nxt].title}")
@@ -254,6 +268,10 @@ class CoursePanel(QWidget):
         """Panes side by side (docked above or below the tabs), or one above the other."""
         self.strip = strip
         self._dragged = False
+        self.path.set_compact(strip)
+        self.step_label.setWordWrap(not strip)  # narrow column: wrap; low strip: one line
+        if self.key is not None:
+            self._show_step()
         self.splitter.setOrientation(Qt.Orientation.Horizontal if strip
                                      else Qt.Orientation.Vertical)
         for i, factor in enumerate((1, 2, 2) if strip else (0, 1, 1)):
@@ -262,27 +280,32 @@ class CoursePanel(QWidget):
         self._refresh()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
-        """In a strip, give the path what two rows of circles need and share the rest."""
+        """Share the room between the panes again (until the student drags a divider)."""
         super().resizeEvent(event)
-        self._share_width()
+        self._share()
 
-    def _share_width(self) -> None:
-        if not self.strip or self._dragged:
+    def _share(self) -> None:
+        """Path: what it needs; text and exercise: the rest, the exercise a little more."""
+        if self._dragged:
             return
-        width = self.splitter.width()
-        nav = min(int(self.fontMetrics().height() * 12), width // 4)
-        text = (width - nav) // 2
-        self.splitter.setSizes([nav, text, width - nav - text])
+        if self.strip:
+            room = self.splitter.width()
+            nav = min(int(self.fontMetrics().height() * 12), room // 4)
+        else:
+            room = self.splitter.height()
+            nav = min(self.nav_pane.sizeHint().height(), room // 3)
+        text = (room - nav) * 9 // 20
+        self.splitter.setSizes([nav, text, room - nav - text])
 
     def _on_presentation(self) -> None:
         line = self.fontMetrics().height()
-        self.browser.setMinimumHeight(line * (3 if self.strip else 4))
+        self.browser.setMinimumHeight(line * (2 if self.strip else 4))
         # The exercise is never cut at the side: the panel is as wide as it needs at least.
         bar = self.exercise_scroll.verticalScrollBar().sizeHint().width()
         frame = 2 * self.exercise_scroll.frameWidth()
         self.exercise_scroll.setMinimumWidth(
             self.exercise_box.narrow_width() + bar + frame)
-        self._share_width()
+        self._share()
 
 
 def _escape(text: str) -> str:

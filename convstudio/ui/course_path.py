@@ -107,6 +107,7 @@ class CoursePath(QWidget):
         self.keys = tuple(titles)
         self._marks: dict[str, str] = dict.fromkeys(self.keys, "todo")
         self._solved_of: dict[str, bool] = {}
+        self.compact = False
         # Not a height-for-width widget: that makes a dock's minimum width follow its width.
         # The path sets its own height when its width changes instead.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -129,9 +130,14 @@ class CoursePath(QWidget):
         self.update()
 
     # --- geometry -------------------------------------------------------------------------
+    def set_compact(self, compact: bool) -> None:
+        """Small dots without numbers (a low strip), or numbered circles."""
+        self.compact = compact
+        self._fit()
+
     def _cell(self) -> tuple[float, float]:
-        d = self.fontMetrics().height() * 1.35
-        return d, d * 0.45  # circle diameter, gap between circles
+        d = self.fontMetrics().height() * (0.7 if self.compact else 1.35)
+        return d, d * (0.6 if self.compact else 0.45)  # circle diameter, gap between circles
 
     def _per_row(self, width: int) -> int:
         d, gap = self._cell()
@@ -211,8 +217,8 @@ class CoursePath(QWidget):
             font.setBold(mark in ("current", "next"))
             p.setFont(font)
             p.setPen(ink)
-            label = "✓" if mark == "done" else str(n)
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+            if not self.compact:  # a dot is too small for its number: the tooltip says it
+                p.drawText(r, Qt.AlignmentFlag.AlignCenter, "✓" if mark == "done" else str(n))
         p.end()
 
     def key_at(self, pos: QPointF) -> str | None:
