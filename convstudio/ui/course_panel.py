@@ -107,6 +107,7 @@ class CoursePanel(QWidget):
         steps.addWidget(self.step_label, 1)
         steps.addWidget(self.next_step_button)
         self.text_pane = _column(self.browser, self.steps_row, stretch=self.browser)
+        self.text_scroll = _scrolling(self.text_pane)
 
         self.exercise_box = ExerciseBox(self.progress)
         self.exercise_box.solved.connect(lambda _id: self._refresh())
@@ -116,7 +117,7 @@ class CoursePanel(QWidget):
 
         self.splitter = QSplitter()
         self.splitter.setChildrenCollapsible(False)
-        for pane in (self.nav_scroll, self.text_pane, self.exercise_scroll):
+        for pane in (self.nav_scroll, self.text_scroll, self.exercise_scroll):
             self.splitter.addWidget(pane)
         self.strip = False
         self._dragged = False  # the student moved the splitter: keep their sizes
@@ -268,8 +269,9 @@ class CoursePanel(QWidget):
         """Panes side by side (docked above or below the tabs), or one above the other."""
         self.strip = strip
         self._dragged = False
-        self.path.set_compact(strip)
+        self._fit_path()
         self.step_label.setWordWrap(not strip)  # narrow column: wrap; low strip: one line
+        self.steps_row.updateGeometry()
         if self.key is not None:
             self._show_step()
         self.splitter.setOrientation(Qt.Orientation.Horizontal if strip
@@ -282,7 +284,12 @@ class CoursePanel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         """Share the room between the panes again (until the student drags a divider)."""
         super().resizeEvent(event)
+        self._fit_path()
         self._share()
+
+    def _fit_path(self) -> None:
+        # A strip lower than nine lines of text shows the path as dots without numbers.
+        self.path.set_compact(self.strip and self.height() < self.fontMetrics().height() * 9)
 
     def _share(self) -> None:
         """Path: what it needs; text and exercise: the rest, the exercise a little more."""
@@ -305,6 +312,7 @@ class CoursePanel(QWidget):
         frame = 2 * self.exercise_scroll.frameWidth()
         self.exercise_scroll.setMinimumWidth(
             self.exercise_box.narrow_width() + bar + frame)
+        self.text_scroll.setMinimumWidth(self.text_pane.minimumSizeHint().width() + bar)
         self._share()
 
 

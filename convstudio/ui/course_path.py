@@ -132,8 +132,9 @@ class CoursePath(QWidget):
     # --- geometry -------------------------------------------------------------------------
     def set_compact(self, compact: bool) -> None:
         """Small dots without numbers (a low strip), or numbered circles."""
-        self.compact = compact
-        self._fit()
+        if compact != self.compact:
+            self.compact = compact
+            self._fit()
 
     def _cell(self) -> tuple[float, float]:
         d = self.fontMetrics().height() * (0.7 if self.compact else 1.35)
@@ -141,7 +142,9 @@ class CoursePath(QWidget):
 
     def _per_row(self, width: int) -> int:
         d, gap = self._cell()
-        return max(1, int((width - 2 + gap) // (d + gap)))
+        fits = max(1, int((width - 2 + gap) // (d + gap)))
+        rows = -(-len(self.keys) // fits)
+        return max(1, -(-len(self.keys) // rows))  # rows of even length: 6 + 5, not 10 + 1
 
     def _rows(self, width: int) -> int:
         per = self._per_row(width)

@@ -255,13 +255,37 @@ def test_the_panel_is_a_narrow_column_or_a_strip(window, qtbot, area, strip):
 def test_the_panel_follows_projection_mode_and_zoom(window, qtbot):
     w = window
     w.open_builtin(LESSON)
+    w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, w.lesson_panel)  # numbered circles
     panel = _panel(w)
-    small = panel.path._cell()[0], panel.exercise_box.check_button.sizeHint().height()
+
+    def sizes():
+        qtbot.wait(10)
+        return (panel.path._cell()[0], panel.exercise_box.check_button.sizeHint().height(),
+                panel.exercise_box.prompt.fontInfo().pointSizeF())
+
+    small = sizes()
     presentation().set_projection(True, remember=False)
-    qtbot.wait(10)
-    big = panel.path._cell()[0], panel.exercise_box.check_button.sizeHint().height()
-    assert big[0] > 1.5 * small[0] and big[1] > 1.3 * small[1]
+    big = sizes()
+    assert big[0] > 1.5 * small[0] and big[1] > 1.3 * small[1] and big[2] > 1.5 * small[2]
     presentation().set_projection(False, remember=False)
     presentation().set_zoom(1.5)
-    qtbot.wait(10)
-    assert panel.path._cell()[0] > 1.3 * small[0]
+    zoomed = sizes()
+    assert zoomed[0] > 1.3 * small[0] and zoomed[2] > 1.3 * small[2]
+
+
+def test_a_low_strip_draws_the_path_as_dots_and_scrolls_instead_of_overlapping(window, qtbot):
+    w = window
+    w.open_builtin(LESSON)
+    w.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, w.lesson_panel)
+    panel = _panel(w)
+    w.resize(1024, 560)
+    qtbot.wait(50)
+    w.resizeDocks([w.lesson_panel], [panel.fontMetrics().height() * 6], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: panel.path.compact)
+    assert panel.path.height() < panel.fontMetrics().height() * 3   # two rows of dots
+    assert w.lesson_panel.minimumSizeHint().height() <= panel.fontMetrics().height() * 7
+    # Every pane scrolls: none is squeezed below what it needs.
+    for area in (panel.nav_scroll, panel.text_scroll, panel.exercise_scroll):
+        inner = area.widget()
+        assert inner.height() >= inner.minimumSizeHint().height()
+    assert panel.browser.toPlainText().startswith(panel.lessons[LESSON].title)
