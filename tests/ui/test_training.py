@@ -300,5 +300,11 @@ def test_draw_to_predict(tab, qtbot):
     assert tab.last_drawing.any()
     assert tab.probs_view.values.sum() == pytest.approx(1.0, abs=1e-4)
     assert "The network says" in tab.drawing_label.text()
+    # A shapes model asked about a drawing: it says it knows no digits, and offers them.
+    assert "not digits" in tab.drawing_label.text()
+    with qtbot.waitSignal(tab.model.datasetLoaded, timeout=30000):
+        tab.drawing_label.linkActivated.emit("mnist")
+    assert tab.model.settings.dataset == "mnist" and tab.dataset.name == "mnist"
+    assert tab.dataset.class_names == tuple("0123456789")
     qtbot.mouseClick(tab.clear_button, Qt.MouseButton.LeftButton)
     assert canvas.array().max() == 0

@@ -11,32 +11,15 @@ SIDE = 280
 
 
 def to_dataset_image(drawing: np.ndarray) -> np.ndarray:
-    """Scale a drawing into a 20×20 box and centre its centre of mass in 28×28 (uint8).
+    """Prepare a drawing as MNIST's digits were (``training.digits.preprocess_drawing``).
 
-    This is how MNIST's digits were prepared (Fashion-MNIST's items fill their frame the same
-    way), so a drawing looks to the network like the images it learned from.
+    Cropped to the ink, scaled into a 20×20 box and placed in 28×28 with its centre of mass
+    where every MNIST digit's is (uint8, ink high): a drawn digit then looks to the network
+    like the images it learned from.
     """
-    import cv2
+    from ...training.digits import preprocess_drawing
 
-    img = np.asarray(drawing, dtype=np.float32)
-    ys, xs = np.nonzero(img > 0)
-    out = np.zeros((28, 28), np.float32)
-    if len(ys) == 0:
-        return out.astype(np.uint8)
-    crop = img[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    h, w = crop.shape
-    f = 20.0 / max(h, w)
-    small = cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))),
-                       interpolation=cv2.INTER_AREA)
-    sh, sw = small.shape
-    total = small.sum()
-    cy = (small.sum(axis=1) @ np.arange(sh)) / total
-    cx = (small.sum(axis=0) @ np.arange(sw)) / total
-    top = int(round(13.5 - cy))
-    left = int(round(13.5 - cx))
-    top, left = min(max(top, 0), 28 - sh), min(max(left, 0), 28 - sw)
-    out[top:top + sh, left:left + sw] = small
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return preprocess_drawing(drawing)
 
 
 class DrawCanvas(QWidget):

@@ -169,6 +169,7 @@ class TrainingTab(ModelFiles, QWidget):
         self.clear_button.clicked.connect(self.canvas.clear)
         self.drawing_label = QLabel("Train or load a model, then draw an item or a digit.")
         self.drawing_label.setWordWrap(True)
+        self.drawing_label.linkActivated.connect(self.offer_digits)
         self.last_drawing: np.ndarray | None = None
         draw_box = QGroupBox("Draw to predict")
         drl = QVBoxLayout(draw_box)
@@ -383,12 +384,25 @@ class TrainingTab(ModelFiles, QWidget):
         self.results.show_probe(maps, probs, names)
         best = int(np.argmax(probs))
         label = names[best] if best < len(names) else str(best)
-        self.drawing_label.setText(
-            f"The network says <b>{label}</b> ({probs[best]:.0%}); its feature maps are in "
-            "the feature-map view. A confident answer for a drawing unlike any class is still "
-            "a guess.")
+        text = (f"The network says <b>{label}</b> ({probs[best]:.0%}); its feature maps are "
+                "on the Probe image tab. A confident answer for a drawing unlike any class is "
+                "still a guess.")
+        ds = self.model.dataset
+        if ds is not None and ds.name != "mnist":
+            # A drawn "3" shown to a clothes model comes back as "T-shirt 94 %": say why.
+            known = "clothes (Fashion-MNIST)" if ds.name == "fashion-mnist" else "shapes"
+            text += (f" This model knows {known}, not digits: "
+                     '<a href="mnist">train one on handwritten digits</a> (MNIST, offline).')
+        self.drawing_label.setText(text)
         self.last_drawing = image
         return True
+
+    def offer_digits(self, _link: str = "") -> None:
+        """Choose MNIST (the bundled digits when the full set is not installed) to train on."""
+        self.model.set_settings({"dataset": "mnist"})
+        self.model.ensure_dataset()
+        self.messageRaised.emit("MNIST chosen: press Start to train on handwritten digits, "
+                                "then draw one.")
 
     def _on_probe_changed(self) -> None:
         m = self.model
