@@ -178,6 +178,8 @@ class AnimatorTab(QWidget):
         transport.addWidget(self.export_button)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)  # on a 768 px projector every row counts
+        layout.setSpacing(4)
         layout.addLayout(top)
         layout.addWidget(self.error_label)
         layout.addWidget(self.pages, 1)
