@@ -39,6 +39,7 @@ from .panels import (
     restore_layout,
     save_layout,
 )
+from .screen_fit import Strips, fit_to_screen
 from .tasks import collect_garbage_on_gui_thread, wait_for_tasks
 from .theme import presentation
 from .training.model import TrainingModel
@@ -49,9 +50,7 @@ if TYPE_CHECKING:
     from .training.tab import TrainingTab
 
 
-DECLINED_KEY = "session/declined"
-# Screens narrower than this get the lesson text and the code as strips, not side panels.
-STRIP_SCREEN_WIDTH = 1600  # the saved session the user said "No, thanks" to
+DECLINED_KEY = "session/declined"  # the saved session the user said "No, thanks" to
 
 
 def _session_stamp(path: Path) -> str:
@@ -123,10 +122,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.code_panel)
         self.code_panel.hide()
         presentation().changed.connect(self._on_presentation)
-        self._docks_as_strips: bool | None = None
-        self._place_docks()
-        self.lesson_panel.visibilityChanged.connect(
-            lambda shown: shown and QTimer.singleShot(0, self._size_strips))
+        self.strips = Strips(self)  # the lesson text and the code: strips or side panels
         if icon_path().is_file():
             from PySide6.QtGui import QIcon
 
@@ -244,6 +240,7 @@ class MainWindow(QMainWindow):
         if model is not None and not self.training_model.load_from(str(model)):
             note = f" Its model {model.name} could not be loaded."
         self._on_message(f"Opened lesson “{lesson.title}”.{note}")
+        self.strips.fold_if_too_tall()
         return True
 
     def open_builtin(self, name: str) -> bool:
@@ -260,6 +257,7 @@ class MainWindow(QMainWindow):
                              "Nothing was changed.")
             return False
         self._on_message(f"Opened lesson “{lessons[name].title}”.")
+        self.strips.fold_if_too_tall()
         return True
 
     def _save_lesson_dialog(self) -> None:
@@ -354,7 +352,8 @@ class MainWindow(QMainWindow):
         A projection toggle re-lays out every panel and refits the images on the next turn;
         painting each intermediate layout took ~190 ms at 1920×1080 (the relayout row).
         """
-        self._place_docks()
+        self.strips.place()
+        QTimer.singleShot(0, self.strips.fold_if_too_tall)  # once the new fonts are laid out
         if self.isVisible() and self.updatesEnabled():
             self.setUpdatesEnabled(False)
             QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._resume_painting))
@@ -362,52 +361,12 @@ class MainWindow(QMainWindow):
     def _resume_painting(self) -> None:
         self.setUpdatesEnabled(True)
 
-    def _place_docks(self) -> None:
-        """Dock the lesson text and the code as strips, or beside the tabs.
-
-        Strips (under the menu bar, above the status bar) in projection mode and on screens
-        narrower than 1600 px, so the visual keeps the screen's width and the window fits a
-        1024 px projector with a lesson open; beside the tabs on a wide desktop. F3 and Ctrl+K
-        fold them away and back.
-        """
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        narrow = screen is not None and screen.availableGeometry().width() < STRIP_SCREEN_WIDTH
-        strips = presentation().projection or narrow
-        if strips == self._docks_as_strips:
-            return
-        self._docks_as_strips = strips
-        area = Qt.DockWidgetArea
-        for dock, strip in ((self.lesson_panel, area.TopDockWidgetArea),
-                            (self.code_panel, area.BottomDockWidgetArea)):
-            dock.setAllowedAreas(area.AllDockWidgetAreas)
-            shown = dock.isVisible()
-            self.addDockWidget(strip if strips else area.RightDockWidgetArea, dock)
-            dock.setVisible(shown)
-        QTimer.singleShot(0, self._size_strips)
-
-    def _size_strips(self) -> None:
-        """Give the strips a quarter of the window's height each (after a layout)."""
-        if self._docks_as_strips:
-            high = max(120, self.height() // 4)
-            self.resizeDocks([self.lesson_panel, self.code_panel], [high, high],
-                             Qt.Orientation.Vertical)
-
     def _sync_projection_action(self) -> None:
         self.projection_action.setChecked(presentation().projection)
 
     def fit_to_screen(self) -> None:
         """Shrink the window into its screen's available area and move it fully onto it."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None or self.isFullScreen() or self.isMaximized():
-            return
-        room = screen.availableGeometry()
-        frame = self.frameGeometry().size() - self.geometry().size()  # title bar, borders
-        w = min(self.width(), room.width() - frame.width())
-        h = min(self.height(), room.height() - frame.height())
-        self.resize(max(w, self.minimumSizeHint().width()), max(h, self.minimumSizeHint().height()))
-        x = min(max(self.x(), room.left()), room.right() - self.frameGeometry().width() + 1)
-        y = min(max(self.y(), room.top()), room.bottom() - self.frameGeometry().height() + 1)
-        self.move(max(room.left(), x), max(room.top(), y))
+        fit_to_screen(self)
 
     def toggle_fullscreen(self) -> None:
         """Full screen on/off (F11)."""

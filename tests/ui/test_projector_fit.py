@@ -30,10 +30,10 @@ def _settle(window):
 
 def _main_visual(window) -> QWidget:
     key = next(k for k, i in window.tab_index.items() if i == window.tabs.currentIndex())
-    if key == "workspace":
-        return window.workspace.panel_group.splitter
-    if key == "training":
-        return window.training.results
+    if key == "workspace":  # the shapes banner above the three images is part of the picture
+        return window.workspace.panel_group.splitter.parentWidget()
+    if key == "training":  # the presenter view: progress and status above the six views
+        return window.training.results.parentWidget()
     return window.animator.pages
 
 
@@ -73,6 +73,8 @@ def _check(window, size, projection, what):
     presentation().set_projection(projection, remember=False)
     window.resize(*size)
     _settle(window)
+    window.resize(*size)  # as the screen or the window manager does (full screen, maximised)
+    _settle(window)
     assert (window.width(), window.height()) == size, (
         f"{what} at {size} ({'projection' if projection else 'normal'}): the window is "
         f"{window.width()}×{window.height()}, its minimum {window.minimumSizeHint().toTuple()}")
@@ -96,6 +98,8 @@ def test_every_tab_fits_every_projector_size(presenter, tab, projection):
 def test_every_builtin_lesson_fits_the_smallest_and_largest_screens(presenter, projection):
     for name in L.builtin_lessons():
         assert presenter.open_builtin(name)
+        # The lesson text is on screen, or folded with a message saying how to show it.
+        assert presenter.lesson_panel.isVisible() or "F3 shows it" in presenter.last_message
         for size in (SIZES[0], SIZES[-1]):
             _check(presenter, size, projection, f"lesson {name}")
 

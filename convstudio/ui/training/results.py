@@ -51,6 +51,9 @@ class ResultsPanel(QWidget):
         self.layer_combo.currentIndexChanged.connect(self.show_maps)
         self.probe = WholeBox("Probe image", 0, 0)
         self.probe.setToolTip("Which test image to look at")
+        # One line: beside the layer choice a wrapped title grew a line the layout had not
+        # counted in the view's minimum, and the caption was pushed out of the view.
+        self.maps_view.title.setWordWrap(False)
         for w in (self.layer_combo, QLabel("image"), self.probe):  # beside the title
             self.maps_view.header.addWidget(w)
         self.probs_view = ProbabilityView()
@@ -77,8 +80,8 @@ class ResultsPanel(QWidget):
         grid.addWidget(self.details, 1, 0, 1, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 1)
         self.maps: dict[str, np.ndarray] = {}
         self.evaluation: Evaluation | None = None  # what the confusion view shows
         self._jobs: deque[tuple[QWidget, Callable[[], None]]] = deque()

@@ -205,6 +205,7 @@ class TrainingTab(ModelFiles, QWidget):
         self.wrong_view = res.wrong_view
         right = QWidget()
         rl2 = QVBoxLayout(right)
+        rl2.setContentsMargins(4, 0, 0, 0)
         top = QHBoxLayout()
         for b in (self.start_button, self.stop_button, self.resume_button, self.reset_button):
             top.addWidget(b)
@@ -218,7 +219,9 @@ class TrainingTab(ModelFiles, QWidget):
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([400, 1500])
-        QHBoxLayout(self).addWidget(split)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)  # on a 768 px projector every row counts
+        outer.addWidget(split)
         self.explain_buttons = {
             key: explain(view, f"training.{key}", beside=getattr(view, "title", None),
                          corner="left")

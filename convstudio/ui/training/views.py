@@ -77,12 +77,13 @@ class MosaicView(QWidget):
         self.caption = CaptionLabel()
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
-        self.graphics.setMinimumSize(40, 40)  # the picture gives way first on a small screen
+        self.graphics.setMinimumSize(30, 30)  # the picture gives way first on a small screen
         self.view = self.graphics.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
         self.item = pg.ImageItem()
         self.view.addItem(self.item)
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(2, 2, 2, 2)
+        self.box.setSpacing(2)
         self.header = QHBoxLayout()  # the title, and any control a view adds beside it
         self.header.addWidget(self.title, 1)
         self.box.addLayout(self.header)
