@@ -207,8 +207,11 @@ class ResultsPanel(QWidget):
         f = np.moveaxis(filters[:, :, 0, :], -1, 0)  # (F, kh, kw): first input channel
         self.filters_view.show_array(tile(symmetric_per_image(f)), (-1.0, 1.0), "diverging")
         self.filters_view.caption.setText(
-            f"{f.shape[0]} filters of {f.shape[1]}×{f.shape[2]} — {label}; blue < 0 < red, "
-            "each scaled to its own largest weight")
+            f"{f.shape[0]} filters {f.shape[1]}×{f.shape[2]} · {label} · blue < 0 < red")
+        # (two lines at most on any screen; each filter is scaled to its own largest weight,
+        # as the tooltip says)
+        self.filters_view.caption.setToolTip("Each filter is drawn at its own contrast: "
+                                             "scaled to its own largest weight")
 
     def _on_replay(self, i: int) -> None:
         if 0 <= i < len(self.snapshots):
