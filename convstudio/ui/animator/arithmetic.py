@@ -13,8 +13,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QFontInfo, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QFont,
+    QFontInfo,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QStaticText,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..theme import scale_font
@@ -25,6 +33,7 @@ HINT_FACTOR = 0.55    # the minimum size asked for: the sums alone at this size
 FLOOR_PX = 9          # below the legible minimum only to keep Σ, bias and "written to" shown
 MARGIN = 4
 WIDTH_CACHE_LIMIT = 20000
+STATIC_CACHE_LIMIT = 2000   # prepared texts hold glyph caches: keep a few steps' worth
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,16 @@ class Placed:
     runs: tuple[tuple[float, str, str], ...]
 
 
+# A chunk as laid out: its text, left, top, width and its runs' (x, style, text).
+_Item = tuple[str, float, float, float, tuple[tuple[float, str, str], ...]]
+
+
 @dataclass
 class _Layout:
-    placed: list[Placed]
+    items: list[_Item]
     width: float
     height: float
+    line: float = 0.0   # line height
 
 
 class ArithmeticView(QWidget):
@@ -55,6 +69,7 @@ class ArithmeticView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._fonts: dict[int, dict[str, tuple[QFont, QFontMetricsF]]] = {}
         self._widths: dict[tuple[int, str, str], float] = {}
+        self._statics: dict[tuple[int, str, str], QStaticText] = {}
         self._forms: tuple[Panel, ...] = ()
         self._template: tuple[Panel, ...] = ()
         self._sticky: tuple[int, int] | None = None   # (form, pixel size) last used
@@ -65,10 +80,19 @@ class ArithmeticView(QWidget):
     # --- content --------------------------------------------------------------------------
     def show_panels(self, forms: tuple[Panel, ...]) -> None:
         """Show the arithmetic ``forms`` (most detailed first); the view picks one that fits."""
-        if forms != self._forms:
-            self._forms = forms
-            self._layout = None
+        if forms == self._forms:
+            return
+        before = self._layout
+        self._forms = forms
+        self._layout = None
+        if before is None or not self.isVisible():
             self.update()
+            return
+        # Lay out now and repaint only where the text was or is: the panel is most of the
+        # page's middle and repainting all of it every step cost more than the text.
+        after = self._ensure()
+        self.update(QRect(0, 0, math.ceil(max(before.width, after.width)) + 2 * MARGIN + 2,
+                          math.ceil(max(before.height, after.height)) + 2 * MARGIN + 2))
 
     def set_template(self, forms: tuple[Panel, ...]) -> None:
         """Size the panel for arithmetic like ``forms`` (a new trace), from the largest font."""
@@ -84,7 +108,10 @@ class ArithmeticView(QWidget):
 
     def placed(self) -> list[Placed]:
         """Return the chunks as laid out for the current size (lays out if needed)."""
-        return self._ensure().placed
+        lay = self._ensure()
+        ascent = self._styles(self._chosen[1])["plain"][1].ascent()
+        return [Placed(text, QRectF(x, top, w, lay.line), top + ascent, runs)
+                for text, x, top, w, runs in lay.items]
 
     @property
     def chosen(self) -> tuple[int, int]:
@@ -132,24 +159,29 @@ class ArithmeticView(QWidget):
     def _lay_out(self, panel: Panel, px: int, width: float) -> _Layout:
         fm = self._styles(px)["plain"][1]
         lh = fm.height()
-        ascent = fm.ascent()
         space = self._width(px, "plain", " ")
         gap = lh * 0.2
-        placed: list[Placed] = []
+        items: list[_Item] = []
         y = 0.0
         widest = 0.0
+        measure = self._width
 
-        def put(c: Chunk, x: float, top: float) -> float:
-            if not any(r.text for r in c):
-                return 0.0  # an empty cell (the running sum not shown yet)
+        def put(c: Chunk, x: float, top: float) -> None:
+            x += MARGIN
+            top += MARGIN
+            if len(c) == 1:  # most chunks: one run
+                r = c[0]
+                if r.text:
+                    items.append((r.text, x, top, measure(px, r.style, r.text),
+                                  ((x, r.style, r.text),)))
+                return
             runs = []
             cx = x
             for r in c:
                 runs.append((cx, r.style, r.text))
-                cx += self._width(px, r.style, r.text)
-            placed.append(Placed(chunk_text(c), QRectF(x, top, cx - x, lh), top + ascent,
-                                 tuple(runs)))
-            return cx - x
+                cx += measure(px, r.style, r.text)
+            if cx > x:  # an empty cell (the running sum not shown yet) is not drawn
+                items.append((chunk_text(c), x, top, cx - x, tuple(runs)))
 
         for n, block in enumerate(panel):
             if n:
@@ -180,7 +212,7 @@ class ArithmeticView(QWidget):
                     put(c, xs[j] + (widths[j] - w if block.align[j] == "r" else 0.0), y)
                 y += lh
             widest = max(widest, xs[-1] + widths[-1])
-        return _Layout(placed, widest, y)
+        return _Layout(items, widest, y, lh)
 
     def _columns(self, table: Table, px: int, space: float) -> tuple[list[float], list[float]]:
         """Column widths and left edges: each column as wide as its widest cell."""
@@ -240,8 +272,6 @@ class ArithmeticView(QWidget):
         assert best is not None
         f, px, lay = best
         self._sticky = self._chosen = (f, px)
-        lay.placed = [Placed(p.text, p.rect.translated(MARGIN, MARGIN), p.baseline + MARGIN,
-                             tuple((x + MARGIN, s, t) for x, s, t in p.runs)) for p in lay.placed]
         self._layout = lay
         return lay
 
@@ -281,6 +311,7 @@ class ArithmeticView(QWidget):
         if event.type() == QEvent.Type.FontChange:
             self._fonts.clear()
             self._widths.clear()
+            self._statics.clear()
             self._sticky = None
             self._layout = None
             self.updateGeometry()
@@ -293,13 +324,31 @@ class ArithmeticView(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().window())
         p.setPen(self.palette().windowText().color())
-        styles = self._styles(self._chosen[1])
+        px = self._chosen[1]
+        styles = self._styles(px)
+        ascent = styles["plain"][1].ascent()
+        sub_top = ascent * 1.3 - styles["sub"][1].ascent()
+        # Prepared texts: the same numbers and words come back step after step, and a
+        # prepared text is drawn without being shaped again.
+        # The painter's font must be the one a text was prepared in, or it is laid out again.
         current = ""
-        for placed in lay.placed:
-            for x, style, text in placed.runs:
+        for _, _, top, _, runs in lay.items:
+            for x, style, text in runs:
                 if style != current:
                     p.setFont(styles[style][0])
                     current = style
-                dy = styles["plain"][1].ascent() * 0.3 if style == "sub" else 0.0
-                p.drawText(QPointF(x, placed.baseline + dy), text)
+                p.drawStaticText(QPointF(x, top + sub_top if style == "sub" else top),
+                                 self._static(px, style, text))
         p.end()
+
+    def _static(self, px: int, style: str, text: str) -> QStaticText:
+        key = (px, style, text)
+        st = self._statics.get(key)
+        if st is None:
+            if len(self._statics) > STATIC_CACHE_LIMIT:
+                self._statics.clear()
+            st = self._statics[key] = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.setPerformanceHint(QStaticText.PerformanceHint.AggressiveCaching)
+            st.prepare(font=self._styles(px)[style][0])
+        return st

@@ -14,7 +14,11 @@ MINUS = "\u2212"
 
 def fmt(value: float, digits: int = 3) -> str:
     """Format a number compactly: whole numbers bare, others with few decimals, true minus."""
-    v = float(value)
+    return _fmt(float(value), digits)
+
+
+@functools.lru_cache(maxsize=4096)  # pixels and weights repeat: most steps only look up
+def _fmt(v: float, digits: int) -> str:
     if not np.isfinite(v):
         return "NaN" if np.isnan(v) else ("∞" if v > 0 else f"{MINUS}∞")
     r = round(v)
@@ -86,39 +90,50 @@ def _signed(v: float) -> str:
     return f"({text})" if text.startswith(MINUS) else text
 
 
-def _row_table(form: str, patch: np.ndarray, ker: np.ndarray, sub: int) -> Table:
-    """Lay out the kernel rows' products, row sums and running sum in columns.
+@functools.lru_cache(maxsize=4096)
+def _cell(text: str, style: str = "plain") -> Chunk:
+    """Return the one-run chunk of ``text`` (made once: the same cells recur every step)."""
+    return (Run(text, style),)
 
-    ``form`` is ``terms`` (each ``x × w``), ``products`` (their values) or ``sums`` (only
-    the sums): the view takes the most detailed form that fits.
+
+def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int) -> tuple[Table, Table, Table]:
+    """Lay out the kernel rows' products, row sums and running sum in columns, three ways.
+
+    The ``terms`` form writes each ``x × w``, the ``products`` form their values, the
+    ``sums`` form only the sums: the view takes the most detailed form that fits.
     """
-    products = patch * ker
     kw = ker.shape[1]
-    rows = []
+    products = patch * ker
+    sums = products.sum(axis=1, dtype=np.float64).tolist()
+    plus = _cell("+")
+    rows: tuple[list[tuple[Chunk, ...]], ...] = ([], [], [])
     running = 0.0
-    for i, (prow, krow, pr) in enumerate(zip(patch, ker, products, strict=True)):
-        row_sum = float(pr.sum(dtype=np.float64))
-        running += row_sum
-        if form == "sums":
-            cells: list[Chunk] = [chunk(str(i))]
+    for i, (prow, krow, pr) in enumerate(zip(patch.tolist(), ker.tolist(), products.tolist(),
+                                             strict=True)):
+        running += sums[i]
+        if sub >= 1:
+            tail = (_cell(f"= {fmt(sums[i])}"), _cell(fmt(running), "italic"))
         else:
-            cells = []
-            for j in range(kw):
-                if j:
-                    cells.append(chunk("+"))
-                if form == "terms":
-                    cells.append(chunk(_term(float(prow[j]), float(krow[j]))))
-                else:
-                    cells.append(chunk(fmt(float(pr[j])) if j == 0 else _signed(float(pr[j]))))
-        cells.append(chunk(f"= {fmt(row_sum)}") if sub >= 1 else chunk("= …"))
-        cells.append(chunk(Run(fmt(running), "italic")) if sub >= 1 else chunk(""))
-        rows.append(tuple(cells))
-    n_terms = 1 if form == "sums" else 2 * kw - 1
-    label = {"terms": "products x × w", "products": "products", "sums": "kernel row"}[form]
-    head = ((chunk(label), n_terms), (chunk("row"), 1), (chunk("running sum"), 1))
-    align = ("l",) * n_terms + ("r", "r")
-    tight = frozenset(range(1, n_terms, 2)) if form != "sums" else frozenset()
-    return Table(head, tuple(rows), align, tight)
+            tail = (_cell("= …"), _cell(""))
+        terms: list[Chunk] = []
+        values: list[Chunk] = []
+        for j in range(kw):
+            if j:
+                terms.append(plus)
+                values.append(plus)
+            terms.append(_cell(_term(prow[j], krow[j])))
+            values.append(_cell(_signed(pr[j]) if j else fmt(pr[j])))
+        rows[0].append((*terms, *tail))
+        rows[1].append((*values, *tail))
+        rows[2].append((_cell(str(i)), *tail))
+    n_terms = 2 * kw - 1
+    tight = frozenset(range(1, n_terms, 2))
+    tables = []
+    for form, label, n, t in ((0, "products x × w", n_terms, tight),
+                              (1, "products", n_terms, tight), (2, "kernel row", 1, frozenset())):
+        head = ((_cell(label), n), (_cell("row"), 1), (_cell("running sum"), 1))
+        tables.append(Table(head, tuple(rows[form]), ("l",) * n + ("r", "r"), t))
+    return tables[0], tables[1], tables[2]
 
 
 def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
@@ -164,8 +179,8 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
     # The least detailed form names the cell only: the grids' row and column numbers show
     # where the window is.
     short = Line(head.chunks[:1] + ((chunk("channel"), chunk(Run(name, "bold"))) if name else ()))
-    return tuple((short if form == "sums" else head, _row_table(form, patch, ker, sub), *sums)
-                 for form in ("terms", "products", "sums"))
+    terms, values, row_sums = _row_tables(patch, ker, sub)
+    return ((head, terms, *sums), (head, values, *sums), (short, row_sums, *sums))
 
 
 def conv_html(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
