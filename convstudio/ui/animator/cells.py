@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, 
 
 from ...core import luminance
 from ..theme import diverging_cmap
-from .text import MINUS, fmt_cells
+from .text import MINUS
 
 MIN_FONT_PX = 8          # smaller numbers are not drawn at all (the colours still show)
 LEGIBLE = 0.75           # the smallest number a grid shows whole, as a share of the body text
@@ -126,10 +126,40 @@ def label_step(side: float, extent: float) -> int:
     return 5000
 
 
+def paint_indices(p: QPainter, font: QFont, colour: QColor, s: float,
+                  part: tuple[int, int, int, int], bands: tuple[float, float],
+                  texts: NumberText) -> None:
+    """Write the row numbers left of the part's cells and the column numbers above them.
+
+    Cells too small for every number get every 2nd, 5th, 10th… so labels never overlap.
+    """
+    r0, c0, nr, nc = part
+    bl, bt = bands
+    p.setFont(font)
+    p.setPen(colour)
+    px = font.pixelSize()
+    widest_col = texts.width(font, str(c0 + nc - 1))
+    every_col = label_step(s, widest_col + 0.5 * px)
+    every_row = label_step(s, 1.1 * px)
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    centre = Qt.AlignmentFlag.AlignCenter
+    for r in range(r0, r0 + nr):
+        if r % every_row == 0:
+            y = bt + (r - r0) * s
+            p.drawText(QRectF(0, y + s / 2 - px, bl - 0.6 * px, 2 * px), right, str(r))
+    for c in range(c0, c0 + nc):
+        if c % every_col == 0:
+            x = bl + (c - c0) * s + s / 2
+            p.drawText(QRectF(x - widest_col, 0, 2 * widest_col, 1.3 * px), centre, str(c))
+
+
 def paint_cells(p: QPainter, values: np.ndarray, levels: tuple[float, float], kind: str,
-                pad_mask: np.ndarray, s: float, font: QFont | None,
+                pad_mask: np.ndarray, s: float, font: QFont | None, texts: list[str],
                 texts_cache: NumberText) -> None:
-    """Paint ``values`` as ``s``-pixel cells from (0, 0), numbers in ``font`` (None: none)."""
+    """Paint ``values`` as ``s``-pixel cells from (0, 0), numbers in ``font`` (None: none).
+
+    ``texts`` are the cells' numbers, row by row.
+    """
     nr, nc = values.shape
     side = int(s)
     lo, hi = levels
@@ -152,7 +182,6 @@ def paint_cells(p: QPainter, values: np.ndarray, levels: tuple[float, float], ki
         p.setPen(QPen(PAD_COLOUR, 1.0, Qt.PenStyle.DashLine))
         p.drawRects([QRectF(j * s + 2, i * s + 2, s - 4, s - 4) for i, j in pad_cells])
     if font is not None:
-        texts = fmt_cells(np.where(pad_mask & finite, np.float32(0), values))
         _draw_numbers(p, font, s, texts, rgb, pad_mask, finite, texts_cache)
 
 

@@ -23,6 +23,8 @@ class FlowLayout(QLayout):
         self._spacing = spacing
         self._width = 0       # the width last laid out at
         self._rows = 1
+        self._cache: dict[object, QSize] = {}  # sizes until the next invalidate()
+        self._grow_widths: dict[tuple[str, float], int] = {}
         self.setContentsMargins(QMargins(0, 0, 0, 0))
 
     # --- QLayout ------------------------------------------------------------------------------
@@ -60,8 +62,19 @@ class FlowLayout(QLayout):
         """Grow sideways only."""
         return Qt.Orientation.Horizontal
 
+    def invalidate(self) -> None:
+        """Forget the sizes worked out (an item or the font changed)."""
+        self._cache.clear()
+        super().invalidate()
+
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         """Everything on one row."""
+        hint = self._cache.get("hint")
+        if hint is None:
+            hint = self._cache["hint"] = self._one_row()
+        return hint
+
+    def _one_row(self) -> QSize:
         shown = self._shown()
         width = sum(self._width_of(i) for i in shown) + self._spacing * max(0, len(shown) - 1)
         height = max((i.sizeHint().height() for i in shown), default=0)
@@ -69,8 +82,13 @@ class FlowLayout(QLayout):
 
     def minimumSize(self) -> QSize:  # noqa: N802 (Qt override)
         """As wide as the widest item; as high as the rows the strip has at its width."""
-        width = max((self._width_of(i) for i in self._shown()), default=0)
-        return QSize(width, self._height(self._width or self.sizeHint().width()))
+        key = ("min", self._width)
+        size = self._cache.get(key)
+        if size is None:
+            width = max((self._width_of(i) for i in self._shown()), default=0)
+            size = self._cache[key] = QSize(
+                width, self._height(self._width or self.sizeHint().width()))
+        return size
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt override)
         """Place the items in rows; ask for a new layout when the number of rows changed."""
@@ -99,8 +117,13 @@ class FlowLayout(QLayout):
             # On two lines at most where the row has room for that: a note wrapped into a
             # tall column would cost the grids more height than another row of controls.
             text = getattr(widget, "text", str)()
-            half = widget.fontMetrics().horizontalAdvance(text) * 6 // 10
-            return max(widget.fontMetrics().averageCharWidth() * self._grow_min, half)
+            key = (text, widget.font().pointSizeF())
+            width = self._grow_widths.get(key)
+            if width is None:
+                fm = widget.fontMetrics()
+                width = self._grow_widths[key] = max(fm.averageCharWidth() * self._grow_min,
+                                                     fm.horizontalAdvance(text) * 6 // 10)
+            return width
         return item.sizeHint().width()
 
     def _rows_for(self, width: int) -> list[list[QLayoutItem]]:

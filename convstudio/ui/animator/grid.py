@@ -24,19 +24,19 @@ from .cells import (
     LEGIBLE,
     MIN_FONT_PX,
     NUMBER_MARGIN,
-    WINDOW_COLOUR,
     NumberText,
-    label_step,
     number_font,
     paint_cells,
+    paint_indices,
     widest_template,
 )
-from .overlays import CellRect, Overlay, changed_cells, paint_overlay, view_for
+from .overlays import Overlay, changed_cells, mark_indices, paint_overlay, view_for
 from .text import fmt_cells
 
 __all__ = ["GridView", "Overlay"]
 
 MAX_CELL = 96
+FOLLOW_CELL = 48   # a followed grid's cells at normal size (projection: × its scale)
 GROW = 1.5         # numbers in cells with room to spare: up to this many times the body text
 MIN_SHOWN = 5      # a followed grid keeps at least this many cells a side where it can
 HINT_TEMPLATE = "888"  # sizes are hinted for three-digit numbers, whatever the values now
@@ -73,6 +73,8 @@ class GridView(QWidget):
         self._template = "0"
         self._numbers = NumberText()
         self._needs: dict[tuple[int, str], float] = {}
+        # Font sizes and band sizes, asked several times a frame; cleared with the font.
+        self._sizes: dict[object, object] = {}
         self._cache: QPixmap | None = None
         self._cache_key: tuple[object, ...] | None = None
         # Parts of a followed grid: the one shown, the one before (a presenter stepping back
@@ -90,6 +92,7 @@ class GridView(QWidget):
 
     def _restyle(self) -> None:
         self._needs.clear()
+        self._sizes.clear()
         self._version += 1
         self.updateGeometry()
         self.update()
@@ -103,8 +106,12 @@ class GridView(QWidget):
     # --- sizes --------------------------------------------------------------------------------
     @property
     def target_px(self) -> int:
-        """Numbers are drawn as large as the body text where the cells allow."""
-        return max(MIN_FONT_PX, QFontInfo(self.font()).pixelSize())
+        """The body text's size: a followed grid's numbers (a whole grid's may be larger)."""
+        px = self._sizes.get("target")
+        if px is None:
+            px = self._sizes["target"] = max(MIN_FONT_PX, QFontInfo(self.font()).pixelSize())
+        assert isinstance(px, int)
+        return px
 
     @property
     def legible_px(self) -> int:
@@ -126,8 +133,8 @@ class GridView(QWidget):
 
     @property
     def follow_cell(self) -> float:
-        """Cell size while following: the numbers at the body text's size."""
-        return self._need(self.target_px)
+        """Cell size while following: roomy cells, wider where the numbers need it."""
+        return max(self._need(self.target_px), FOLLOW_CELL * presentation().scale)
 
     @property
     def highlight_width(self) -> float:
@@ -142,9 +149,18 @@ class GridView(QWidget):
         if not self.indices:
             return 0.0, 0.0
         rows, _ = self.shape
-        px = self.legible_px
-        return (self._numbers.width(self._index_font(), str(max(rows - 1, 0))) + 0.9 * px,
-                1.7 * px)
+        key = ("bands", rows)
+        bands = self._sizes.get(key)
+        if bands is None:
+            px = self.legible_px
+            # Whole pixels: the cells then lie on whole pixels, and drawing the cached cells
+            # is a copy, not a resampling (several times slower).
+            bands = self._sizes[key] = (
+                float(math.ceil(self._numbers.width(self._index_font(), str(max(rows - 1, 0)))
+                                + 0.9 * px)),
+                float(math.ceil(1.7 * px)))
+        assert isinstance(bands, tuple)
+        return bands
 
     # --- inputs ---------------------------------------------------------------------------
     def show_array(self, values: np.ndarray, *, levels: tuple[float, float] | None = None,
@@ -220,15 +236,15 @@ class GridView(QWidget):
             r0 = c0 = 0
             nr, nc = rows, cols
         else:
-            # The numbers at the body text's size, unless that leaves too few cells around
-            # the window; never below the legible size.
+            # Roomy cells (the window's few a second are drawn and read comfortably), unless
+            # that leaves too few cells around the window; never below the legible size.
             s = min(self.follow_cell, aw / min(cols, MIN_SHOWN), ah / min(rows, MIN_SHOWN))
             s = float(max(round(s), math.ceil(self.min_cell)))
             nr, nc = max(1, int(ah // s)), max(1, int(aw // s))
             nr, nc = min(nr, rows), min(nc, cols)
             r0, c0 = self._follow(nr, nc)
-        x0 = bl + (aw - nc * s) / 2
-        y0 = bt + (ah - nr * s) / 2
+        x0 = float(bl + (aw - nc * s) // 2)
+        y0 = float(bt + (ah - nr * s) // 2)
         return s, r0, c0, nr, nc, x0, y0
 
     def _follow(self, nr: int, nc: int) -> tuple[int, int]:
@@ -236,6 +252,37 @@ class GridView(QWidget):
         focus = ov.window or ((*ov.current, 1, 1) if ov.current else None)
         self._view = view_for(focus, self._view, (nr, nc), self.shape)
         return self._view
+
+    def _next_part(self, focuses: list[tuple[int, int, int, int]]
+                   ) -> tuple[int, tuple[int, int], set[tuple[object, ...]]] | None:
+        """(which focus, view, parts to keep) of the first part not drawn yet, or None."""
+        shown = self._cache_key
+        if shown is None or not focuses or not self.following:
+            return None
+        if self._version != self._version_of_pages:
+            return None  # new values not painted yet
+        s, r0, c0, nr, nc, _, _ = self.geometry_now()
+        view = (r0, c0)
+        if self._page_key(s, *view, nr, nc) not in self._pages:
+            return None  # a jump: the paint draws this part; another now would make two
+        route = {shown, self._page_key(s, *view, nr, nc)}  # on screen, and about to be
+        for i, focus in enumerate(focuses):
+            coming = view_for(focus, view, (nr, nc), self.shape)
+            if coming == view:
+                continue
+            view = coming
+            key = self._page_key(s, *view, nr, nc)
+            if key not in self._pages:
+                if len(route) >= PAGES_KEPT:
+                    return None  # as far ahead as the parts kept allow
+                return i, view, route
+            route.add(key)  # kept already (the next part, or one shown for a frame only)
+        return None
+
+    def needed_in(self, focuses: list[tuple[int, int, int, int]]) -> int | None:
+        """Return after how many of ``focuses`` a part not drawn yet is shown (None: none)."""
+        found = self._next_part(focuses)
+        return None if found is None else found[0]
 
     def prepare_ahead(self, focuses: list[tuple[int, int, int, int]]) -> bool:
         """Draw the part of a followed grid that the coming ``focuses`` will move to.
@@ -245,34 +292,15 @@ class GridView(QWidget):
         few steps early (one grid per step, see ``pages.prepare_ahead``), the move itself
         only shows a kept part. Return whether anything was drawn.
         """
-        shown = self._cache_key
-        if shown is None or not focuses or not self.following:
+        found = self._next_part(focuses)
+        if found is None:
             return False
-        s, r0, c0, nr, nc, _, _ = self.geometry_now()
-        if self._version != self._version_of_pages:
-            return False  # new values not painted yet
-
-        def key_of(view: tuple[int, int]) -> tuple[object, ...]:
-            return self._page_key(s, *view, nr, nc)
-
-        view = (r0, c0)
-        if key_of(view) not in self._pages:
-            return False  # a jump: the paint draws this part; another now would make two
-        route = {shown, key_of(view)}  # on screen, and about to be
-        for focus in focuses:
-            coming = view_for(focus, view, (nr, nc), self.shape)
-            if coming == view:
-                continue
-            view = coming
-            key = key_of(view)
-            if key not in self._pages:
-                if len(route) >= PAGES_KEPT:
-                    return False  # as far ahead as the parts kept allow
-                self._pages[key] = self._render_cells(s, *view, nr, nc)
-                self._keep(route | {key})
-                return True
-            route.add(key)  # kept already (the next part, or one shown for a frame only)
-        return False
+        _, view, route = found
+        s, _, _, nr, nc, _, _ = self.geometry_now()
+        key = self._page_key(s, *view, nr, nc)
+        self._pages[key] = self._render_cells(s, *view, nr, nc)
+        self._keep(route | {key})
+        return True
 
     def _keep(self, protected: set[tuple[object, ...]]) -> None:
         """Forget the parts used longest ago beyond PAGES_KEPT, never a ``protected`` one."""
@@ -331,39 +359,23 @@ class GridView(QWidget):
         bl, bt = self.bands()
         pm = QPixmap(max(1, round((bl + nc * s) * dpr)), max(1, round((bt + nr * s) * dpr)))
         pm.setDevicePixelRatio(dpr)
-        pm.fill(self.palette().window().color())
         block = self.values[r0:r0 + nr, c0:c0 + nc]
         pad_mask = self._pad_mask(r0, c0, nr, nc)
         finite = np.isfinite(block)
-        texts = fmt_cells(block[finite & ~pad_mask]) + (["0"] if (pad_mask & finite).any() else [])
-        font = self._fitted_font(s, texts)
+        # Padding shows as zeros; NaN (a pool's padding) stays empty.
+        texts = fmt_cells(np.where(pad_mask & finite, np.float32(0), block))
+        font = self._fitted_font(s, [t for t, ok in zip(texts, finite.ravel().tolist(),
+                                                        strict=True) if ok])
         p = QPainter(pm)
         if self.indices:
-            self._draw_indices(p, s, r0, c0, nr, nc, bl, bt)
+            p.fillRect(QRectF(0, 0, bl + nc * s, bt), self.palette().window())
+            p.fillRect(QRectF(0, bt, bl, nr * s), self.palette().window())
+            paint_indices(p, self._index_font(), self.palette().windowText().color(), s,
+                          (r0, c0, nr, nc), (bl, bt), self._numbers)
         p.translate(bl, bt)
-        paint_cells(p, block, self.levels, self.kind, pad_mask, s, font, self._numbers)
+        paint_cells(p, block, self.levels, self.kind, pad_mask, s, font, texts, self._numbers)
         p.end()
         return pm
-
-    def _draw_indices(self, p: QPainter, s: float, r0: int, c0: int, nr: int, nc: int,
-                      bl: float, bt: float) -> None:
-        font = self._index_font()
-        p.setFont(font)
-        p.setPen(self.palette().windowText().color())
-        px = font.pixelSize()
-        widest_col = self._numbers.width(font, str(c0 + nc - 1))
-        every_col = label_step(s, widest_col + 0.5 * px)
-        every_row = label_step(s, 1.1 * px)
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        centre = Qt.AlignmentFlag.AlignCenter
-        for r in range(r0, r0 + nr):
-            if r % every_row == 0:
-                y = bt + (r - r0) * s
-                p.drawText(QRectF(0, y + s / 2 - px, bl - 0.6 * px, 2 * px), right, str(r))
-        for c in range(c0, c0 + nc):
-            if c % every_col == 0:
-                x = bl + (c - c0) * s + s / 2
-                p.drawText(QRectF(x - widest_col, 0, 2 * widest_col, 1.3 * px), centre, str(c))
 
     def _pad_mask(self, r0: int, c0: int, nr: int, nc: int) -> np.ndarray:
         rows, cols = self.shape
@@ -404,23 +416,9 @@ class GridView(QWidget):
         paint_overlay(p, ov, rect, s, (r0, c0, nr, nc), self.shape[1], self.highlight_width)
         focus = ov.window or ((*ov.current, 1, 1) if ov.current is not None else None)
         if self.indices and focus is not None:
-            self._mark_indices(p, focus, rect, x0, y0, bl, bt)
+            mark_indices(p, rect(*focus), QRectF(self.rect()), (x0, y0), (bl, bt),
+                         max(3.0, 0.25 * self.legible_px))
         p.end()
-
-    def _mark_indices(self, p: QPainter, focus: tuple[int, int, int, int], rect: CellRect,
-                      x0: float, y0: float, bl: float, bt: float) -> None:
-        """Bar the row and column numbers the window covers, so they read off at a glance."""
-        top, left, h, w = focus
-        box = rect(top, left, h, w)
-        bar = max(3.0, 0.25 * self.legible_px)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(WINDOW_COLOUR)
-        if bl:
-            span = box.intersected(QRectF(0, y0, self.width(), self.height()))
-            p.drawRect(QRectF(x0 - bar - 1, span.top(), bar, span.height()))
-        if bt:
-            span = box.intersected(QRectF(x0, 0, self.width(), self.height()))
-            p.drawRect(QRectF(span.left(), y0 - bar - 1, span.width(), bar))
 
     def visible_region(self) -> QRect:
         """Return the grid cells currently shown, as a QRect(col, row, cols, rows)."""

@@ -146,3 +146,21 @@ def _draw_blocks(p: QPainter, blocks: tuple[int, int], part: tuple[int, int, int
             left = rect(r0, c, nr, 0)
             p.drawLine(left.topLeft(), left.bottomLeft())
 
+
+
+def mark_indices(p: QPainter, box: QRectF, widget: QRectF, origin: tuple[float, float],
+                 bands: tuple[float, float], bar: float) -> None:
+    """Bar the row and column numbers the window ``box`` covers, to read them at a glance.
+
+    ``origin`` is where the cells start on the ``widget``, right of and below the bands.
+    """
+    x0, y0 = origin
+    bl, bt = bands
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(WINDOW_COLOUR)
+    if bl:
+        span = box.intersected(QRectF(0, y0, widget.width(), widget.height()))
+        p.drawRect(QRectF(x0 - bar - 1, span.top(), bar, span.height()))
+    if bt:
+        span = box.intersected(QRectF(x0, 0, widget.width(), widget.height()))
+        p.drawRect(QRectF(span.left(), y0 - bar - 1, span.width(), bar))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QFont, QFontMetrics, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -20,6 +18,7 @@ from ..explain import explain
 from ..theme import scale_font
 from .arithmetic import ArithmeticView
 from .grid import GridView, Overlay
+from .labels import Title
 from .model import AnimatorModel
 from .text import conv_panels, pool_panels
 
@@ -31,36 +30,24 @@ def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps 
                   index: int, size: tuple[int, int]) -> None:
     """Let a followed input or output grid draw the part the coming steps move to.
 
-    One grid a step, so two parts are never drawn in the same frame. At 120 steps/s a frame
-    takes two or three steps, so the look-ahead gives each grid a few frames.
+    One grid a step, so two parts are never drawn in the same frame; the grid that moves
+    first draws first. At 120 steps/s a frame takes two or three steps, so the look-ahead
+    gives each grid a few frames.
     """
     if not (input_grid.following or output_grid.following):
         return
     sh, sw = steps.stride
     cells = [steps.position(j) for j in range(index + 1, min(index + 1 + LOOK_AHEAD, len(steps)))]
-    if not input_grid.prepare_ahead([(r * sh, c * sw, *size) for r, c in cells]):
-        output_grid.prepare_ahead([(r, c, 1, 1) for r, c in cells])
+    plans = [(input_grid, [(r * sh, c * sw, *size) for r, c in cells]),
+             (output_grid, [(r, c, 1, 1) for r, c in cells])]
+    due = [(grid.needed_in(focuses), n) for n, (grid, focuses) in enumerate(plans)]
+    for _, n in sorted((w, n) for w, n in due if w is not None):
+        grid, focuses = plans[n]
+        if grid.prepare_ahead(focuses):
+            return
 
 
-class Title(QLabel):
-    """A bold title on one line where there is room; in a narrow column it wraps at words."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(f"<b>{text}</b>")
-        self.setWordWrap(True)
-        scale_font(self, 1.15)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        """Ask for the whole title on one line (a wrapping label asks for a squarer shape)."""
-        hint = super().sizeHint()
-        font = QFont(self.font())
-        font.setBold(True)
-        plain = QTextDocumentFragment.fromHtml(self.text()).toPlainText()
-        width = QFontMetrics(font).horizontalAdvance(plain) + 2 * self.margin() + 4
-        return QSize(width, max(hint.height(), QFontMetrics(font).height()))
-
-
-def _title(text: str) -> QLabel:
+def _title(text: str) -> Title:
     return Title(text)
 
 

@@ -30,6 +30,7 @@ from ...core.animator_sources import ANIMATOR_SOURCES
 from ..theme import scale_font
 from .export import FrameExporter
 from .flow import FlowLayout
+from .labels import PositionText
 from .model import SOURCE_LABELS, SUB_PHASES, AnimatorModel
 from .pages import ConvPage, PoolPage
 from .player import MAX_SPEED, MIN_SPEED, Player
@@ -154,7 +155,7 @@ class AnimatorTab(QWidget):
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setToolTip("Drag to any step")
         self.scrubber.valueChanged.connect(self.model.go_to)
-        self.position = QLabel("")
+        self.position = PositionText()
         self.position.setObjectName("position")
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, SPEED_TICKS)
@@ -185,7 +186,6 @@ class AnimatorTab(QWidget):
         layout.addWidget(self.pages, 1)
         # The position sits by the scrubber: both change every step, and widgets far apart
         # that repaint together make Qt repaint everything between them.
-        self.position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         where = QHBoxLayout()
         where.addWidget(self.conv_phase)
         where.addWidget(self.pool_phase)
