@@ -264,9 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("ConvStudio")
     app.setApplicationVersion(__version__)
     apply_theme(app)
-    if args.projection:
-        from .ui.theme import presentation
+    from .ui.theme import presentation
 
+    # Projection text follows the screen's height: the rendered size for --screenshot.
+    screen = app.primaryScreen()
+    presentation().set_screen_height(
+        args.size[1] if args.screenshot and args.size
+        else screen.geometry().height() if screen is not None else 0)
+    if args.projection:
         presentation().set_projection(True, remember=False)
     from .ui.workspace import WorkspaceModel
 
@@ -298,6 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     from PySide6.QtCore import QTimer
 
+    handle = window.windowHandle()
+    if handle is not None:  # moved to the projector: the text follows its height
+        handle.screenChanged.connect(
+            lambda s: presentation().set_screen_height(s.geometry().height()))
     QTimer.singleShot(500, window.fit_to_screen)  # again once the window manager framed it
     QTimer.singleShot(300, settle_memory)  # after the first paint, which should not wait for it
     code = app.exec()

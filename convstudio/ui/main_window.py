@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
             self._add_tab(key, page, label)
         self.tabs.currentChanged.connect(self._build_current_tab)
         self.tabs.currentChanged.connect(lambda _: self.drawer.set_open(False))
+        self.tabs.currentChanged.connect(self._size_by_current_page)
+        self._size_by_current_page()
         self.offer_bar = QWidget()
         offer = QHBoxLayout(self.offer_bar)
         offer.setContentsMargins(8, 4, 8, 4)
@@ -182,7 +185,25 @@ class MainWindow(QMainWindow):
         finally:
             self.tabs.blockSignals(was_blocked)
         page.deleteLater()
+        self._size_by_current_page()
         return tab
+
+    def _size_by_current_page(self, index: int = -1) -> None:
+        """Let only the current tab decide the window's minimum size.
+
+        A stacked widget asks for the largest minimum of all its pages: the Animator's, once
+        built, kept a projected Workspace from fitting 768 px. Hidden pages are Ignored.
+        """
+        current = self.tabs.currentWidget()
+        policy = QSizePolicy.Policy
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page is None:
+                continue
+            if page is current:
+                page.setSizePolicy(policy.Preferred, policy.Preferred)
+            else:
+                page.setSizePolicy(policy.Ignored, policy.Ignored)
 
     def _build_current_tab(self, index: int) -> None:
         for key in tuple(self._placeholders):
@@ -353,10 +374,11 @@ class MainWindow(QMainWindow):
         painting each intermediate layout took ~190 ms at 1920×1080 (the relayout row).
         """
         self.strips.place()
-        QTimer.singleShot(0, self.strips.fold_if_too_tall)  # once the new fonts are laid out
+        # Once the new fonts are laid out.
+        QTimer.singleShot(0, self.strips, self.strips.fold_if_too_tall)
         if self.isVisible() and self.updatesEnabled():
             self.setUpdatesEnabled(False)
-            QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._resume_painting))
+            QTimer.singleShot(0, self, lambda: QTimer.singleShot(0, self, self._resume_painting))
 
     def _resume_painting(self) -> None:
         self.setUpdatesEnabled(True)

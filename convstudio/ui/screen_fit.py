@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from .theme import presentation
 
 STRIP_SCREEN_WIDTH = 1600  # narrower screens get the lesson text and the code as strips
+PICTURE_SHARE = 0.55  # in projection mode the picture keeps at least this share of the window
 
 
 def _screen(window: QMainWindow) -> QScreen | None:
@@ -49,7 +50,7 @@ class Strips(QObject):
         self.as_strips: bool | None = None
         self.place()
         window.lesson_panel.visibilityChanged.connect(
-            lambda shown: shown and QTimer.singleShot(0, self.size))
+            lambda shown: shown and QTimer.singleShot(0, self, self.size))
 
     def place(self) -> None:
         """Dock both panels as strips or beside the tabs, as the screen and mode want."""
@@ -67,7 +68,7 @@ class Strips(QObject):
             shown = dock.isVisible()
             w.addDockWidget(strip if strips else area.RightDockWidgetArea, dock)
             dock.setVisible(shown)
-        QTimer.singleShot(0, self.size)
+        QTimer.singleShot(0, self, self.size)  # (never after the window is gone)
 
     def size(self) -> None:
         """Give each strip a share of the window's height (after a layout).
@@ -80,21 +81,38 @@ class Strips(QObject):
             high = max(110, w.height() // (6 if presentation().projection else 3))
             w.resizeDocks([w.lesson_panel, w.code_panel], [high, high], Qt.Orientation.Vertical)
 
-    def fold_if_too_tall(self) -> None:
-        """Fold the lesson strip when the tab and the strip together cannot fit the screen.
+    def picture_share(self) -> float:
+        """Return the share of the window the current tab's picture has (1 outside projection).
 
-        The picture comes first on a projector: the strip folds (F3 shows it again, with the
-        tab made smaller) and the status bar says so.
+        A tab names its picture ``main_visual`` (the Workspace's banner and images, the
+        Training tab's views, the Animator's pages).
+        """
+        w = self.window
+        page = w.tabs.currentWidget()
+        visual = getattr(page, "main_visual", None) or getattr(page, "pages", None)
+        if not presentation().projection or not isinstance(visual, QWidget):
+            return 1.0
+        return visual.width() * visual.height() / max(1, w.width() * w.height())
+
+    def fold_if_too_tall(self) -> None:
+        """Fold the lesson strip when the window cannot fit, or the picture is squeezed.
+
+        It folds when the tab and the strip together cannot fit the screen, or when the strip
+        would leave the picture less than :data:`PICTURE_SHARE` of the window: on a projector
+        the picture comes first. F3 shows the strip again, and the status bar says so.
         """
         w = self.window
         screen = _screen(w)
         if screen is None or not (self.as_strips and w.lesson_panel.isVisible()):
             return
+        # The sizes the new fonts ask for, not the last layout's: flush the pending relayouts.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         layout = w.layout()
         if layout is not None:
             layout.activate()
-        if w.minimumSizeHint().height() > screen.availableGeometry().height():
+        if (w.minimumSizeHint().height() > screen.availableGeometry().height()
+                or self.picture_share() < PICTURE_SHARE):
             w.lesson_panel.hide()
-            QTimer.singleShot(0, lambda: fit_to_screen(w))  # back inside, now that it can be
+            QTimer.singleShot(0, self, lambda: fit_to_screen(w))  # back inside, now that it can be
             w._on_message(w.last_message + " The lesson text is folded to fit the screen: "
                            "F3 shows it.")

@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 BASE_POINT_SIZE = 11
 PROJECTION_POINT_SIZE = 20     # body text on a projector, read from the back of a classroom
+# … on a screen up to this tall; a taller one (1080 rows) scales the text with its height, so
+# capitals are ≥ 24 px high at 1920×1080 (25 pt) and ≥ 18 px at 1024×768 (20 pt).
+PROJECTION_REFERENCE_HEIGHT = 864
 ZOOM_STEPS = (0.67, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 THEMES = ("light", "dark")
 INTENSITY_MAPS = ("viridis", "cividis")
@@ -34,12 +37,24 @@ class Presentation(QObject):
         self.zoom = 1.0
         self.theme = "light"
         self.intensity_map = "viridis"
+        self.screen_height = 0  # the window's screen, in pixels (0: not known)
 
     @property
     def scale(self) -> float:
         """How much larger than the normal desktop size everything is drawn."""
-        base = PROJECTION_POINT_SIZE / BASE_POINT_SIZE if self.projection else 1.0
-        return base * self.zoom
+        if not self.projection:
+            return self.zoom
+        tall = max(1.0, self.screen_height / PROJECTION_REFERENCE_HEIGHT)
+        return PROJECTION_POINT_SIZE / BASE_POINT_SIZE * tall * self.zoom
+
+    def set_screen_height(self, height: int) -> None:
+        """Tell the presentation how tall the window's screen is (projection text follows)."""
+        height = max(0, int(height))
+        if height == self.screen_height:
+            return
+        self.screen_height = height
+        if self.projection:
+            self._changed(save=False)
 
     @property
     def point_size(self) -> float:

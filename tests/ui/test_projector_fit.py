@@ -19,6 +19,7 @@ TABS = ("workspace", "animator", "training")
 def presenter(window):
     yield window
     presentation().set_projection(False, remember=False)
+    presentation().set_screen_height(0)
 
 
 def _settle(window):
@@ -29,12 +30,10 @@ def _settle(window):
 
 
 def _main_visual(window) -> QWidget:
-    key = next(k for k, i in window.tab_index.items() if i == window.tabs.currentIndex())
-    if key == "workspace":  # the shapes banner above the three images is part of the picture
-        return window.workspace.panel_group.splitter.parentWidget()
-    if key == "training":  # the presenter view: progress and status above the six views
-        return window.training.results.parentWidget()
-    return window.animator.pages
+    # The Workspace's shapes banner and images, the Training tab's status and views, the
+    # Animator's pages: what each tab names its picture.
+    page = window.tabs.currentWidget()
+    return getattr(page, "main_visual", None) or page.pages
 
 
 def _inside_a_scroll_area(w: QWidget) -> bool:
@@ -70,6 +69,7 @@ def _problems(window) -> list[str]:
 
 
 def _check(window, size, projection, what):
+    presentation().set_screen_height(size[1])  # the projector's screen
     presentation().set_projection(projection, remember=False)
     window.resize(*size)
     _settle(window)
@@ -152,3 +152,16 @@ def test_a_window_larger_than_its_screen_is_fitted_into_it(window):
     QApplication.processEvents()
     assert room.contains(window.frameGeometry()), (room, window.frameGeometry())
     assert window.width() >= min(room.width(), 1024) - 40
+
+
+@pytest.mark.parametrize(("size", "cap"), [((1024, 768), 18), ((1920, 1080), 24)])
+def test_body_text_is_read_from_the_back_of_the_room(presenter, size, cap):
+    # Measured on a real label: capital letters at least `cap` px high in projection mode.
+    from PySide6.QtGui import QFontMetricsF
+
+    _check(presenter, size, True, "the workspace")
+    label = presenter.workspace.connections
+    assert QFontMetricsF(label.font()).capHeight() >= cap
+    presentation().set_projection(False, remember=False)
+    _settle(presenter)
+    assert QFontMetricsF(label.font()).capHeight() < 14  # the desktop size is unchanged

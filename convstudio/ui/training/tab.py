@@ -203,7 +203,7 @@ class TrainingTab(ModelFiles, QWidget):
         self.maps_view, self.layer_combo, self.probe = res.maps_view, res.layer_combo, res.probe
         self.probs_view, self.confusion_view = res.probs_view, res.confusion_view
         self.wrong_view = res.wrong_view
-        right = QWidget()
+        right = self.main_visual = QWidget()  # the picture (screen_fit, drawer)
         rl2 = QVBoxLayout(right)
         rl2.setContentsMargins(4, 0, 0, 0)
         top = QHBoxLayout()

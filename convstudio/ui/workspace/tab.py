@@ -174,7 +174,7 @@ class WorkspaceTab(QWidget):
         self._shown_shapes: tuple[object, object] = (None, None)
         self.panel_group = PanelGroup([self.input_panel, self.output_panel, self.pooled_panel],
                                       panels)
-        right = QWidget()
+        right = self.main_visual = QWidget()  # the picture (screen_fit, drawer)
         rl = QVBoxLayout(right)
         rl.addWidget(self.banner)
         rl.addWidget(self.connections)
