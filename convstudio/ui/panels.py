@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.codegen import keras_code, numpy_code
-from .theme import INTENSITY_MAPS, THEMES, presentation
+from .theme import INTENSITY_MAPS, THEMES, presentation, scale_font
 from .workspace.model import WorkspaceModel
 
 FIGURE = "figure"  # dynamic property marking a view that File ▸ Export view / Ctrl+C take
@@ -103,13 +103,15 @@ class CodePanel(QDockWidget):
         for edit, label in ((self.numpy_edit, "NumPy"), (self.keras_edit, "Keras")):
             edit.setReadOnly(True)
             edit.setFont(mono)
+            scale_font(edit, 1.0)  # the code grows with projection mode and zoom too
             edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.tabs.addTab(edit, label)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the code shown to the clipboard")
         self.copy_button.clicked.connect(self.copy)
-        note = QLabel("<code>image</code> is the workspace's input as a float array "
-                      "(0…255). Paste into Python or a notebook: the numbers match.")
+        note = QLabel("Each program loads its own input and runs as pasted into Python or a "
+                      "notebook; it leaves <code>image</code>, <code>kernel</code>, "
+                      "<code>conv</code> (and <code>pooled</code>), the numbers the app shows.")
         note.setWordWrap(True)
         body = QWidget()
         lay = QVBoxLayout(body)

@@ -165,3 +165,14 @@ def test_body_text_is_read_from_the_back_of_the_room(presenter, size, cap):
     presentation().set_projection(False, remember=False)
     _settle(presenter)
     assert QFontMetricsF(label.font()).capHeight() < 14  # the desktop size is unchanged
+
+
+def test_show_code_grows_with_projection_mode(presenter):
+    from PySide6.QtGui import QFontInfo
+
+    code = presenter.code_panel.numpy_edit
+    normal = QFontInfo(code.font()).pixelSize()
+    presentation().set_projection(True, remember=False)
+    _settle(presenter)
+    assert QFontInfo(code.font()).pixelSize() >= normal * 1.6  # it stayed at 10 px before
+    assert QFontInfo(code.font()).fixedPitch()  # still a monospaced font
