@@ -32,8 +32,8 @@ MIN_FACTOR = 0.65     # the legible minimum, as a share of the panel's own font
 HINT_FACTOR = 0.55    # the minimum size asked for: the sums alone at this size
 FLOOR_PX = 9          # below the legible minimum only to keep Σ, bias and "written to" shown
 MARGIN = 4
-WIDTH_CACHE_LIMIT = 20000
-STATIC_CACHE_LIMIT = 2000   # prepared texts hold glyph caches: keep a few steps' worth
+WIDTH_CACHE_LIMIT = 2000
+STATIC_CACHE_LIMIT = 500   # prepared texts hold their glyphs: keep a few steps' worth
 
 
 @dataclass(frozen=True)
@@ -349,6 +349,5 @@ class ArithmeticView(QWidget):
                 self._statics.clear()
             st = self._statics[key] = QStaticText(text)
             st.setTextFormat(Qt.TextFormat.PlainText)
-            st.setPerformanceHint(QStaticText.PerformanceHint.AggressiveCaching)
             st.prepare(font=self._styles(px)[style][0])
         return st

@@ -22,6 +22,7 @@ LEGIBLE = 0.75           # the smallest number a grid shows whole, as a share of
 NUMBER_HEIGHT = 1.45     # a cell is at least this many times its numbers' pixel size
 NUMBER_MARGIN = 0.5      # and as wide as its widest number plus this many times that size
 TEXT_CACHE_LIMIT = 20000
+WIDTH_CACHE_LIMIT = 2000   # a page's numbers are measured once; a few pages' worth is plenty
 WINDOW_COLOUR = QColor("#E69F00")   # Okabe–Ito orange: the sliding window, the current cell
 WINNER_COLOUR = QColor("#009E73")   # Okabe–Ito bluish green: the pool winner
 PAD_COLOUR = QColor("#8a8a8a")
@@ -79,7 +80,7 @@ class NumberText:
         key = (font.pixelSize(), font.family(), text)
         w = self._widths.get(key)
         if w is None:
-            if len(self._widths) > TEXT_CACHE_LIMIT:
+            if len(self._widths) > WIDTH_CACHE_LIMIT:
                 self._widths.clear()
             w = self._widths[key] = QFontMetricsF(font).horizontalAdvance(text)
         return w
