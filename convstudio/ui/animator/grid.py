@@ -37,7 +37,6 @@ __all__ = ["GridView", "Overlay"]
 
 MAX_CELL = 96
 FOLLOW_CELL = 48   # a followed grid's cells at normal size (projection: × its scale)
-GROW = 1.5         # numbers in cells with room to spare: up to this many times the body text
 MIN_SHOWN = 5      # a followed grid keeps at least this many cells a side where it can
 HINT_TEMPLATE = "888"  # sizes are hinted for three-digit numbers, whatever the values now
 PAGES_KEPT = 3     # parts of a followed grid kept: before, shown, next (≈ 2 MB each)
@@ -106,7 +105,7 @@ class GridView(QWidget):
     # --- sizes --------------------------------------------------------------------------------
     @property
     def target_px(self) -> int:
-        """The body text's size: a followed grid's numbers (a whole grid's may be larger)."""
+        """The body text's size: every grid's numbers, where the cells allow."""
         px = self._sizes.get("target")
         if px is None:
             px = self._sizes["target"] = max(MIN_FONT_PX, QFontInfo(self.font()).pixelSize())
@@ -313,8 +312,9 @@ class GridView(QWidget):
     # --- numbers ------------------------------------------------------------------------------
     def cell_font(self, s: float) -> QFont:
         """Return the font for the numbers of this grid in cells of side ``s`` pixels."""
-        # Large cells (a small grid on a large screen) get numbers up to GROW × the body text.
-        px = self._numbers.px_for(self.font(), s, self._template, round(self.target_px * GROW))
+        # One size on every grid (a pooled grid's numbers as large as the conv input's), smaller
+        # only where the cell is too small for the widest number.
+        px = self._numbers.px_for(self.font(), s, self._template, self.target_px)
         return number_font(self.font(), max(1, px))
 
     def _fitted_font(self, s: float, texts: list[str]) -> QFont | None:

@@ -68,7 +68,7 @@ class ConvPage(QWidget):
         self.crop_button.setToolTip("Pick a small region on the Workspace to step through, "
                                     "small enough to show whole")
         self.crop_button.setVisible(False)
-        scale_font(self.crop_button, 0.85)  # beside the title, in a narrow column too
+        scale_font(self.crop_button, 0.85)  # beside the note, in a narrow column too
         self.channel = QComboBox()
         self.channel.addItems([f"channel {n}" for n in CHANNEL_NAMES])
         self.channel.setToolTip("Which channel's numbers the grids show; the sum uses all")
@@ -87,11 +87,13 @@ class ConvPage(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.input_title)
         head.addStretch(1)
-        head.addWidget(self.crop_button)
         head.addWidget(self.channel)
         left.addLayout(head)
         left.addWidget(self.input_grid, 1)
-        left.addWidget(self.follow_note)
+        follow = QHBoxLayout()
+        follow.addWidget(self.follow_note, 1)
+        follow.addWidget(self.crop_button)
+        left.addLayout(follow)
         middle = QGridLayout()
         middle.addWidget(_title("Kernel w"), 0, 0)
         middle.addWidget(_title("Products"), 0, 1)
@@ -185,8 +187,8 @@ class ConvPage(QWidget):
         following = self.input_grid.following
         if following:
             rows, cols = self.input_grid.shape
-            self.follow_note.setText(f"Part of the {rows}×{cols} grid: the whole would be too "
-                                     "small to read.")
+            self.follow_note.setText(f"Part of {rows}×{cols}: the whole would be too small "
+                                     "to read.")
         self.follow_note.setVisible(following)
         self.crop_button.setVisible(following)
 
