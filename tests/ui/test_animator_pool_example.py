@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -10,6 +11,8 @@ from convstudio import lessons as L
 from convstudio.core import max_pool2d
 from convstudio.core.animator_sources import ANIMATOR_SOURCES, POOL_EXAMPLE, POOL_EXAMPLE_MAXIMA
 from convstudio.exercises import bank_sizes
+from convstudio.ui.animator.text import fmt_cells
+from convstudio.ui.theme import presentation
 
 from .window_state import settle
 
@@ -86,3 +89,31 @@ def test_a_lesson_opens_on_the_example(window, qtbot, tmp_path):
     assert m.source_kind == "pool-example" and m.cursor.step == 5
     step = m.pool_step()
     assert step is not None and step.value == 144  # the second quarter's maximum
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["normal", "projection"])
+def test_pool_numbers_are_as_large_as_conv_numbers(window, qtbot, on):
+    presentation().set_projection(on, remember=False)
+    try:
+        window.resize(1920, 1080)
+        window.show_tab("animator")
+        m = window.animator_model
+        m.set_source_kind("pool-example")
+        settle(qtbot, window)
+        anim = window.animator
+
+        def number_px(grid):
+            s, r0, c0, nr, nc, _, _ = grid.geometry_now()
+            block = grid.values[r0:r0 + nr, c0:c0 + nc]
+            font = grid._fitted_font(s, fmt_cells(block[np.isfinite(block)]))
+            assert font is not None
+            return font.pixelSize()
+
+        pool = [number_px(g) for g in (anim.pool_page.input_grid, anim.pool_page.output_grid)]
+        m.set_phase("conv")
+        QApplication.processEvents()
+        conv = number_px(anim.conv_page.input_grid)
+        # The same numbers (0…255) in cells with room: the same size, the body text's.
+        assert pool == [conv, conv] == [anim.conv_page.input_grid.target_px] * 2
+    finally:
+        presentation().set_projection(False, remember=False)
