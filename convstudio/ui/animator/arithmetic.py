@@ -29,6 +29,7 @@ from ..theme import scale_font
 from .panel import STYLES, Chunk, Line, Panel, Table, chunk_text, to_html
 
 MIN_FACTOR = 0.65     # the legible minimum, as a share of the panel's own font
+NEARLY = 0.9         # none legible: the most detailed form at least this share as large
 HINT_FACTOR = 0.55    # the minimum size asked for: the sums alone at this size
 FLOOR_PX = 9          # below the legible minimum only to keep Σ, bias and "written to" shown
 MARGIN = 4
@@ -221,7 +222,7 @@ class ArithmeticView(QWidget):
         for row in table.rows:
             for j, c in enumerate(row):
                 widths[j] = max(widths[j], self._chunk_width(px, c))
-        gap_wide = self._width(px, "plain", "M") * 0.8
+        gap_wide = self._width(px, "plain", "M") * 0.6
 
         def gap(j: int) -> float:
             return space if (j in table.tight or j - 1 in table.tight) else gap_wide
@@ -242,6 +243,16 @@ class ArithmeticView(QWidget):
             x += widths[j]
         return widths, xs
 
+    def _largest(self, panel: Panel, px: int, width: float,
+                 height: float) -> tuple[int, _Layout]:
+        """Return the largest size ≤ ``px`` (down to FLOOR_PX) that fits, and its layout."""
+        while True:
+            lay = self._lay_out(panel, px, width)
+            if self._fits(lay, width, height) or px <= FLOOR_PX:
+                return px, lay
+            shrink = min(width / max(lay.width, 1.0), height / max(lay.height, 1.0))
+            px = max(FLOOR_PX, min(px - 1, math.floor(px * math.sqrt(shrink))))
+
     def _fits(self, lay: _Layout, width: float, height: float) -> bool:
         return lay.width <= width + 0.01 and lay.height <= height + 0.01
 
@@ -256,24 +267,39 @@ class ArithmeticView(QWidget):
             return self._layout
         start_form, start_px = self._sticky or (0, self.max_px)
         start_form = min(start_form, len(forms) - 1)
-        best: tuple[int, int, _Layout] | None = None
-        for f in range(start_form, len(forms)):
-            px = start_px if f == start_form else min(start_px, self.max_px)
-            lowest = self.min_px if f < len(forms) - 1 else FLOOR_PX
-            while True:
-                lay = self._lay_out(forms[f], px, width)
-                if self._fits(lay, width, height) or px <= lowest:
-                    break
-                shrink = min(width / max(lay.width, 1.0), height / max(lay.height, 1.0))
-                px = max(lowest, min(px - 1, math.floor(px * math.sqrt(shrink))))
-            if self._fits(lay, width, height) or f == len(forms) - 1:
-                best = (f, px, lay)
-                break
+        lay = self._lay_out(forms[start_form], start_px, width)
+        if self._fits(lay, width, height):
+            best: tuple[int, int, _Layout] | None = (start_form, start_px, lay)
+        else:
+            # Each form at the largest size that fits; the most detailed one that is legible
+            # wins, or, where none is (height binds them all alike), the most detailed one
+            # nearly as large as the largest.
+            fitted = [(f, *self._largest(forms[f], start_px, width, height))
+                      for f in range(start_form, len(forms))]
+            top = max(px for _, px, _ in fitted)
+            enough = min(self.min_px, top * NEARLY)
+            best = next((c for c in fitted if c[1] >= enough), fitted[-1])
         assert best is not None
         f, px, lay = best
         self._sticky = self._chosen = (f, px)
         self._layout = lay
         return lay
+
+    def wanted_width(self) -> int:
+        """Return the width that shows the most detailed form unwrapped at the legible size."""
+        forms = self._template or self._forms
+        if not forms:
+            return 0
+        lay = self._lay_out(forms[0], self.min_px, 1e6)
+        return math.ceil(lay.width) + 2 * MARGIN
+
+    def wanted_height(self, width: int) -> int:
+        """Return the height of the most detailed form at the legible size, ``width`` wide."""
+        forms = self._template or self._forms
+        if not forms:
+            return 0
+        lay = self._lay_out(forms[0], self.min_px, max(1.0, width - 2 * MARGIN))
+        return math.ceil(lay.height) + 2 * MARGIN
 
     # --- Qt ---------------------------------------------------------------------------------
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)

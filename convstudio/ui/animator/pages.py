@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -47,6 +48,35 @@ def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps 
             return
 
 
+MIDDLE_SHARE = (0.3, 0.5)  # the arithmetic's column: at least, at most this share of the page
+ARITHMETIC_SHARE = 0.65    # of that column's height, at most this for the sums
+
+
+def grid_want(grid: GridView) -> float:
+    """Return the width a grid would like: all its columns in roomy cells (a large one less)."""
+    bl, _ = grid.bands()
+    return min(bl + grid.shape[1] * grid.follow_cell, 900.0)
+
+
+def split_columns(layout: QHBoxLayout, width: int, want_middle: float,
+                  want_left: float, want_right: float) -> float:
+    """Share ``width`` out between the input, the arithmetic's column and the output.
+
+    The arithmetic gets what it wants within MIDDLE_SHARE, the grids the rest in proportion
+    to what they want (a 3×3 input leaves room to the sums). The shares are stretch factors,
+    so the columns' minimum sizes still hold. Return the arithmetic's share.
+    """
+    lo, hi = MIDDLE_SHARE
+    middle = max(width * lo, min(want_middle, width * hi))
+    rest = max(1.0, width - middle)
+    left = rest * want_left / max(want_left + want_right, 1.0)
+    for i, share in enumerate((left, middle, rest - left)):
+        stretch = max(1, round(share))
+        if layout.stretch(i) != stretch:
+            layout.setStretch(i, stretch)
+    return middle
+
+
 def _title(text: str) -> Title:
     return Title(text)
 
@@ -75,7 +105,7 @@ class ConvPage(QWidget):
         self.channel.currentIndexChanged.connect(self._on_channel)
         self.kernel_grid = GridView(whole=True)
         self.kernel_grid.max_cell = 72
-        self.kernel_grid.hint_template = None  # sized for its own numbers: they change rarely
+        self.kernel_grid.hint_template = "88"  # wider weights (−1.5) shrink a little, still whole
         self.products_grid = GridView(whole=True)
         self.products_grid.max_cell = 72
         self.products_grid.hint_template = "88"  # wider products shrink a little, still whole
@@ -102,6 +132,7 @@ class ConvPage(QWidget):
         middle.addWidget(self.arithmetic, 2, 0, 1, 2)
         middle.setRowStretch(1, 2)
         middle.setRowStretch(2, 3)
+        self._middle = middle
         right = QVBoxLayout()
         right.addWidget(self.output_title)
         right.addWidget(self.output_grid, 1)
@@ -116,6 +147,26 @@ class ConvPage(QWidget):
         model.stepChanged.connect(self.refresh)
         self.input_grid.viewChanged.connect(self._on_view_changed)
         self._on_trace()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Share the width out between the grids and the arithmetic."""
+        self._split()
+        super().resizeEvent(event)
+
+    def _split(self) -> None:
+        kernel = self.kernel_grid.minimumSizeHint().width() + self.products_grid.sizeHint().width()
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        middle = split_columns(layout, self.width(), max(self.arithmetic.wanted_width(), kernel),
+                               grid_want(self.input_grid), grid_want(self.output_grid))
+        # Down the middle: the sums as much height as they want at the legible size (up to
+        # ARITHMETIC_SHARE), the kernel and products grids the rest (they shrink, still whole).
+        room = max(1, self.height() - self.output_title.sizeHint().height())
+        text = min(self.arithmetic.wanted_height(round(middle)), room * ARITHMETIC_SHARE)
+        for row, share in ((1, room - text), (2, text)):
+            stretch = max(1, round(share))
+            if self._middle.rowStretch(row) != stretch:
+                self._middle.setRowStretch(row, stretch)
 
     @property
     def shown_channel(self) -> int:
@@ -149,6 +200,7 @@ class ConvPage(QWidget):
         self.arithmetic.set_template(conv_panels(
             m.conv_step(), steps.kernel, sub=2, relu=m.relu, channel=ch,
             channel_names=CHANNEL_NAMES))
+        self._split()
         kernel = steps.kernel[:, :, ch] if multi else steps.kernel
         self.kernel_grid.show_array(kernel, kind="diverging")
         out = steps.output
@@ -223,6 +275,17 @@ class PoolPage(QWidget):
         model.stepChanged.connect(self.refresh)
         self._on_trace()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Share the width out between the grids and the arithmetic."""
+        self._split()
+        super().resizeEvent(event)
+
+    def _split(self) -> None:
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        split_columns(layout, self.width(), self.arithmetic.wanted_width(),
+                      grid_want(self.input_grid), grid_want(self.output_grid))
+
     def _on_trace(self) -> None:
         m = self.model
         steps = m.pool
@@ -241,6 +304,7 @@ class PoolPage(QWidget):
         self.output_title.setText(f"<b>{'Max' if m.pool_op == 'max' else 'Average'}-pooled "
                                   f"{ph}×{pw} → {oh}×{ow}</b>")
         self.arithmetic.set_template(pool_panels(steps[0], m.pool_op))
+        self._split()
         self.refresh()
 
     def refresh(self) -> None:

@@ -10,6 +10,7 @@ from ...core import ConvStep, PoolStep
 from .panel import Chunk, Line, Panel, Run, Table, chunk, to_html, words
 
 MINUS = "\u2212"
+THIN_TIMES = "\u2009×\u2009"  # in the columns of terms: thin spaces keep "192 × 4.5" narrow
 
 
 def fmt(value: float, digits: int = 3) -> str:
@@ -121,7 +122,7 @@ def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int) -> tuple[Table, Ta
             if j:
                 terms.append(plus)
                 values.append(plus)
-            terms.append(_cell(_term(prow[j], krow[j])))
+            terms.append(_cell(_term(prow[j], krow[j]).replace(" × ", THIN_TIMES)))
             values.append(_cell(_signed(pr[j]) if j else fmt(pr[j])))
         rows[0].append((*terms, *tail))
         rows[1].append((*values, *tail))
