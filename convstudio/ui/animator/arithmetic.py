@@ -29,6 +29,7 @@ from ..theme import scale_font
 from .panel import STYLES, Chunk, Line, Panel, Table, chunk_text, to_html
 
 MIN_FACTOR = 0.65     # the legible minimum, as a share of the panel's own font
+WANT_FACTOR = 0.8     # the page makes room for the panel at this share of its font
 NEARLY = 0.9         # none legible: the most detailed form at least this share as large
 HINT_FACTOR = 0.55    # the minimum size asked for: the sums alone at this size
 FLOOR_PX = 9          # below the legible minimum only to keep Σ, bias and "written to" shown
@@ -285,20 +286,25 @@ class ArithmeticView(QWidget):
         self._layout = lay
         return lay
 
+    @property
+    def want_px(self) -> int:
+        """The size the page makes room for: the body text's (the panel's own is larger)."""
+        return max(self.min_px, round(self.max_px * WANT_FACTOR))
+
     def wanted_width(self) -> int:
-        """Return the width that shows the most detailed form unwrapped at the legible size."""
+        """Return the width that shows the most detailed form unwrapped at :attr:`want_px`."""
         forms = self._template or self._forms
         if not forms:
             return 0
-        lay = self._lay_out(forms[0], self.min_px, 1e6)
+        lay = self._lay_out(forms[0], self.want_px, 1e6)
         return math.ceil(lay.width) + 2 * MARGIN
 
     def wanted_height(self, width: int) -> int:
-        """Return the height of the most detailed form at the legible size, ``width`` wide."""
+        """Return the height of the most detailed form at :attr:`want_px`, ``width`` wide."""
         forms = self._template or self._forms
         if not forms:
             return 0
-        lay = self._lay_out(forms[0], self.min_px, max(1.0, width - 2 * MARGIN))
+        lay = self._lay_out(forms[0], self.want_px, max(1.0, width - 2 * MARGIN))
         return math.ceil(lay.height) + 2 * MARGIN
 
     # --- Qt ---------------------------------------------------------------------------------

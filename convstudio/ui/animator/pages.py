@@ -48,7 +48,7 @@ def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps 
             return
 
 
-MIDDLE_SHARE = (0.3, 0.5)  # the arithmetic's column: at least, at most this share of the page
+MIDDLE_SHARE = (0.3, 0.45)  # the arithmetic's column: at least, at most this share of the page
 ARITHMETIC_SHARE = 0.65    # of that column's height, at most this for the sums
 
 
@@ -94,11 +94,10 @@ class ConvPage(QWidget):
         self.follow_note.setWordWrap(True)
         scale_font(self.follow_note, 0.85)
         self.crop_button = QToolButton()
-        self.crop_button.setText("Region…")
+        self.crop_button.setText("Pick a region…")  # the tab places it by the phase buttons
         self.crop_button.setToolTip("Pick a small region on the Workspace to step through, "
                                     "small enough to show whole")
         self.crop_button.setVisible(False)
-        scale_font(self.crop_button, 0.85)  # beside the note, in a narrow column too
         self.channel = QComboBox()
         self.channel.addItems([f"channel {n}" for n in CHANNEL_NAMES])
         self.channel.setToolTip("Which channel's numbers the grids show; the sum uses all")
@@ -120,10 +119,7 @@ class ConvPage(QWidget):
         head.addWidget(self.channel)
         left.addLayout(head)
         left.addWidget(self.input_grid, 1)
-        follow = QHBoxLayout()
-        follow.addWidget(self.follow_note, 1)
-        follow.addWidget(self.crop_button)
-        left.addLayout(follow)
+        left.addWidget(self.follow_note)
         middle = QGridLayout()
         middle.addWidget(_title("Kernel w"), 0, 0)
         middle.addWidget(_title("Products"), 0, 1)
@@ -159,8 +155,8 @@ class ConvPage(QWidget):
         assert isinstance(layout, QHBoxLayout)
         middle = split_columns(layout, self.width(), max(self.arithmetic.wanted_width(), kernel),
                                grid_want(self.input_grid), grid_want(self.output_grid))
-        # Down the middle: the sums as much height as they want at the legible size (up to
-        # ARITHMETIC_SHARE), the kernel and products grids the rest (they shrink, still whole).
+        # Down the middle: the sums as much height as they want at the body text's size (up
+        # to ARITHMETIC_SHARE), the kernel and products grids the rest (they shrink, whole).
         room = max(1, self.height() - self.output_title.sizeHint().height())
         text = min(self.arithmetic.wanted_height(round(middle)), room * ARITHMETIC_SHARE)
         for row, share in ((1, room - text), (2, text)):

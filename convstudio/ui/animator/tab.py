@@ -189,6 +189,8 @@ class AnimatorTab(QWidget):
         where = QHBoxLayout()
         where.addWidget(self.conv_phase)
         where.addWidget(self.pool_phase)
+        # Shown while the input shows a part: a row with room, not the input's narrow column.
+        where.addWidget(self.conv_page.crop_button)
         where.addWidget(self.position, 1)
         layout.addLayout(where)
         layout.addLayout(transport)
