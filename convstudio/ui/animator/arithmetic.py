@@ -272,14 +272,20 @@ class ArithmeticView(QWidget):
         if self._fits(lay, width, height):
             best: tuple[int, int, _Layout] | None = (start_form, start_px, lay)
         else:
-            # Each form at the largest size that fits; the most detailed one that is legible
+            # The form shown so far, a little smaller (a wider number came), while legible;
+            # else each form at the largest size that fits: the most detailed legible one
             # wins, or, where none is (height binds them all alike), the most detailed one
             # nearly as large as the largest.
-            fitted = [(f, *self._largest(forms[f], start_px, width, height))
-                      for f in range(start_form, len(forms))]
-            top = max(px for _, px, _ in fitted)
-            enough = min(self.min_px, top * NEARLY)
-            best = next((c for c in fitted if c[1] >= enough), fitted[-1])
+            px, lay = self._largest(forms[start_form], start_px, width, height)
+            if px >= self.min_px or start_form == len(forms) - 1:
+                best = (start_form, px, lay)
+            else:
+                fitted = [(start_form, px, lay)] + [
+                    (f, *self._largest(forms[f], start_px, width, height))
+                    for f in range(start_form + 1, len(forms))]
+                top = max(p for _, p, _ in fitted)
+                enough = min(self.min_px, top * NEARLY)
+                best = next((c for c in fitted if c[1] >= enough), fitted[-1])
         assert best is not None
         f, px, lay = best
         self._sticky = self._chosen = (f, px)
@@ -300,11 +306,11 @@ class ArithmeticView(QWidget):
         return math.ceil(lay.width) + 2 * MARGIN
 
     def wanted_height(self, width: int) -> int:
-        """Return the height of the most detailed form at :attr:`want_px`, ``width`` wide."""
+        """Return the height of the most detailed form at its own size, ``width`` wide."""
         forms = self._template or self._forms
         if not forms:
             return 0
-        lay = self._lay_out(forms[0], self.want_px, max(1.0, width - 2 * MARGIN))
+        lay = self._lay_out(forms[0], self.max_px, max(1.0, width - 2 * MARGIN))
         return math.ceil(lay.height) + 2 * MARGIN
 
     # --- Qt ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..theme import diverging_cmap
 from .text import MINUS
 
 MIN_FONT_PX = 8          # smaller numbers are not drawn at all (the colours still show)
-LEGIBLE = 0.75           # the smallest number a grid shows whole, as a share of the body text
+LEGIBLE = 0.7            # the smallest number a grid shows whole, as a share of the body text
 NUMBER_HEIGHT = 1.45     # a cell is at least this many times its numbers' pixel size
 NUMBER_MARGIN = 0.5      # and as wide as its widest number plus this many times that size
 TEXT_CACHE_LIMIT = 20000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
@@ -48,30 +50,39 @@ def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps 
             return
 
 
-MIDDLE_SHARE = (0.3, 0.45)  # the arithmetic's column: at least, at most this share of the page
+MIDDLE_SHARE = (0.25, 0.45)  # the arithmetic's column: at least, at most this share of the page
+POOL_MIDDLE_SHARE = (0.2, 0.3)  # a pool step's few lines wrap well: the grids come first
+GRID_WANT_CAP = 900.0      # a grid larger than this shares the room as if it were this wide
 ARITHMETIC_SHARE = 0.65    # of that column's height, at most this for the sums
 
 
 def grid_want(grid: GridView) -> float:
-    """Return the width a grid would like: all its columns in roomy cells (a large one less)."""
+    """Return the width that shows a grid whole at legible cells."""
     bl, _ = grid.bands()
-    return min(bl + grid.shape[1] * grid.follow_cell, 900.0)
+    return bl + grid.shape[1] * math.ceil(grid.min_cell) + 16  # + the layout's spacing
 
 
-def split_columns(layout: QHBoxLayout, width: int, want_middle: float,
-                  want_left: float, want_right: float) -> float:
+def split_columns(layout: QHBoxLayout, width: int, want_middle: float, left: GridView,
+                  right: GridView, shares: tuple[float, float] = MIDDLE_SHARE) -> float:
     """Share ``width`` out between the input, the arithmetic's column and the output.
 
-    The arithmetic gets what it wants within MIDDLE_SHARE, the grids the rest in proportion
-    to what they want (a 3×3 input leaves room to the sums). The shares are stretch factors,
-    so the columns' minimum sizes still hold. Return the arithmetic's share.
+    The arithmetic gets what it wants within ``shares`` of the width; the input is shown
+    whole when the output can give it the room (a followed output still fills in), else the
+    grids share the rest in proportion to what they want, each at most GRID_WANT_CAP. The
+    shares are stretch factors, so the columns' minimum sizes still hold. Return the
+    arithmetic's share.
     """
-    lo, hi = MIDDLE_SHARE
+    lo, hi = shares
     middle = max(width * lo, min(want_middle, width * hi))
     rest = max(1.0, width - middle)
-    left = rest * want_left / max(want_left + want_right, 1.0)
-    for i, share in enumerate((left, middle, rest - left)):
-        stretch = max(1, round(share))
+    want_left, want_right = grid_want(left), grid_want(right)
+    spare = rest - right.minimumSizeHint().width()
+    share = rest * min(want_left, GRID_WANT_CAP) / max(
+        min(want_left, GRID_WANT_CAP) + min(want_right, GRID_WANT_CAP), 1.0)
+    if want_left <= spare:
+        share = max(share, want_left)
+    for i, part in enumerate((share, middle, rest - share)):
+        stretch = max(1, round(part))
         if layout.stretch(i) != stretch:
             layout.setStretch(i, stretch)
     return middle
@@ -154,9 +165,9 @@ class ConvPage(QWidget):
         layout = self.layout()
         assert isinstance(layout, QHBoxLayout)
         middle = split_columns(layout, self.width(), max(self.arithmetic.wanted_width(), kernel),
-                               grid_want(self.input_grid), grid_want(self.output_grid))
-        # Down the middle: the sums as much height as they want at the body text's size (up
-        # to ARITHMETIC_SHARE), the kernel and products grids the rest (they shrink, whole).
+                               self.input_grid, self.output_grid)
+        # Down the middle: the sums as much height as they want at their own size (up to
+        # ARITHMETIC_SHARE), the kernel and products grids the rest (they shrink, whole).
         room = max(1, self.height() - self.output_title.sizeHint().height())
         text = min(self.arithmetic.wanted_height(round(middle)), room * ARITHMETIC_SHARE)
         for row, share in ((1, room - text), (2, text)):
@@ -279,8 +290,8 @@ class PoolPage(QWidget):
     def _split(self) -> None:
         layout = self.layout()
         assert isinstance(layout, QHBoxLayout)
-        split_columns(layout, self.width(), self.arithmetic.wanted_width(),
-                      grid_want(self.input_grid), grid_want(self.output_grid))
+        split_columns(layout, self.width(), self.arithmetic.wanted_width(), self.input_grid,
+                      self.output_grid, POOL_MIDDLE_SHARE)
 
     def _on_trace(self) -> None:
         m = self.model
