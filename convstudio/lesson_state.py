@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .core.animator_sources import ANIMATOR_REGION
+from .core.animator_sources import ANIMATOR_REGION, POOL_EXAMPLE
 from .core.pipeline import PipelineParams
 from .lesson_values import encode_image
 
@@ -93,6 +93,8 @@ def animator_steps(lesson: Lesson, image_hw: tuple[int, int] | None = None) -> i
     image_hw = image_hw or lesson.image_hw()
     if lesson.animator_source == "glyph":
         src: tuple[int, ...] = sample_image("glyph").shape[:2]
+    elif lesson.animator_source == "pool-example":  # the course's 4×4 block, whatever image
+        src = (len(POOL_EXAMPLE), len(POOL_EXAMPLE[0]))
     elif image_hw is None:
         return None
     elif lesson.animator_source == "image":

@@ -305,3 +305,15 @@ def test_a_large_float_image_is_stored_uncompressed_and_reads_back_exactly(tmp_p
     back = L.read(L.write(lesson, tmp_path / "big"))
     np.testing.assert_array_equal(back.image, image)
     assert back.title == lesson.title
+
+
+def test_the_pool_example_source_counts_its_own_4x4_steps_whatever_the_image():
+    # It was counted as a region of the workspace image (a 512² photo: hundreds of steps).
+    from convstudio import lessons as L
+
+    lesson = L.builtin_lessons()["max-pooling"]
+    lesson.animator_source = "pool-example"
+    lesson.image = np.zeros((512, 512, 3), np.float32)
+    steps = L.animator_steps(lesson)
+    assert steps is not None and steps < 50  # a 4×4 block's conv and pool steps, not 512²'s
+    assert steps == L.animator_steps(lesson, (64, 64))  # the image does not matter
