@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .core.animator_sources import ANIMATOR_SOURCES
 from .core.limits import TABS
 
 if TYPE_CHECKING:
@@ -63,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="valid, same, full, or custom zeros as H,W")
     start.add_argument("--pool", choices=("max", "avg", "none"), help="pooling after the conv")
     anim = parser.add_argument_group("animator start state")
-    anim.add_argument("--source", choices=("glyph", "region", "image"),
-                      help="what the animator steps through (default: the 28×28 glyph)")
+    anim.add_argument("--source", choices=ANIMATOR_SOURCES,
+                      help="what the animator steps through (default: the 28×28 glyph; "
+                           "pool-example: the course's 4×4 pooling block)")
     anim.add_argument("--phase", choices=("conv", "pool"), help="start in this phase")
     anim.add_argument("--step", type=int, metavar="N",
                       help="start at step N of the phase (1 = first; negative counts from the end)")
