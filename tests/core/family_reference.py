@@ -137,3 +137,20 @@ def pool_backward_ref(x, dy, pool, stride, padding, op):
                 dx[rs.start + a // block.shape[1], cs.start + a % block.shape[1], ch] += \
                     dy[r, c, ch]
     return dx
+
+
+def assert_float32_close(got, ref, bound):
+    """Assert ``got`` equals ``ref`` to float32 rounding.
+
+    Relative 1e-5, plus an absolute part scaled to the largest partial sum (``bound``).
+    """
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5 * max(1.0, float(np.max(bound))))
+
+
+def tf_safe(kernel_hw, stride):
+    """Whether TensorFlow may get this case: never a 1×1 kernel with a stride other than 1
+    (oneDNN corrupts the heap on it)."""
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    return tuple(kernel_hw) != (1, 1) or (sh, sw) == (1, 1)
+

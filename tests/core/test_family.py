@@ -22,18 +22,13 @@ from convstudio.core import (
     transpose_output_formula,
 )
 
-from .family_reference import conv_ref, depthwise_ref, transpose_ref
-
-
-def tf_safe(kernel_hw, stride):
-    sh, sw = (stride, stride) if np.isscalar(stride) else stride
-    return tuple(kernel_hw) != (1, 1) or (sh, sw) == (1, 1)
-
-
-def close(got, ref, bound):
-    """float32 rounding: relative, plus an absolute part scaled to the largest partial sum."""
-    assert got.shape == ref.shape
-    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5 * max(1.0, float(bound.max())))
+from .family_reference import (
+    assert_float32_close,
+    conv_ref,
+    depthwise_ref,
+    tf_safe,
+    transpose_ref,
+)
 
 
 @st.composite
@@ -76,15 +71,15 @@ def test_conv2d_transpose_equals_its_definition(case):
             conv2d_transpose(x, k, stride=s, padding=padding, output_padding=op, dilation=d)
         return
     got = conv2d_transpose(x, k, stride=s, padding=padding, output_padding=op, dilation=d)
-    close(got, ref, transpose_ref(np.abs(x), np.abs(k), s, padding, op, d))
+    assert_float32_close(got, ref, transpose_ref(np.abs(x), np.abs(k), s, padding, op, d))
     assert got.shape[:2] == conv_transpose_output_shape(
         x.shape[:2], kshape[:2], stride=s, padding=padding, output_padding=op, dilation=d)
     view = transpose_as_correlation(x, k, stride=s, padding=padding, output_padding=op,
                                     dilation=d)
-    close(view.output, ref, transpose_ref(np.abs(x), np.abs(k), s, padding, op, d))
+    assert_float32_close(view.output, ref, transpose_ref(np.abs(x), np.abs(k), s, padding, op, d))
     # The view really is zeros inserted, padding and a stride-1 correlation with the flip.
     np.testing.assert_array_equal(view.flipped_kernel, k[::-1, ::-1].transpose(0, 1, 3, 2))
-    close(conv2d(view.upsampled, view.flipped_kernel, dilation=d), ref,
+    assert_float32_close(conv2d(view.upsampled, view.flipped_kernel, dilation=d), ref,
           transpose_ref(np.abs(x), np.abs(k), s, padding, op, d))
     assert view.insert == (s[0] - 1, s[1] - 1)
     formula = transpose_output_formula("H", x.shape[0], kshape[0], stride=s[0],
@@ -154,12 +149,12 @@ def test_depthwise_and_separable_equal_their_definitions(kh, kw, c, m, s, d, pad
     got = depthwise_conv2d(x, k, stride=s, padding=padding, dilation=d, bias=b)
     ref = depthwise_ref(x, k, s, padding, d) + b
     bound = depthwise_ref(np.abs(x), np.abs(k), s, padding, d)
-    close(got, ref, bound)
+    assert_float32_close(got, ref, bound)
     sep = separable_conv2d(x, k, pw, stride=s, padding=padding, dilation=d, bias=0.5)
     sep_ref = np.einsum("hwc,cf->hwf", ref - b, pw[0, 0].astype(np.float64)) + 0.5
-    close(sep, sep_ref, np.einsum("hwc,cf->hwf", bound, np.abs(pw[0, 0])))
+    assert_float32_close(sep, sep_ref, np.einsum("hwc,cf->hwf", bound, np.abs(pw[0, 0])))
     if c == 1:
-        close(depthwise_conv2d(x[..., 0], k, stride=s, padding=padding,
+        assert_float32_close(depthwise_conv2d(x[..., 0], k, stride=s, padding=padding,
                                dilation=d), ref - b, bound)
 
 
@@ -217,7 +212,7 @@ def test_family_equals_keras_layers(case):
     got = conv2d_transpose(x, kt, stride=s, padding=padding, output_padding=op, bias=bt)
     ref = run(keras.layers.Conv2DTranspose(f, (kh, kw), strides=s, padding=padding,
                                            output_padding=op), [kt, bt])
-    close(got, ref, transpose_ref(np.abs(x), np.abs(kt), s, padding, op, 1))
+    assert_float32_close(got, ref, transpose_ref(np.abs(x), np.abs(kt), s, padding, op, 1))
     # TensorFlow's depthwise kernel takes equal strides only; it decomposes stride + dilation.
     ds = (s[0], s[0])
     if not tf_safe((kh, kw), ds):
@@ -227,7 +222,7 @@ def test_family_equals_keras_layers(case):
     got = depthwise_conv2d(x, kd, stride=ds, padding=padding, dilation=d, bias=bd)
     ref = run(keras.layers.DepthwiseConv2D((kh, kw), strides=ds, padding=padding,
                                            depth_multiplier=m, dilation_rate=d), [kd, bd])
-    close(got, ref, depthwise_ref(np.abs(x), np.abs(kd), ds, padding, d))
+    assert_float32_close(got, ref, depthwise_ref(np.abs(x), np.abs(kd), ds, padding, d))
     if ds == (1, 1) or d == (1, 1):  # SeparableConv2D refuses both together
         kp = rng.standard_normal((1, 1, c * m, f)).astype(np.float32)
         got = separable_conv2d(x, kd, kp, stride=ds, padding=padding, dilation=d, bias=bt)
@@ -236,7 +231,7 @@ def test_family_equals_keras_layers(case):
                   [kd, kp, bt])
         bound = np.einsum("hwc,cf->hwf", depthwise_ref(np.abs(x), np.abs(kd), ds, padding, d),
                           np.abs(kp[0, 0]))
-        close(got, ref, bound)
+        assert_float32_close(got, ref, bound)
 
 
 @pytest.mark.slow
@@ -264,7 +259,7 @@ def test_dilated_transpose_equals_tensorflow_autodiff(kh, kw, d, padding, c, f, 
         z = tf.nn.conv2d(y, k_dilated, strides=1, padding=padding.upper())
         loss = tf.reduce_sum(z * x[None])
     ref = tape.gradient(loss, y).numpy()[0]
-    close(got, ref, transpose_ref(np.abs(x), np.abs(k), 1, padding, op, d))
+    assert_float32_close(got, ref, transpose_ref(np.abs(x), np.abs(k), 1, padding, op, d))
 
 
 @pytest.mark.slow
