@@ -114,7 +114,8 @@ class ExplainButton(QToolButton):
         if self.popup is not None:
             self.popup.close()
         popup = ExplanationPopup(self.html(), self)
-        popup.setFixedWidth(round(POPUP_WIDTH * presentation().scale))
+        room = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        popup.setFixedWidth(min(round(POPUP_WIDTH * presentation().scale), room.width() - 16))
         popup.destroyed.connect(functools.partial(self._forget_popup, popup))
         popup.place_below(self)
         popup.show()

@@ -33,6 +33,7 @@ from ..core.pipeline import check_workspace_limits
 from ..questions import Demo, Question, question, questions
 from ..training.settings import TrainingSettings
 from .course_panel import NoResourceBrowser
+from .screen_fit import fit_to_screen
 from .theme import scale_font
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ def open_question(window: QuestionHost, key: str) -> QuestionDialog:
                             window if isinstance(window, QWidget) else None)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
+    fit_to_screen(dialog)  # 70 characters × 26 lines of projection text outgrow a projector
     return dialog
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QWidget
 
 from .theme import presentation
 
@@ -22,12 +22,12 @@ STRIP_SCREEN_WIDTH = 1600  # narrower screens get the lesson text and the code a
 PICTURE_SHARE = 0.55  # in projection mode the picture keeps at least this share of the window
 
 
-def _screen(window: QMainWindow) -> QScreen | None:
+def _screen(window: QWidget) -> QScreen | None:
     return window.screen() or QGuiApplication.primaryScreen()
 
 
-def fit_to_screen(window: QMainWindow) -> None:
-    """Shrink ``window`` into its screen's available area and move it fully onto it."""
+def fit_to_screen(window: QWidget) -> None:
+    """Shrink ``window`` (the main window, a dialog) into its screen's available area."""
     screen = _screen(window)
     if screen is None or window.isFullScreen() or window.isMaximized():
         return

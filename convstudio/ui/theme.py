@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 BASE_POINT_SIZE = 11
 PROJECTION_POINT_SIZE = 20     # body text on a projector, read from the back of a classroom
@@ -188,6 +188,7 @@ def apply(app: QApplication, pres: Presentation) -> None:
     font = QFont(app.font())
     font.setPointSizeF(pres.point_size)
     app.setFont(font)
+    QToolTip.setFont(font)  # tooltips keep a font of their own otherwise
     app.setPalette(_palette(pres.theme))
     bg, fg = plot_colours(pres.theme)
     pg.setConfigOption("background", bg)
