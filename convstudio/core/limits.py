@@ -60,6 +60,10 @@ DILATION = IntRange(1, 8)
 PADDING = IntRange(0, 16)          # custom padding: zeros added on each side
 POOL_SIZE = IntRange(1, 8)
 POOL_STRIDE = IntRange(1, 8)
+# The conv family modes: a transposed conv's extra output rows/columns (below its stride, at
+# most 15) and a depthwise conv's kernels per channel.
+OUTPUT_PADDING = IntRange(0, 15)
+DEPTH_MULTIPLIER = IntRange(1, 8)
 
 # The workspace image: each side in pixels (larger files are offered a downscale), and its
 # values, which count from 0 to 255 as the lessons do.
