@@ -109,24 +109,26 @@ def _stacked() -> Question:
     from .training.models import ConvBlock, ModelConfig, summary
 
     rows = {r.name: r for r in summary(ModelConfig(blocks=(ConvBlock(32), ConvBlock(64))))}
-    conv2 = rows["conv2"]
+    conv1, conv2 = rows["conv1"], rows["conv2"]
     same = {r.name: r for r in summary(ModelConfig(blocks=(ConvBlock(32), ConvBlock(32))))}
     return Question(
         "stacked", "How do stacked filter counts combine (32 filters, then 64)?",
-        "<p>They do not multiply. The first Conv2D(32) makes 32 maps: a 32-channel image. "
+        "<p>They do not multiply. The first Conv2D(32) makes "
+        f"{conv1.output_shape[-1]} maps: a 32-channel image. "
         "Each filter of the next layer spans <b>all</b> of its input channels — 3×3×32 = "
         "288 weights — adds all the products into <b>one</b> map, and adds its bias. "
         f"Conv2D(64) on those 32 channels therefore makes {conv2.output_shape[-1]} maps "
         f"(output {conv2.output_shape[1:]}), not 64 × 32 = 2,048, and has 64 × (288 + 1) = "
-        f"{conv2.params:,} parameters.</p><p>The same holds in the workspace: with the "
-        "channel <b>all</b>, one 3×3 filter on a colour photo is 3×3×3 and still makes one "
-        f"map.</p><p>Here both layers have 32 filters: the summary reads "
-        f"“{same['conv2'].note}” for conv2 — {same['conv2'].output_shape[-1]} maps from "
-        f"{same['conv2'].params:,} parameters.</p>",
-        Demo("training", training={"blocks": 2, "filters": 32, "kernel_size": 3,
+        f"{conv2.params:,} parameters: the summary reads “{conv2.note}”.</p>"
+        "<p>The number of maps is the number of filters, whatever came before: with 32 "
+        f"filters in both layers, conv2 reads “{same['conv2'].note}” — "
+        f"{same['conv2'].output_shape[-1]} maps from {same['conv2'].params:,} parameters."
+        "</p><p>The same holds in the workspace: with the channel <b>all</b>, one 3×3 filter "
+        "on a colour photo is 3×3×3 and still makes one map.</p>",
+        Demo("training", training={"blocks": 2, "filters": [32, 64], "kernel_size": 3,
                                    "pooling": True}, reveal="summary",
-             says="Show me sets the Training tab's model to two layers of 32 filters and "
-                  "shows its summary."))
+             says="Show me sets the Training tab's model to 32 filters, then 64, and shows "
+                  "its summary: conv2 makes 64 maps, each from 3×3×32 weights."))
 
 
 def _input_shape() -> Question:

@@ -21,7 +21,7 @@ _DEFAULTS = TrainingSettings()
 class ConvBlock:
     """Conv2D(filters, kernel×kernel, ReLU), optionally followed by MaxPooling2D(2×2)."""
 
-    filters: int = _DEFAULTS.filters
+    filters: int = _DEFAULTS.layer_filters()[0]
     kernel: int = _DEFAULTS.kernel_size
     pool: bool = _DEFAULTS.pooling
 
@@ -58,8 +58,8 @@ class ModelConfig:
         Raises ValueError if a block would leave no pixels.
         """
         s = settings
-        block = ConvBlock(s.filters, s.kernel_size, s.pooling)
-        return cls((block,) * s.blocks, s.dense, round(s.dropout, 3), n_classes)
+        blocks = tuple(ConvBlock(f, s.kernel_size, s.pooling) for f in s.layer_filters())
+        return cls(blocks, s.dense, round(s.dropout, 3), n_classes)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,10 @@ FIELDS: dict[str, Rule] = {
     "lr_schedule": LR_SCHEDULES,
 }
 
+# Fields that also take one value per conv block, first block first ([32, 64]); one number
+# means every block (the form of settings and lessons saved before per-layer counts).
+PER_LAYER = frozenset({"filters"})
+
 
 class SettingsError(ValueError):
     """A setting that is not allowed; the message names the field and what it may be."""
@@ -68,6 +72,8 @@ def check(key: str, value: Any, where: str | None = None) -> Any:
     rule = FIELDS.get(key)
     if rule is None:
         raise SettingsError(f"{name} is not a training setting ConvStudio knows")
+    if key in PER_LAYER and isinstance(value, list | tuple):
+        return _per_layer(key, value, name)
     if rule is bool:
         if not isinstance(value, bool):
             raise SettingsError(f"{name} must be true or false, got {describe(value)}")
@@ -93,18 +99,40 @@ def check(key: str, value: Any, where: str | None = None) -> Any:
     return value
 
 
+def _per_layer(key: str, values: list[Any] | tuple[Any, ...], name: str) -> int | tuple[int, ...]:
+    """Check one value per conv block; equal values are the one number that means them all."""
+    most = FIELDS["blocks"]
+    assert isinstance(most, IntRange)
+    if not most.allows(len(values)):
+        raise SettingsError(f"{name} must be one number, or a list of {most.text()} (one per "
+                            f"conv block), got a list of {len(values)}")
+    checked = tuple(check(key, v, f"{name}[{i}]") for i, v in enumerate(values))
+    return checked[0] if len(set(checked)) == 1 else checked
+
+
+def fit_layers(value: int | tuple[int, ...], blocks: int) -> int | tuple[int, ...]:
+    """Return per-block ``value`` for ``blocks`` blocks: cut, or the last one repeated."""
+    if isinstance(value, int):
+        return value
+    fitted = (value + (value[-1],) * blocks)[:blocks]
+    return fitted[0] if len(set(fitted)) == 1 else fitted
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
     """What the Training tab's form holds: the dataset, the architecture and the run.
 
     The defaults are the lessons' CNN (two blocks of 64 3×3 filters, each max-pooled, Dense 128)
     trained with Adam from 0.003 along a cosine to 0 (see ``TrainingConfig.lr_schedule``).
+    ``filters`` is one count for every conv block, or a tuple of one per block (32 then 64:
+    ``(32, 64)``); equal counts are always stored as the one number, so settings that build
+    the same model compare equal. :meth:`layer_filters` gives one count per block.
     """
 
     dataset: str = "fashion-mnist"
     limit: int = 0
     blocks: int = 2
-    filters: int = 64
+    filters: int | tuple[int, ...] = 64
     kernel_size: int = 3
     pooling: bool = True
     dense: int = 128
@@ -124,6 +152,16 @@ class TrainingSettings:
             value = check(f.name, getattr(self, f.name))
             if value is not getattr(self, f.name):  # an int given for a decimal field
                 object.__setattr__(self, f.name, value)
+        if isinstance(self.filters, tuple) and len(self.filters) != self.blocks:
+            raise SettingsError(f"filters lists {len(self.filters)} counts for "
+                                f"{self.blocks} conv blocks: give one per block, or one "
+                                "number for all of them")
+
+    def layer_filters(self) -> tuple[int, ...]:
+        """Return the filter count of each conv block, first block first."""
+        if isinstance(self.filters, tuple):
+            return self.filters
+        return (self.filters,) * self.blocks
 
     @classmethod
     def from_dict(cls, values: Any, *, base: TrainingSettings | None = None,
@@ -131,18 +169,28 @@ class TrainingSettings:
         """Return ``base`` (the defaults unless given) with the fields ``values`` holds.
 
         ``where`` prefixes each field's name in messages (a lesson passes ``"training"``).
-        Raises :class:`SettingsError` for anything that is not a good set of settings.
+        A new number of blocks without filters keeps the base's per-block counts, cut or with
+        the last one repeated; per-block counts without a number of blocks set it. Raises
+        :class:`SettingsError` for anything that is not a good set of settings.
         """
         if not isinstance(values, dict):
             raise SettingsError(f"{where or 'the training settings'} must be an object, "
                                 f"got {describe(values)}")
         checked = {str(k): check(str(k), v, f"{where}.{k}" if where else str(k))
                    for k, v in values.items()}
-        return replace(base or cls(), **checked)
+        base = base or cls()
+        if "blocks" in checked and "filters" not in checked:
+            checked["filters"] = fit_layers(base.filters, checked["blocks"])
+        elif isinstance(checked.get("filters"), tuple) and "blocks" not in checked:
+            checked["blocks"] = len(checked["filters"])  # one count per block: that many
+        return replace(base, **checked)
 
     def as_dict(self) -> dict[str, Any]:
-        """Return every field by name, as a lesson stores them."""
-        return asdict(self)
+        """Return every field by name, as a lesson stores them (per-block counts a list)."""
+        values = asdict(self)
+        if isinstance(self.filters, tuple):
+            values["filters"] = list(self.filters)
+        return values
 
     def with_changes(self, **changes: Any) -> TrainingSettings:
         """Return a copy with ``changes`` applied (checked like :meth:`from_dict`)."""

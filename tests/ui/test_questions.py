@@ -103,8 +103,8 @@ def test_stacked_filters_show_in_the_training_summary(window, qtbot):
     table = w.training.summary_table
     rows = [[table.item(r, c).text() if table.item(r, c) else "" for c in range(3)]
             for r in range(table.rowCount())]
-    # 32 maps out of the second layer, each from 3×3×32 weights and a bias: not 32 × 32.
-    assert ["conv2 (Conv2D)", "(batch, 11, 11, 32)", "9,248"] in rows
+    # 64 maps out of the second layer, each from 3×3×32 weights and a bias: not 64 × 32.
+    assert ["conv2 (Conv2D)", "(batch, 11, 11, 64)", "18,496"] in rows
     assert ["conv1 (Conv2D)", "(batch, 26, 26, 32)", "320"] in rows
     qtbot.waitUntil(lambda: not table.visibleRegion().isEmpty())  # scrolled into view
 

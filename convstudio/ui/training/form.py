@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -31,7 +32,9 @@ from ..numbers import DecimalBox, WholeBox
 
 TIPS = {
     "blocks": "How many Conv2D (+ MaxPooling2D) blocks the image passes through",
-    "filters": "Filters per Conv2D layer: how many feature maps each block makes",
+    "filters": "Filters of the first Conv2D layer: how many feature maps it makes. While "
+               "every layer has as many, this box sets them all; the boxes beside it are "
+               "the later layers' own (32 then 64: each of the 64 spans all 32 maps)",
     "kernel_size": "Each filter's height and width (3 → 3×3 weights per channel)",
     "pooling": "Halve each feature map with a 2×2 max pool after every conv",
     "dense": "Neurons in the hidden Dense layer after Flatten",
@@ -63,6 +66,18 @@ def _decimal(key: str) -> tuple[float, float]:
     rule = FIELDS[key]
     assert isinstance(rule, FloatRange)
     return rule.lo, rule.hi
+
+
+def stacking_text(config: ModelConfig) -> str:
+    """Say how each later conv layer combines the maps before it (empty for one layer)."""
+    parts = []
+    for i in range(1, len(config.blocks)):
+        before, block = config.blocks[i - 1].filters, config.blocks[i]
+        k = block.kernel
+        parts.append(f"conv{i + 1}: {block.filters} filters, each of {k}×{k}×{before} weights "
+                     f"(all {before} maps of conv{i}), make {block.filters} maps, "
+                     f"not {block.filters}×{before}.")
+    return (" " + " ".join(parts)) if parts else ""
 
 
 class LimitBox(WholeBox):
@@ -105,7 +120,17 @@ class TrainingForm(QObject):
         self.limit.setSingleStep(1000)
         self.limit.setSpecialValueText("all")
         self.blocks = WholeBox("Conv blocks", *_whole("blocks"))
-        self.filters = WholeBox("Filters per conv", *_whole("filters"))
+        # One box per conv layer, as many shown as there are blocks; the first is ``filters``.
+        self.layer_filters = tuple(WholeBox(f"Filters of conv{i}", *_whole("filters"))
+                                   for i in range(1, _whole("blocks")[1] + 1))
+        self.filters = self.layer_filters[0]
+        self.filters_row = QWidget()
+        row = QHBoxLayout(self.filters_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        for layer_box in self.layer_filters:
+            row.addWidget(layer_box)
+        self._shown_filters = self.blocks.value()
+        self._first_filters = self.filters.value()
         self.kernel_size = WholeBox("Kernel size", *_whole("kernel_size"))
         self.pooling = QCheckBox("MaxPooling2D(2×2) after each conv")
         self.dense = WholeBox("Dense units", *_whole("dense"))
@@ -127,6 +152,9 @@ class TrainingForm(QObject):
         self.freeze_seed = QCheckBox("…and keep it frozen")
         for box in self.numbers():
             box.valueRefused.connect(self.messageRaised)
+        # Before ``edited``: the later layers follow, then the settings are read.
+        self.blocks.valueChanged.connect(self._on_blocks)
+        self.filters.valueChanged.connect(self._on_first_filters)
         for box in self.numbers():
             box.valueChanged.connect(self.edited)
         self.pooling.toggled.connect(self.edited)
@@ -141,15 +169,42 @@ class TrainingForm(QObject):
         self.summary_note.setWordWrap(True)
         for name, text in TIPS.items():
             getattr(self, name).setToolTip(text)
+        for i, box in enumerate(self.layer_filters[1:], start=2):
+            box.setToolTip(f"Filters of conv{i}: each spans all the maps of conv{i - 1} "
+                           f"(3×3 filters on 32 maps: 3×3×32 weights) and makes one map")
+
+    def _on_blocks(self, n: int) -> None:
+        """Show one filter box per block; a new block starts with the last one's count."""
+        last = self.layer_filters[self._shown_filters - 1].value()
+        for box in self.layer_filters[self._shown_filters:n]:
+            box.blockSignals(True)
+            box.setValue(last)
+            box.blockSignals(False)
+        self._show_filter_boxes(n)
+
+    def _on_first_filters(self, value: int) -> None:
+        """While every layer has the first one's count, it sets them all (one number)."""
+        later = self.layer_filters[1:self._shown_filters]
+        if all(box.value() == self._first_filters for box in later):
+            for box in later:
+                box.blockSignals(True)
+                box.setValue(value)
+                box.blockSignals(False)
+        self._first_filters = value
+
+    def _show_filter_boxes(self, n: int) -> None:
+        self._shown_filters = n
+        for i, box in enumerate(self.layer_filters):
+            box.setVisible(i < n)
 
     def numbers(self) -> tuple[WholeBox | DecimalBox, ...]:
         """Return every typed-number box of the form."""
-        return (self.limit, self.blocks, self.filters, self.kernel_size, self.dense,
+        return (self.limit, self.blocks, *self.layer_filters, self.kernel_size, self.dense,
                 self.dropout, self.learning_rate, self.batch_size, self.epochs, self.val_split)
 
     def architecture_widgets(self) -> tuple[QWidget, ...]:
         """Return the controls that change the model (locked while it trains)."""
-        return (self.blocks, self.filters, self.kernel_size, self.pooling, self.dense,
+        return (self.blocks, *self.layer_filters, self.kernel_size, self.pooling, self.dense,
                 self.dropout)
 
     def model_box(self) -> QGroupBox:
@@ -157,7 +212,7 @@ class TrainingForm(QObject):
         box = QGroupBox("Model")
         form = QFormLayout(box)
         form.addRow("Conv blocks", self.blocks)
-        form.addRow("Filters per conv", self.filters)
+        form.addRow("Filters per conv", self.filters_row)
         form.addRow("Kernel size", self.kernel_size)
         form.addRow(self.pooling)
         form.addRow("Dense units", self.dense)
@@ -185,7 +240,8 @@ class TrainingForm(QObject):
         """Return the settings the boxes hold, for ``dataset`` (the dataset box's choice)."""
         return TrainingSettings(
             dataset=dataset, limit=self.limit.value(), blocks=self.blocks.value(),
-            filters=self.filters.value(), kernel_size=self.kernel_size.value(),
+            filters=tuple(box.value() for box in self.layer_filters[:self.blocks.value()]),
+            kernel_size=self.kernel_size.value(),
             pooling=self.pooling.isChecked(), dense=self.dense.value(),
             dropout=round(self.dropout.value(), 3), optimizer=self.optimizer.currentText(),
             learning_rate=self.learning_rate.value(), batch_size=self.batch_size.value(),
@@ -222,7 +278,8 @@ class TrainingForm(QObject):
         table.resizeColumnsToContents()
         self.summary_note.setText(
             "Keras trains on batches, so the input is 4-D: (batch, 28, 28, 1). ConvStudio adds "
-            "the channel axis for you, so Keras' \"expected 4 dimensions\" error cannot happen.")
+            "the channel axis for you, so Keras' \"expected 4 dimensions\" error cannot happen."
+            + stacking_text(config))
         return True
 
     # --- the model's settings, shown ----------------------------------------------------------
@@ -233,12 +290,18 @@ class TrainingForm(QObject):
             w.blockSignals(True)
         try:
             s = settings
-            for whole, n in ((self.limit, s.limit), (self.blocks, s.blocks),
-                             (self.filters, s.filters), (self.kernel_size, s.kernel_size),
+            counts = s.layer_filters()
+            # A box past the blocks holds the last count: shown if a block is added.
+            layers = tuple((box, counts[min(i, len(counts) - 1)])
+                           for i, box in enumerate(self.layer_filters))
+            for whole, n in ((self.limit, s.limit), (self.blocks, s.blocks), *layers,
+                             (self.kernel_size, s.kernel_size),
                              (self.dense, s.dense), (self.batch_size, s.batch_size),
                              (self.epochs, s.epochs)):
                 if whole.value() != n:
                     whole.setValue(n)
+            self._first_filters = counts[0]
+            self._show_filter_boxes(s.blocks)
             for decimal, x in ((self.dropout, s.dropout), (self.learning_rate, s.learning_rate),
                                (self.val_split, s.validation_split)):
                 if decimal.value() != x:

@@ -132,6 +132,7 @@ class TrainingTab(ModelFiles, QWidget):
         form.messageRaised.connect(self.show_message)
         # The form's widgets by their old names: tests and benchmarks use these.
         self.limit, self.blocks, self.filters = form.limit, form.blocks, form.filters
+        self.layer_filters = form.layer_filters  # one box per conv layer
         self.kernel_size, self.pooling, self.dense = form.kernel_size, form.pooling, form.dense
         self.dropout, self.optimizer = form.dropout, form.optimizer
         self.learning_rate, self.batch_size = form.learning_rate, form.batch_size
