@@ -160,7 +160,7 @@ def _sizes() -> list[CourseLesson]:
             "image becomes 14×14; another layer of 100 filters would multiply the images "
             "again, which is why networks pool between their conv layers.</p>"),
             LAPLACIAN, params=PipelineParams(padding="same", pool="max"), display="clipped",
-            tab="workspace", animator_source="image"),
+            tab="workspace", animator_source="pool-example"),
     ]
 
 

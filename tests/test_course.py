@@ -97,6 +97,18 @@ def test_the_first_lesson_window_gives_577_and_the_training_lessons_set_their_da
     assert course.lesson("first-cnn").state.tab == "training"
 
 
+def test_the_pooling_lesson_steps_through_its_own_4x4_example():
+    # The lesson's text and its exercises use the 4×4 block; its Animator shows that block.
+    from convstudio.core import max_pool2d
+    from convstudio.core.animator_sources import POOL_EXAMPLE, POOL_EXAMPLE_MAXIMA
+    from convstudio.exercises.bank_sizes import POOL_BLOCK
+
+    assert course.lesson("max-pooling").state.animator_source == "pool-example"
+    assert POOL_BLOCK == POOL_EXAMPLE
+    pooled = max_pool2d(np.array(POOL_EXAMPLE, np.float32), 2)
+    assert pooled.tolist() == [list(row) for row in POOL_EXAMPLE_MAXIMA]
+
+
 def test_course_lessons_and_exercise_modules_stay_small():
     root = pathlib.Path(convstudio.__file__).parent
     paths = [root / "lessons.py", root / "course.py", root / "lesson_state.py",

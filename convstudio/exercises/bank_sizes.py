@@ -18,15 +18,17 @@ from ..core import (
     pool_steps,
     resolve_padding,
 )
+from ..core.animator_sources import POOL_EXAMPLE
 from ..core.pipeline import PipelineParams
 from ..lesson_state import Lesson
 from .base import Exercise, Mistake
 from .kinds import cell, grid, number, pair, shape
 
 SIDE = 512  # the lessons' photo
-# The pooling lesson's 4×4 block: its quarters' maxima are 192, 144, 255 and 168, and no
-# quarter's maximum is its top-left pixel but one, so "kept the top-left" shows.
-POOL_BLOCK = ((12, 192, 16, 144), (100, 64, 96, 32), (255, 40, 80, 20), (30, 200, 168, 120))
+# The pooling lesson's 4×4 block (the animator's "pool-example" source): its quarters' maxima
+# are 192, 144, 255 and 168, and only one quarter's maximum is its top-left pixel, so "kept the
+# top-left" shows.
+POOL_BLOCK = POOL_EXAMPLE
 # The dilation lesson's 5×5 window: a dilated 3×3 kernel reads its corners, edges' middles and
 # centre; an undilated one would read the middle 3×3.
 DILATION_WINDOW = ((10, 20, 30, 40, 50), (60, 70, 80, 90, 100), (15, 25, 35, 45, 55),
