@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(and a lesson) describe, then exit without opening a window: "
                              "numpy or keras for the workspace, cnn for the Training tab's "
                              "model")
+    parser.add_argument("--model", metavar="PATH.keras",
+                        help="with --print-code cnn: a model the Training tab saved; the "
+                             "program rebuilds the network it holds and loads it by its path")
     start = parser.add_argument_group("workspace start state")
     start.add_argument("--image", metavar="NAME|PATH",
                        help="a sample image name (camera, coins, brick, glyph…) or an image file")
@@ -67,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     anim.add_argument("--source", choices=ANIMATOR_SOURCES,
                       help="what the animator steps through (default: the 28×28 glyph; "
                            "pool-example: the course's 4×4 pooling block)")
-    anim.add_argument("--phase", choices=("conv", "pool"), help="start in this phase")
+    anim.add_argument("--phase", choices=("conv", "pool", "learn"), help="start in this phase")
+    anim.add_argument("--train", type=int, metavar="N",
+                      help="start the kernel from random weights and take N SGD steps of the "
+                           "Learn phase (0: the random start only)")
     anim.add_argument("--step", type=int, metavar="N",
                       help="start at step N of the phase (1 = first; negative counts from the end)")
     return parser
@@ -135,9 +141,17 @@ def _animator_state(window: object, args: argparse.Namespace) -> None:
     m = window.animator_model  # the tab itself is built when first shown
     if args.source:
         m.set_source_kind(args.source)
+    if args.train is not None:
+        m.random_start()
+        m.rebuild()
+        if args.train > 0:
+            m.train_steps(args.train)
+            m.rebuild()
     if args.phase:
         m.set_phase(args.phase)
-    if args.step is not None:
+    if args.step is not None and m.learning:
+        m.learn_go_to(args.step - 1 if args.step > 0 else m.n_learn + args.step)
+    elif args.step is not None:
         first, n = (0, m.n_conv) if m.in_conv else (m.n_conv, m.n_pool)
         local = args.step - 1 if args.step > 0 else n + args.step
         m.go_to(first + max(0, min(local, n - 1)))
@@ -175,14 +189,7 @@ def _code_state(args: argparse.Namespace) -> dict[str, Any]:
     if args.lesson:
         lesson = _read_lesson(args.lesson)
     if args.print_code == "cnn":
-        from .training.datasets import IDX_DATASETS
-        from .training.models import ModelConfig
-        from .training.settings import TrainingSettings
-
-        settings = TrainingSettings.from_dict(lesson.training, where="training")
-        names = IDX_DATASETS.get(settings.dataset)  # a folder's classes are known only there
-        n_classes = len(names) if names else 10
-        return {"model": ModelConfig.from_settings(settings, n_classes), "class_names": names}
+        return _cnn_state(args, lesson)
     source = Source("sample", lesson.sample) if lesson.sample else None
     if args.image:
         if args.image in sample_names():
@@ -212,6 +219,30 @@ def _code_state(args: argparse.Namespace) -> dict[str, Any]:
     check_workspace_limits(params)
     return {"source": source, "channel": lesson.channel, "kernel": kernel,
             "use_weight": use_weight, "params": params}
+
+
+def _cnn_state(args: argparse.Namespace, lesson: Lesson) -> dict[str, Any]:
+    """Return the CNN program's arguments: a saved file's network (``--model``, a lesson's)."""
+    from . import lessons
+    from .training.datasets import IDX_DATASETS
+    from .training.keras_file import model_config_from_file
+    from .training.models import ModelConfig
+    from .training.settings import TrainingSettings
+
+    settings = TrainingSettings.from_dict(lesson.training, where="training")
+    names = IDX_DATASETS.get(settings.dataset)  # a folder's classes are known only there
+    path = Path(args.model) if args.model else None
+    if path is None and args.lesson and not args.lesson.startswith("builtin:"):
+        saved = lessons.model_path(lesson, args.lesson)  # the model saved with the lesson
+        path = saved if saved is not None and saved.is_file() else None
+    if path is None:
+        n_classes = len(names) if names else 10
+        return {"model": ModelConfig.from_settings(settings, n_classes), "class_names": names}
+    model = model_config_from_file(path)
+    # The file does not record its dataset: a lesson's names if they fit, else the numbers.
+    if not args.lesson or (names is not None and len(names) != model.n_classes):
+        names = None
+    return {"model": model, "model_path": str(path.resolve()), "class_names": names}
 
 
 def _read_lesson(spec: str) -> Lesson:
@@ -249,6 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.image = args.image or args.file
     if args.print_code:
         return print_code(args)
+    if args.model:
+        print("convstudio: --model names the saved model for --print-code cnn; open a model "
+              "in the window with the Training tab's Load model…", file=sys.stderr)
+        return 2
     # PySide6 hooks every later import and reads each new module's source (its "__feature__"
     # check: ~0.3 ms a module). NumPy and our Qt-free modules imported first skip that.
     from . import core, lessons  # noqa: F401
