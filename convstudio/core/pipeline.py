@@ -9,11 +9,15 @@ import numpy as np
 
 from . import limits
 from ._validate import as_pair
-from .convolution import PaddingLike, Pads, conv2d, output_shape, resolve_padding
+from .convolution import PaddingLike, Pads, output_shape, resolve_padding
+from .costs import LayerCost
+from .pipeline_family import conv_stage, standard_conv, workspace_cost
 from .pooling import avg_pool2d, max_pool2d, pool_geometry
 
 ACTIVATIONS = ("none", "relu")
 POOLS = ("none", "max", "avg")
+# The conv family: Keras Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D.
+FAMILIES = ("standard", "transposed", "depthwise", "separable")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class PipelineParams:
     pool: str = "max"
     pool_size: tuple[int, int] = (2, 2)
     pool_stride: tuple[int, int] | None = None
+    family: str = "standard"
+    output_padding: tuple[int, int] | None = None  # transposed only; None: Keras' default
+    depth_multiplier: int = 1  # depthwise and separable: kernels per input channel
 
     def __post_init__(self) -> None:
         as_pair(self.stride, "stride")
@@ -39,6 +46,14 @@ class PipelineParams:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
         if self.pool not in POOLS:
             raise ValueError(f"pool must be one of {', '.join(POOLS)}")
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}")
+        if self.output_padding is not None:
+            as_pair(self.output_padding, "output padding", minimum=0)
+        m = self.depth_multiplier
+        if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+            raise ValueError(f"depth multiplier must be a whole number of at least 1 (kernels "
+                             f"per input channel), got {m!r}")
         if not np.isfinite(self.bias):
             raise ValueError("bias must be a finite number")
 
@@ -54,6 +69,8 @@ def check_workspace_limits(params: PipelineParams) -> None:
         ("pool size", params.pool_size, limits.POOL_SIZE)]
     if params.pool_stride is not None:
         pairs.append(("pool stride", params.pool_stride, limits.POOL_STRIDE))
+    if params.output_padding is not None:
+        pairs.append(("output padding", params.output_padding, limits.OUTPUT_PADDING))
     if not isinstance(params.padding, str):
         pairs.append(("padding", params.padding, limits.PADDING))
     for name, value, allowed in pairs:
@@ -62,6 +79,15 @@ def check_workspace_limits(params: PipelineParams) -> None:
                 raise ValueError(f"{name} must be {allowed.text()} on each axis, got {v}")
     if not limits.BIAS.allows(params.bias):
         raise ValueError(f"bias must be {limits.BIAS.text()}, got {params.bias:g}")
+    if not limits.DEPTH_MULTIPLIER.allows(params.depth_multiplier):
+        raise ValueError(f"depth multiplier must be {limits.DEPTH_MULTIPLIER.text()}, got "
+                         f"{params.depth_multiplier}")
+    if params.family == "transposed" and params.output_padding is not None:
+        (oh, ow), (sh, sw) = params.output_padding, params.stride
+        if oh >= sh or ow >= sw:
+            raise ValueError(f"output padding must be smaller than the stride on each axis "
+                             f"(Keras' rule), got output padding ({oh},{ow}) with stride "
+                             f"({sh},{sw}); lower the output padding first")
 
 
 @dataclass(frozen=True)
@@ -75,7 +101,9 @@ class PipelineResult:
     kernel_hw: tuple[int, int]
     channels: int
     banner: str
-    pads: Pads  # the zeros the padding mode added on each side
+    pads: Pads  # the zeros the padding mode added on each side (transposed: cropped)
+    cost: LayerCost | None = None  # the conv layer's parameters and multiply-adds
+    note: str = ""  # what the mode computes with the workspace's one kernel
 
 
 def _fmt_pair(p: Any) -> str:
@@ -91,7 +119,7 @@ def describe(
     input_hw: tuple[int, int], kernel_hw: tuple[int, int], params: PipelineParams,
     channels: int = 1,
 ) -> str:
-    """Spell the pipeline's shapes in one line.
+    """Spell the pipeline's shapes in one line (the standard conv; see :func:`run_pipeline`).
 
     For example ``input 512×512 ⊛ 3×3 kernel, stride (2,1), valid → 255×510 → max-pool 2×2 →
     127×255``.
@@ -110,13 +138,18 @@ def describe(
     if params.dilation != (1, 1):
         parts.append(f"dilation {_fmt_pair(params.dilation)}")
     text = ", ".join(parts) + f", {_fmt_padding(params.padding)} → {ho}×{wo}"
-    if params.activation == "relu":
-        text += " → ReLU"
+    return text + _after_conv((ho, wo), params)
+
+
+def _after_conv(conv_hw: tuple[int, int], params: PipelineParams, maps: int = 1) -> str:
+    """Return the banner after the conv output's shape: the activation and the pooling."""
+    text = " → ReLU" if params.activation == "relu" else ""
     if params.pool != "none":
         (ph, pw), (sh, sw), (qo, qw), _ = pool_geometry(
-            (ho, wo), params.pool_size, stride=params.pool_stride)
+            conv_hw, params.pool_size, stride=params.pool_stride)
         stride = "" if (sh, sw) == (ph, pw) else f" stride {_fmt_pair((sh, sw))}"
-        text += f" → {params.pool}-pool {ph}×{pw}{stride} → {qo}×{qw}"
+        depth = f"×{maps}" if maps > 1 else ""
+        text += f" → {params.pool}-pool {ph}×{pw}{stride} → {qo}×{qw}{depth}"
     return text
 
 
@@ -139,7 +172,8 @@ def run_pipeline(
     kernel : numpy.ndarray
         (kh, kw) or (kh, kw, C).
     params : PipelineParams
-        Stride, padding, dilation, bias, activation and pooling.
+        Stride, padding, dilation, bias, activation, pooling and the conv family mode
+        (see :mod:`convstudio.core.pipeline_family`).
     check_finite : bool
         As in :func:`convstudio.core.conv2d`.
 
@@ -155,9 +189,18 @@ def run_pipeline(
     """
     channels = image.shape[2] if image.ndim == 3 else 1
     hw, khw = (image.shape[0], image.shape[1]), (kernel.shape[0], kernel.shape[1])
-    banner = describe(hw, khw, params, channels)
-    conv = conv2d(image, kernel, stride=params.stride, padding=params.padding,
-                  dilation=params.dilation, bias=params.bias, check_finite=check_finite)
+    cost = workspace_cost(hw, khw, channels, params)  # checks the sizes first
+    note = ""
+    if params.family == "standard":
+        banner = describe(hw, khw, params, channels)
+        conv = standard_conv(image, kernel, params, check_finite=check_finite)
+        pads = resolve_padding(hw, khw, stride=params.stride, padding=params.padding,
+                               dilation=params.dilation)
+    else:
+        stage = conv_stage(image, kernel, params)
+        conv, pads, note = stage.conv, stage.pads, stage.note
+        maps = conv.shape[2] if conv.ndim == 3 else 1
+        banner = stage.head + _after_conv((conv.shape[0], conv.shape[1]), params, maps)
     if params.activation == "relu":
         conv = np.maximum(conv, np.float32(0.0))
     pooled = None
@@ -165,7 +208,5 @@ def run_pipeline(
         pooled = max_pool2d(conv, params.pool_size, stride=params.pool_stride)
     elif params.pool == "avg":
         pooled = avg_pool2d(conv, params.pool_size, stride=params.pool_stride)
-    pads = resolve_padding(hw, khw, stride=params.stride, padding=params.padding,
-                           dilation=params.dilation)
     return PipelineResult(conv=conv, pooled=pooled, params=params, input_hw=hw, kernel_hw=khw,
-                          channels=channels, banner=banner, pads=pads)
+                          channels=channels, banner=banner, pads=pads, cost=cost, note=note)
