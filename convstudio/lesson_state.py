@@ -53,7 +53,9 @@ class Lesson:
                     (p.padding, p.padding) if isinstance(p.padding, int) else p.padding),
                 "bias": float(p.bias), "activation": p.activation, "pool": p.pool,
                 "pool_size": list(p.pool_size),
-                "pool_stride": None if p.pool_stride is None else list(p.pool_stride)},
+                "pool_stride": None if p.pool_stride is None else list(p.pool_stride),
+                "family": p.family, "depth_multiplier": p.depth_multiplier,
+                "output_padding": None if p.output_padding is None else list(p.output_padding)},
             "selection": None if self.selection is None else list(self.selection),
             "display": self.display,
         }

@@ -21,18 +21,20 @@ from .core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES
 from .core.limits import (
     BIAS,
     CHANNELS,
+    DEPTH_MULTIPLIER,
     DILATION,
     DISPLAY_MODES,
     KERNEL_ENTRY,
     KERNEL_SIDE,
     MAX_IMAGE_SIDE,
+    OUTPUT_PADDING,
     PADDING,
     POOL_SIZE,
     POOL_STRIDE,
     STRIDE,
     TABS,
 )
-from .core.pipeline import ACTIVATIONS, POOLS, PipelineParams
+from .core.pipeline import ACTIVATIONS, FAMILIES, POOLS, PipelineParams, check_workspace_limits
 from .course import course
 from .lesson_state import FORMAT, VERSION, Lesson, animator_steps
 from .lesson_text import MAX_TEXT_CHARS
@@ -42,6 +44,7 @@ from .lesson_values import (
     decode_image,
     got,
     grid,
+    in_range,
     number,
     obj,
     pair,
@@ -145,8 +148,9 @@ def _params(p: dict[str, Any]) -> PipelineParams:
     else:
         padding = pair(pad, f"{where}.padding", PADDING)
     pool_stride = p.get("pool_stride")
+    output_padding = p.get("output_padding")  # the conv family: absent in older lessons
     try:
-        return PipelineParams(
+        params = PipelineParams(
             stride=pair(p.get("stride", [1, 1]), f"{where}.stride", STRIDE),
             padding=padding,
             dilation=pair(p.get("dilation", [1, 1]), f"{where}.dilation", DILATION),
@@ -155,7 +159,14 @@ def _params(p: dict[str, Any]) -> PipelineParams:
             pool=string(p.get("pool", "max"), f"{where}.pool", POOLS),
             pool_size=pair(p.get("pool_size", [2, 2]), f"{where}.pool_size", POOL_SIZE),
             pool_stride=None if pool_stride is None
-            else pair(pool_stride, f"{where}.pool_stride", POOL_STRIDE))
+            else pair(pool_stride, f"{where}.pool_stride", POOL_STRIDE),
+            family=string(p.get("family", "standard"), f"{where}.family", FAMILIES),
+            output_padding=None if output_padding is None
+            else pair(output_padding, f"{where}.output_padding", OUTPUT_PADDING),
+            depth_multiplier=in_range(p.get("depth_multiplier", 1), f"{where}.depth_multiplier",
+                                      DEPTH_MULTIPLIER))
+        check_workspace_limits(params)  # output padding below the stride
+        return params
     except ValueError as exc:
         if isinstance(exc, LessonError):
             raise
