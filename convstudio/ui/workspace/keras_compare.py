@@ -1,4 +1,4 @@
-"""“Compare with Keras”: run the same weights through keras.layers.Conv2D as a background task."""
+"""“Compare with Keras”: the same weights through the mode's Keras layer, as a background task."""
 
 from __future__ import annotations
 
@@ -13,22 +13,52 @@ from ..tasks import Task, run_task
 FLOAT32_AGREEMENT = 1e-5
 
 
+KERAS_LAYERS = {"standard": "Conv2D", "transposed": "Conv2DTranspose",
+                "depthwise": "DepthwiseConv2D", "separable": "SeparableConv2D"}
+
+
 def keras_conv(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) -> np.ndarray:
-    """Run a Keras ``Conv2D`` holding exactly ``kernel`` and the bias; return its output."""
+    """Run the mode's Keras layer holding exactly ``kernel`` and the bias; return its output.
+
+    The weights are the ones the workspace's mode uses (core/pipeline_family.py): one filter,
+    the kernel on every channel, a depthwise multiplier of copies, a pointwise 1×1 of ones.
+    """
     from ...training.backend import load_keras  # lazy: TensorFlow takes seconds to import
 
     keras = load_keras()  # quietly, and without holding the GIL while its libraries load
 
     x = image if image.ndim == 3 else image[:, :, None]
-    k = kernel.reshape(kernel.shape[0], kernel.shape[1], x.shape[2], 1).astype(np.float32)
+    c = x.shape[2]
+    k3 = kernel.reshape(kernel.shape[0], kernel.shape[1], c).astype(np.float32)
     if not isinstance(params.padding, str) or params.padding == "full":
-        raise ValueError("Keras Conv2D only has 'valid' and 'same' padding; choose one of those "
-                         "to compare")
-    layer = keras.layers.Conv2D(1, k.shape[:2], strides=params.stride, padding=params.padding,
-                                dilation_rate=params.dilation)
+        raise ValueError(f"Keras {KERAS_LAYERS[params.family]} only has 'valid' and 'same' "
+                         "padding; choose one of those to compare")
+    if params.family in ("depthwise", "separable") and params.stride[0] != params.stride[1]:
+        raise ValueError(f"TensorFlow's {KERAS_LAYERS[params.family]} takes only equal strides "
+                         "on both axes; choose one to compare")
+    common = {"strides": params.stride, "padding": params.padding,
+              "dilation_rate": params.dilation}
+    bias = np.float32(params.bias)
+    m = params.depth_multiplier
+    depth = np.repeat(k3[..., None], m, axis=3)
+    if params.family == "transposed":
+        layer = keras.layers.Conv2DTranspose(1, k3.shape[:2], output_padding=params.output_padding,
+                                             **common)
+        weights = [k3[:, :, None, :], np.array([bias])]
+    elif params.family == "depthwise":
+        layer = keras.layers.DepthwiseConv2D(k3.shape[:2], depth_multiplier=m, **common)
+        weights = [depth, np.full(c * m, bias)]
+    elif params.family == "separable":
+        layer = keras.layers.SeparableConv2D(1, k3.shape[:2], depth_multiplier=m, **common)
+        weights = [depth, np.ones((1, 1, c * m, 1), np.float32), np.array([bias])]
+    else:
+        layer = keras.layers.Conv2D(1, k3.shape[:2], **common)
+        weights = [k3[..., None], np.array([bias])]
     layer.build((1, *x.shape))
-    layer.set_weights([k, np.array([params.bias], dtype=np.float32)])
-    out = np.asarray(layer(x[None].astype(np.float32)))[0, :, :, 0]
+    layer.set_weights(weights)
+    out = np.asarray(layer(x[None].astype(np.float32)))[0]
+    if params.family != "depthwise":
+        out = out[:, :, 0]
     if params.activation == "relu":
         out = np.maximum(out, 0.0)
     return out

@@ -95,6 +95,7 @@ class WorkspaceModel(QObject):
         self.kernel = KernelState(get_preset("sobel_x").array)
         self.params = PipelineParams()
         self.display_mode = "signed"
+        self.output_map = 0  # the depthwise output's map on show
         self.result: PipelineResult | None = None
         self.error = ""
         self._generation = 0
@@ -128,6 +129,7 @@ class WorkspaceModel(QObject):
         self._rgb = rgb
         self.source_name = name
         self.source = self.select_channel(self._rgb, self.channel)
+        self._fit_output_map()
         self.set_selection(None)
         self.sourceChanged.emit()
         self.request()
@@ -186,6 +188,7 @@ class WorkspaceModel(QObject):
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
         self.channel = channel
         self.source = self.select_channel(self._rgb, channel)
+        self._fit_output_map()
         self.sourceChanged.emit()
         self.request()
 
@@ -235,6 +238,7 @@ class WorkspaceModel(QObject):
             self.set_kernel(entries, use_weight=use_weight, text=text)
             if params != self.params:
                 self.params = params
+                self._fit_output_map()
                 self.paramsChanged.emit()
             self.set_selection(selection)
             if display != self.display_mode:
@@ -289,6 +293,7 @@ class WorkspaceModel(QObject):
         params = dataclasses.replace(self.params, **changes)
         check_workspace_limits(params)
         self.params = params
+        self._fit_output_map()
         self.paramsChanged.emit()
         self.request()
 
@@ -298,6 +303,26 @@ class WorkspaceModel(QObject):
             raise ValueError(f"display must be one of {', '.join(DISPLAY_MODES)}")
         self.display_mode = mode
         self.displayChanged.emit()
+
+    @property
+    def output_maps(self) -> int:
+        """How many maps the conv output has: C·M in depthwise mode, else one."""
+        if self.params.family != "depthwise":
+            return 1
+        channels = self.source.shape[2] if self.source.ndim == 3 else 1
+        return channels * self.params.depth_multiplier
+
+    def set_output_map(self, index: int) -> None:
+        """Show map ``index`` (from 0) of a depthwise output (a view choice, not undoable)."""
+        if not 0 <= index < self.output_maps:
+            raise ValueError(f"map must be 1…{self.output_maps}, got {index + 1}")
+        if index != self.output_map:
+            self.output_map = index
+            self.displayChanged.emit()
+
+    def _fit_output_map(self) -> None:
+        if self.output_map >= self.output_maps:
+            self.output_map = 0
 
     # --- computation --------------------------------------------------------------------
     def _snapshot(self) -> tuple[int, np.ndarray, np.ndarray, PipelineParams]:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ...core.pipeline import PipelineResult
+from ...core.pipeline_family import transpose_formulas
 from ...explanations import output_size_example
 from ..plots import ClippedAxisItem
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
@@ -257,6 +258,12 @@ def window_geometry(result: PipelineResult) -> tuple[tuple[float, float], tuple[
     pads = result.pads
     ekh = (result.kernel_hw[0] - 1) * p.dilation[0] + 1
     ekw = (result.kernel_hw[1] - 1) * p.dilation[1] + 1
+    if p.family == "transposed":
+        # Input pixel r scatters over output rows r·s … r·s + k' − 1 before the crop: the
+        # output pixel at its footprint's centre lies at its centre, s output pixels a step.
+        sh, sw = p.stride
+        return (((pads.left - ekw / 2) / sw + 0.5, (pads.top - ekh / 2) / sh + 0.5),
+                (1.0 / sw, 1.0 / sh))
     # Output pixel c covers the stride-wide cell centred on its window's centre.
     x0 = -pads.left + ekw / 2 - p.stride[1] / 2
     y0 = -pads.top + ekh / 2 - p.stride[0] / 2
@@ -266,11 +273,28 @@ def window_geometry(result: PipelineResult) -> tuple[tuple[float, float], tuple[
 def size_formulas(r: PipelineResult) -> str:
     """Return the output-size formula of both axes, worked out with ``r``'s numbers (HTML)."""
     p, pads = r.params, r.pads
+    if p.family == "transposed":
+        return transpose_formulas(r.input_hw, r.kernel_hw, p).replace("; ", "<br>")
     rows = output_size_example("H", r.input_hw[0], r.kernel_hw[0], p.stride[0],
                                p.dilation[0], pads.top, pads.bottom)
     cols = output_size_example("W", r.input_hw[1], r.kernel_hw[1], p.stride[1],
                                p.dilation[1], pads.left, pads.right)
     return f"{rows}<br>{cols}"
+
+
+OUTPUT_TITLES = {"standard": "Convolution output", "transposed": "Transposed conv output",
+                 "depthwise": "Depthwise output", "separable": "Separable output"}
+
+
+def output_title(r: PipelineResult, shown_map: int = 0) -> str:
+    """Name the output panel for the mode; a depthwise output names the map on show."""
+    title = OUTPUT_TITLES[r.params.family]
+    if r.conv.ndim == 3:
+        maps, m = r.conv.shape[2], r.params.depth_multiplier
+        k = min(shown_map, maps - 1)
+        channel = "RGB"[k // m] if r.channels == 3 else str(k // m + 1)
+        title += f", map {k + 1} of {maps} (channel {channel})"
+    return title
 
 
 class PanelGroup(QObject):
