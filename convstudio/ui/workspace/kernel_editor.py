@@ -151,6 +151,10 @@ class KernelEditor(QWidget):
         self.redo_button.clicked.connect(stack.redo)
         stack.canUndoChanged.connect(self.undo_button.setEnabled)
         stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        # The workspace's one stack: the buttons undo its last change, kernel or not.
+        stack.undoTextChanged.connect(lambda t: self.undo_button.setToolTip(f"Undo {t} (Ctrl+Z)"))
+        stack.redoTextChanged.connect(
+            lambda t: self.redo_button.setToolTip(f"Redo {t} (Ctrl+Shift+Z)"))
         self.undo_button.setEnabled(False)
         self.redo_button.setEnabled(False)
         row.addWidget(self.undo_button, 2, 0)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
-from ...core import get_preset, limits, luminance, normalisation_weight, sample_image
+from ...core import get_preset, limits, luminance, sample_image
 from ...core.kernels import validate_kernel
 from ...core.limits import CHANNELS, DISPLAY_MODES
 from ...core.pipeline import (
@@ -26,48 +26,14 @@ from ...core.pipeline import (
     run_pipeline,
 )
 from ..tasks import Task, run_task
+from .state import KernelState, StateChange, WorkspaceState, params_change_text
 
 # The lessons count pixel values from 0 to 255; the workspace does too.
 PIXEL_SCALE = 255.0
 UNDO_LIMIT = 1000
 MAX_RESIZE = limits.MAX_IMAGE_SIDE
 
-
-@dataclass(frozen=True)
-class KernelState:
-    """What the kernel editor edits: the entries and whether their weight is applied."""
-
-    entries: np.ndarray
-    use_weight: bool = True
-
-    @property
-    def weight(self) -> float:
-        """1/sum of the entries, or 1 when they sum to 0 or 1."""
-        return normalisation_weight(self.entries)
-
-    @property
-    def effective(self) -> np.ndarray:
-        """The kernel actually applied."""
-        w = np.float32(self.weight if self.use_weight else 1.0)
-        return (self.entries * w).astype(np.float32)
-
-    def same_as(self, other: KernelState) -> bool:
-        """Return whether both states hold the same entries and weight switch."""
-        return (self.use_weight == other.use_weight
-                and self.entries.shape == other.entries.shape
-                and bool(np.array_equal(self.entries, other.entries)))
-
-
-class _SetKernel(QUndoCommand):
-    def __init__(self, model: WorkspaceModel, old: KernelState, new: KernelState, text: str):
-        super().__init__(text)
-        self._model, self._old, self._new = model, old, new
-
-    def redo(self) -> None:
-        self._model._apply_kernel(self._new)
-
-    def undo(self) -> None:
-        self._model._apply_kernel(self._old)
+__all__ = ["MAX_RESIZE", "PIXEL_SCALE", "KernelState", "WorkspaceModel"]
 
 
 class WorkspaceModel(QObject):
@@ -104,8 +70,42 @@ class WorkspaceModel(QObject):
         self._running = False
         self._pending = False
         self._closed = False
-        self._holding = False  # inside set_state: one recomputation at its end
         self._task: Task | None = None
+
+    # --- undoable state -------------------------------------------------------------------
+    def _state(self) -> WorkspaceState:
+        return WorkspaceState(self._rgb, self.source_name, self._original, self.channel,
+                              self.kernel, self.params, self.display_mode, self.selection)
+
+    def _change(self, after: WorkspaceState, text: str) -> None:
+        """Make the change from the current state to ``after`` one step of the undo stack."""
+        if self._state().differs(after):
+            self.undo_stack.push(StateChange(self, self._state(), after, text))
+
+    def _apply_state(self, state: WorkspaceState, parts: frozenset[str]) -> None:
+        """Set the ``parts`` of ``state`` (undo and redo), then recompute once if needed."""
+        if "original" in parts:
+            self._original = state.original
+        if "selection" in parts:  # before sourceChanged: the views read it for the new image
+            self.selection = state.selection
+        if parts & {"image", "channel"}:
+            self._rgb, self.source_name, self.channel = state.rgb, state.name, state.channel
+            self.source = self.select_channel(self._rgb, self.channel)
+            self.sourceChanged.emit()
+        if "kernel" in parts:
+            self.kernel = state.kernel
+            self.kernelChanged.emit()
+        if "params" in parts:
+            self.params = state.params
+            self.paramsChanged.emit()
+        self._fit_output_map()
+        if "selection" in parts:
+            self.selectionChanged.emit()
+        if "display" in parts:
+            self.display_mode = state.display
+            self.displayChanged.emit()
+        if parts & {"image", "channel", "kernel", "params"}:
+            self.request()
 
     # --- source -------------------------------------------------------------------------
     @staticmethod
@@ -117,34 +117,35 @@ class WorkspaceModel(QObject):
             return rgb
         return np.ascontiguousarray(rgb[:, :, "RGB".index(channel)])
 
-    def set_source(self, image01: np.ndarray, name: str) -> None:
-        """Replace the source with a float image in [0, 1], (H, W) or (H, W, 3)."""
+    @staticmethod
+    def _as_rgb(image01: np.ndarray) -> np.ndarray:
         img = np.asarray(image01, dtype=np.float32)
         rgb = np.repeat(img[:, :, None], 3, axis=2) if img.ndim == 2 else img[:, :, :3]
-        rgb = np.ascontiguousarray(rgb * np.float32(PIXEL_SCALE))
-        self._original = (rgb, name)
-        self._replace_rgb(rgb, name)
+        return np.ascontiguousarray(rgb * np.float32(PIXEL_SCALE))
 
-    def _replace_rgb(self, rgb: np.ndarray, name: str) -> None:
-        self._rgb = rgb
-        self.source_name = name
-        self.source = self.select_channel(self._rgb, self.channel)
-        self._fit_output_map()
-        self.set_selection(None)
-        self.sourceChanged.emit()
-        self.request()
+    def set_source(self, image01: np.ndarray, name: str) -> None:
+        """Replace the source with a float image in [0, 1], (H, W) or (H, W, 3) (undoable)."""
+        rgb = self._as_rgb(image01)
+        self._change(self._state().replace(rgb=rgb, name=name, original=(rgb, name),
+                                           selection=None),
+                     f"open image {Path(name).name or name}")
 
     def set_selection(self, rect: tuple[int, int, int, int] | None) -> None:
-        """Record the rectangle (top, left, height, width) dragged on the input, or None."""
+        """Record the rectangle (top, left, height, width) dragged on the input, or None.
+
+        Not an undo step of its own (a drag would make hundreds); image changes and lessons
+        restore it with the image.
+        """
         if rect is not None:
             rect = self._checked_rect(rect)
         if rect != self.selection:
             self.selection = rect
             self.selectionChanged.emit()
 
-    def _checked_rect(self, rect: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    def _checked_rect(self, rect: tuple[int, int, int, int],
+                      hw: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
         top, left, height, width = (int(v) for v in rect)
-        h, w = self._rgb.shape[:2]
+        h, w = hw or self._rgb.shape[:2]
         top, left = max(0, top), max(0, left)
         height, width = min(height, h - top), min(width, w - left)
         if height < 1 or width < 1:
@@ -152,11 +153,13 @@ class WorkspaceModel(QObject):
         return top, left, height, width
 
     def crop(self, rect: tuple[int, int, int, int]) -> None:
-        """Keep only the rectangle (top, left, height, width) of the current source."""
+        """Keep only the rectangle (top, left, height, width) of the current source (undoable)."""
         top, left, height, width = self._checked_rect(rect)
         rgb = np.ascontiguousarray(self._rgb[top:top + height, left:left + width])
         base = self.source_name.split(" [")[0]
-        self._replace_rgb(rgb, f"{base} [crop {width}×{height} at x {left}, y {top}]")
+        self._change(self._state().replace(
+            rgb=rgb, name=f"{base} [crop {width}×{height} at x {left}, y {top}]",
+            selection=None), "crop")
 
     def resize(self, height: int, width: int) -> None:
         """Resample the current source to ``height`` × ``width`` pixels (area or bilinear)."""
@@ -169,13 +172,16 @@ class WorkspaceModel(QObject):
         rgb = cv2.resize(self._rgb, (width, height),
                          interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
         base = self.source_name.split(" [")[0]
-        self._replace_rgb(np.ascontiguousarray(rgb), f"{base} [{width}×{height}]")
+        self._change(self._state().replace(rgb=np.ascontiguousarray(rgb),
+                                           name=f"{base} [{width}×{height}]", selection=None),
+                     f"resize to {width}×{height}")
 
     def restore_original(self) -> None:
-        """Undo crops and resizes: back to the image as it was opened."""
+        """Undo crops and resizes: back to the image as it was opened (undoable)."""
         rgb, name = self._original
         if rgb is not self._rgb:
-            self._replace_rgb(rgb, name)
+            self._change(self._state().replace(rgb=rgb, name=name, selection=None),
+                         "restore image")
 
     @property
     def modified(self) -> bool:
@@ -183,14 +189,10 @@ class WorkspaceModel(QObject):
         return self._rgb is not self._original[0]
 
     def set_channel(self, channel: str) -> None:
-        """Choose luminance, one colour channel, or all channels (a multi-channel kernel)."""
+        """Choose luminance, one colour channel, or all channels (undoable)."""
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
-        self.channel = channel
-        self.source = self.select_channel(self._rgb, channel)
-        self._fit_output_map()
-        self.sourceChanged.emit()
-        self.request()
+        self._change(self._state().replace(channel=channel), "channel change")
 
     @property
     def rgb(self) -> np.ndarray:
@@ -201,11 +203,11 @@ class WorkspaceModel(QObject):
                   channel: str, kernel: Any, use_weight: bool, params: PipelineParams,
                   selection: tuple[int, int, int, int] | None, display: str,
                   text: str = "Apply state") -> None:
-        """Apply a whole workspace state (a lesson's) in one step, with one recomputation.
+        """Apply a whole workspace state (a lesson's) as one undo step, with one recomputation.
 
         Everything is checked before the first change: a ValueError (naming what is wrong)
-        leaves the model exactly as it was. ``image01`` None keeps the current image; the
-        kernel change is one undoable step.
+        leaves the model exactly as it was. ``image01`` None keeps the current image; undo
+        brings back the whole previous state.
         """
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
@@ -229,33 +231,26 @@ class WorkspaceModel(QObject):
             if not (0 <= top < hw[0] and 0 <= left < hw[1] and height >= 1 and width >= 1):
                 raise ValueError(f"the selection {selection} lies outside the "
                                  f"{hw[1]}×{hw[0]} image")
-        self._holding = True
-        try:
-            if image01 is not None:
-                self.set_source(image01, name)
-            if channel != self.channel:
-                self.set_channel(channel)
-            self.set_kernel(entries, use_weight=use_weight, text=text)
-            if params != self.params:
-                self.params = params
-                self._fit_output_map()
-                self.paramsChanged.emit()
-            self.set_selection(selection)
-            if display != self.display_mode:
-                self.set_display_mode(display)
-        finally:
-            self._holding = False
-            self.request()
+            selection = self._checked_rect(selection, (int(hw[0]), int(hw[1])))
+        after = self._state()
+        if image01 is not None:
+            rgb = self._as_rgb(image01)
+            after = after.replace(rgb=rgb, name=name, original=(rgb, name))
+        after = after.replace(channel=channel, params=params, selection=selection,
+                              display=display, kernel=self._kernel_state(entries, use_weight))
+        self._change(after, text)
 
     # --- kernel -------------------------------------------------------------------------
+    def _kernel_state(self, entries: np.ndarray, use_weight: bool | None) -> KernelState:
+        new = KernelState(entries.copy(), self.kernel.use_weight if use_weight is None
+                          else use_weight)
+        return self.kernel if new.same_as(self.kernel) else new
+
     def set_kernel(self, entries: Any, *, use_weight: bool | None = None,
                    text: str = "Edit kernel") -> None:
         """Change the kernel as one undoable step; raises ValueError for an invalid kernel."""
         arr = validate_kernel(entries)
-        new = KernelState(arr.copy(), self.kernel.use_weight if use_weight is None else use_weight)
-        if new.same_as(self.kernel):
-            return
-        self.undo_stack.push(_SetKernel(self, self.kernel, new, text))
+        self._change(self._state().replace(kernel=self._kernel_state(arr, use_weight)), text)
 
     def set_entry(self, row: int, col: int, value: float) -> None:
         """Change one kernel entry (undoable)."""
@@ -264,17 +259,14 @@ class WorkspaceModel(QObject):
         self.set_kernel(entries, text=f"Set cell ({row + 1},{col + 1}) to {value:g}")
 
     def apply_preset(self, name: str) -> None:
-        """Load a named preset with its weight applied (undoable)."""
+        """Load a named preset with its weight applied (one undoable step)."""
         preset = get_preset(name)
-        self.set_kernel(preset.array, use_weight=True, text=f"Preset {preset.label}")
         # The display follows the kind of kernel: no negative weight (a blur), no negative
         # output, so grey clipped as the lessons show it; a signed kernel, the diverging map.
-        self.set_display_mode("clipped" if float(preset.array.min()) >= 0 else "signed")
-
-    def _apply_kernel(self, state: KernelState) -> None:
-        self.kernel = state
-        self.kernelChanged.emit()
-        self.request()
+        display = "clipped" if float(preset.array.min()) >= 0 else "signed"
+        self._change(self._state().replace(
+            kernel=self._kernel_state(validate_kernel(preset.array), True), display=display),
+            f"Preset {preset.label}")
 
     @property
     def effective_kernel(self) -> np.ndarray:
@@ -286,23 +278,21 @@ class WorkspaceModel(QObject):
 
     # --- parameters and display -----------------------------------------------------------
     def set_params(self, **changes: Any) -> None:
-        """Change parameters; raises ValueError (naming the field) if a value is not allowed.
+        """Change parameters (one undoable step, "stride change").
 
-        A refused change leaves the parameters as they were.
+        Raises ValueError (naming the field) if a value is not allowed; a refused change
+        leaves the parameters as they were.
         """
         params = dataclasses.replace(self.params, **changes)
         check_workspace_limits(params)
-        self.params = params
-        self._fit_output_map()
-        self.paramsChanged.emit()
-        self.request()
+        self._change(self._state().replace(params=params),
+                     params_change_text(self.params, params))
 
     def set_display_mode(self, mode: str) -> None:
-        """Show outputs signed, absolute, or clipped to 0..255 like the lessons."""
+        """Show outputs signed, absolute, or clipped to 0..255 like the lessons (undoable)."""
         if mode not in DISPLAY_MODES:
             raise ValueError(f"display must be one of {', '.join(DISPLAY_MODES)}")
-        self.display_mode = mode
-        self.displayChanged.emit()
+        self._change(self._state().replace(display=mode), "display change")
 
     @property
     def output_maps(self) -> int:
@@ -330,8 +320,6 @@ class WorkspaceModel(QObject):
 
     def request(self) -> None:
         """Recompute in the background; edits made while a run is in flight coalesce."""
-        if self._holding:
-            return
         with self._lock:
             if self._closed:
                 return  # widgets being torn down after the window closed

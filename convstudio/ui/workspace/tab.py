@@ -30,6 +30,7 @@ from .kernel_editor import KernelEditor
 from .model import WorkspaceModel
 from .params_panel import ParamsPanel
 from .source_controls import SourceControls
+from .undo_keys import route_undo_keys
 from .views import ImagePanel, PanelGroup, output_title, size_formulas, window_geometry
 
 
@@ -139,6 +140,7 @@ class WorkspaceTab(SourceControls, QWidget):
                               beside=self.pooled_panel.title),
         }
 
+        route_undo_keys(controls)  # Ctrl+Z in a number box undoes the workspace
         self.keras = KerasComparison(self)
         self.last_keras_difference: float | None = None
         self._compared: PipelineResult | None = None  # the result the comparison is about
