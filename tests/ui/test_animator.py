@@ -205,7 +205,10 @@ def test_shared_with_the_workspace(window, anim, qtbot):
     _settle(qtbot, window)
     assert window.workspace.params_panel.activation.currentText() == "relu"
     assert anim.conv_page.output_grid.values.min() >= 0
-    ws.undo_stack.undo()  # back to Sobel x, in both tabs
+    ws.undo_stack.undo()  # the ReLU, then the preset: back to Sobel x, in both tabs
+    QApplication.processEvents()
+    assert ws.params.activation == "none" and not anim.relu.isChecked()
+    ws.undo_stack.undo()
     QApplication.processEvents()
     np.testing.assert_allclose(anim.conv_page.kernel_grid.values, get_preset("sobel_x").array)
 
