@@ -102,6 +102,9 @@ class Snapshot:
     filters: np.ndarray                          # (kh, kw, channels, filters)
     feature_maps: tuple[tuple[str, np.ndarray], ...]  # (layer name, (H, W, C)) conv & pool
     probabilities: np.ndarray                    # (classes,)
+    probe_image: np.ndarray | None = None        # (28, 28) in [0, 1]: what the maps are of
+    probe_index: int | None = None               # its index in the test images (None: train)
+    probe_class: int | None = None               # its true class
 
 
 @dataclass

@@ -205,11 +205,14 @@ def evaluation_images(ds: Dataset, config: TrainingConfig) -> tuple[np.ndarray, 
 
 
 def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
-                   stop_event: threading.Event, probe: np.ndarray, batches: int,
+                   stop_event: threading.Event, probe: tuple[np.ndarray, int | None, int],
+                   batches: int,
                    evaluation: tuple[np.ndarray, np.ndarray, str],
                    seed_kernel: np.ndarray | None) -> Any:
     keras = load_keras()
     x_eval, y_eval, evaluated_on = evaluation
+    probe_x, probe_index, probe_class = probe
+    probe_image = np.array(probe_x[:, :, 0])
     n_classes = output_classes(model)
     callback_base: Any = keras.callbacks.Callback
 
@@ -269,9 +272,10 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             gc.freeze()  # O(1): keeps full collections short while fit runs
             if self._probe is None:
                 self._probe = FeatureProbe(model)
-            maps, probs = self._probe(probe)
+            maps, probs = self._probe(probe_x)
             filters = np.array(first_conv(model).get_weights()[0])
-            observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs))
+            observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs,
+                                          probe_image.copy(), probe_index, probe_class))
 
         def stop_point(self) -> StopPoint | None:
             return StopPoint(self.epoch, self.in_epoch, batches) if self.trained else None
@@ -387,7 +391,11 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
     x_train, y_train = prepare_images(ds.x_train[:n_fit]), ds.y_train[:n_fit]
     x_test, y_test = prepare_images(ds.x_test), ds.y_test
     batches = -(-n_fit // config.batch_size)
-    probe = x_test[min(config.probe_index, len(x_test) - 1)] if len(x_test) else x_train[0]
+    if len(x_test):
+        i = min(config.probe_index, len(x_test) - 1)
+        probe: tuple[np.ndarray, int | None, int] = (x_test[i], i, int(y_test[i]))
+    else:
+        probe = (x_train[0], None, int(y_train[0]))
     observer.on_started({
         "dataset": ds.name, "source": ds.source, "classes": ds.class_names,
         "train": n_fit, "validation": n_val, "test": len(x_test),

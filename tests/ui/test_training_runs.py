@@ -146,8 +146,10 @@ def test_reset_empties_every_view_of_the_model_and_asks_first(tab, qtbot):
     tab.confirm_discard = lambda action: tab.asked.append(action) or True
     assert tab.reset()
     assert tab.network is None and not tab.model.has_unsaved_model()
-    for view in (tab.filters_view, tab.maps_view, tab.confusion_view, tab.wrong_view):
+    for view in (tab.filters_view, tab.maps_view, tab.probe_view):
         assert view.data is None and view.item.image is None
+    assert tab.confusion_view.data is None and tab.wrong_view.data is None
+    assert tab.wrong_view.captions() == () and tab.wrong_view.shown() == 0
     assert tab.confusion_view.caption.text() == tab.wrong_view.caption.text() == ""
     assert len(tab.probs_view.values) == 0 and tab.layer_combo.count() == 0
     assert tab.snapshots == [] and not tab.export_button.isEnabled()

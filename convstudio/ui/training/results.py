@@ -16,16 +16,18 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSlider,
+    QSplitter,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from ...training.session import Evaluation, Snapshot
 from ..numbers import WholeBox
+from .evaluation_views import ConfusionView, MistakesView
 from .views import CurvesView, MosaicView, ProbabilityView, symmetric_per_image, tile
 
 
@@ -57,8 +59,10 @@ class ResultsPanel(QWidget):
         for w in (self.layer_combo, QLabel("image"), self.probe):  # beside the title
             self.maps_view.header.addWidget(w)
         self.probs_view = ProbabilityView()
-        self.confusion_view = MosaicView("Confusion matrix: rows true, columns predicted")
-        self.wrong_view = MosaicView("Misclassified images")
+        # The image the maps and probabilities are of, beside them.
+        self.probe_view = MosaicView("Input")
+        self.confusion_view = ConfusionView()
+        self.wrong_view = MistakesView()
         # The curves and the filters take most of the room (what a class watches while the
         # network learns); the probe image's maps and probabilities, the confusion matrix and
         # the mistakes share the row below as tabs, so every view is large enough to read on
@@ -66,6 +70,7 @@ class ResultsPanel(QWidget):
         probe_page = QWidget()
         pl = QHBoxLayout(probe_page)
         pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.probe_view, 1)
         pl.addWidget(self.maps_view, 3)
         pl.addWidget(self.probs_view, 2)
         self.details = QTabWidget()
@@ -73,21 +78,39 @@ class ResultsPanel(QWidget):
         self.details.addTab(probe_page, "Probe image")
         self.details.addTab(self.confusion_view, "Confusion matrix")
         self.details.addTab(self.wrong_view, "Mistakes")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.curves, 0, 0)
-        grid.addWidget(self.filters_view, 0, 1)
-        grid.addWidget(self.details, 1, 0, 1, 2)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setRowStretch(0, 1)
-        grid.setRowStretch(1, 1)
+        top = QWidget()
+        row = QHBoxLayout(top)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.curves, 3)
+        row.addWidget(self.filters_view, 2)
+        # A splitter rather than a grid: rows shorter than their size hints ignored the
+        # stretch that gives the confusion matrix and the mistakes more height.
+        self.rows = QSplitter(Qt.Orientation.Vertical)
+        self.rows.setChildrenCollapsible(False)
+        self.rows.addWidget(top)
+        self.rows.addWidget(self.details)
+        self.rows.setStretchFactor(0, 1)
+        self.rows.setStretchFactor(1, 1)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.rows)
+        self.details.currentChanged.connect(self._on_details_page)
         self.maps: dict[str, np.ndarray] = {}
         self.evaluation: Evaluation | None = None  # what the confusion view shows
         self._jobs: deque[tuple[QWidget, Callable[[], None]]] = deque()
         self._job_timer = QTimer(self)
         self._job_timer.setInterval(0)
         self._job_timer.timeout.connect(self._run_job)
+
+    def _on_details_page(self, index: int) -> None:
+        """Give the confusion matrix and the mistakes more height while they are looked at.
+
+        Ten rows of class names need ten lines: at half the height a projector's matrix was
+        drawn with its labels at the smallest size, or numbered.
+        """
+        total = sum(self.rows.sizes()) or 1000
+        share = 0.5 if index == 0 else 0.45  # the curves' and filters' row
+        self.rows.setSizes([round(total * share), total - round(total * share)])
 
     @property
     def snapshots(self) -> list[tuple[str, np.ndarray]]:
@@ -107,6 +130,7 @@ class ResultsPanel(QWidget):
         self.layer_combo.blockSignals(False)
         self.filters_view.clear()
         self.maps_view.clear()
+        self.probe_view.clear()
         self.probs_view.clear()
         self.forget_evaluation()
 
@@ -139,9 +163,7 @@ class ResultsPanel(QWidget):
     def show_evaluation(self, ev: Evaluation, names: Sequence[str], when: str) -> None:
         """Show the confusion matrix and the mistakes of the model ``when`` (words)."""
         self.evaluation = ev
-        conf = ev.confusion.astype(np.float64)
-        rows = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1)
-        self.confusion_view.show_array(rows, (0.0, 1.0), "sequential")
+        self.confusion_view.show_matrix(ev.confusion, names)
         # Two lines at most, whatever the screen: the overall share and the weakest classes
         # (each class's accuracy is its row of the matrix, and the tooltip lists them all).
         per = [(a, names[i] if i < len(names) else str(i))
@@ -153,13 +175,10 @@ class ResultsPanel(QWidget):
         self.confusion_view.caption.setToolTip(", ".join(f"{n}: {a:.0%}" for a, n in per))
         total = int(ev.confusion.sum())
         if len(ev.misclassified):
-            self.wrong_view.show_array(tile(ev.misclassified[:32] * 255.0, cols=8),
-                                       (0.0, 255.0), "grey")
-            pairs = ", ".join(f"{names[t]}→{names[p]}" for t, p in
-                              ev.misclassified_labels[:3] if max(t, p) < len(names))
+            self.wrong_view.show_mistakes(ev.misclassified, ev.misclassified_labels, names)
             self.wrong_view.caption.setText(
-                f"{min(32, len(ev.misclassified))} shown, of {ev.wrong:,} wrong in {total:,} "
-                f"{ev.evaluated_on} images {when}: {pairs}…")
+                f"The first of {ev.wrong:,} wrong in {total:,} {ev.evaluated_on} images "
+                f"{when}, each captioned true → predicted.")
         else:
             self.wrong_view.clear(f"None wrong in {total:,} {ev.evaluated_on} images {when}.")
 
@@ -173,8 +192,10 @@ class ResultsPanel(QWidget):
         n = len(self.snapshots) - 1
         self.set_layers([name for name, _ in snap.feature_maps])
         self.maps = dict(snap.feature_maps)
+        probe = (snap.probe_image, self.probe_text(snap.probe_index, snap.probe_class, names))
         self.stagger(
             (self.filters_view, lambda: self.show_filters(n)),
+            (self.probe_view, lambda: self.show_input(*probe)),
             (self.maps_view, self.show_maps),
             (self.probs_view, lambda: self.probs_view.show_array(snap.probabilities,
                                                                         names)))
@@ -194,12 +215,33 @@ class ResultsPanel(QWidget):
             self.layer_combo.addItems(names)
             self.layer_combo.blockSignals(False)
 
-    def show_probe(self, maps: Any, probs: np.ndarray, names: Sequence[str]) -> None:
-        """Show feature maps and probabilities of one image, now."""
+    def show_probe(self, maps: Any, probs: np.ndarray, names: Sequence[str],
+                   image: np.ndarray | None = None, text: str = "") -> None:
+        """Show one image (28×28 in [0, 1]), its feature maps and probabilities, now."""
         self.maps = dict(maps)
         self.set_layers([name for name, _ in maps])
+        self.show_input(image, text)
         self.show_maps()
         self.probs_view.show_array(probs, names)
+
+    @staticmethod
+    def probe_text(index: int | None, true_class: int | None, names: Sequence[str]) -> str:
+        """Say which test image the probe is, and its class."""
+        if index is None:
+            return ""
+        if true_class is None:
+            return f"test image {index}"
+        name = names[true_class] if 0 <= true_class < len(names) else str(true_class)
+        return f"test image {index} ({name})"
+
+    def show_input(self, image: np.ndarray | None, text: str) -> None:
+        """Show the image the feature maps are of, in grey as the network sees it."""
+        if image is None:
+            self.probe_view.clear(text)
+            return
+        grey = np.asarray(image, np.float32).reshape(image.shape[0], image.shape[1])
+        self.probe_view.show_array(grey, (0.0, 1.0), "grey")
+        self.probe_view.caption.setText(text)
 
     def show_filters(self, i: int) -> None:
         """Show the ``i``-th kept first-layer filters."""

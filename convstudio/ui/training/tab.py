@@ -203,7 +203,7 @@ class TrainingTab(ModelFiles, QWidget):
         self.curves, self.filters_view, self.replay = res.curves, res.filters_view, res.replay
         self.maps_view, self.layer_combo, self.probe = res.maps_view, res.layer_combo, res.probe
         self.probs_view, self.confusion_view = res.probs_view, res.confusion_view
-        self.wrong_view = res.wrong_view
+        self.wrong_view, self.probe_view = res.wrong_view, res.probe_view
         right = self.main_visual = QWidget()  # the picture (screen_fit, drawer)
         rl2 = QVBoxLayout(right)
         rl2.setContentsMargins(4, 0, 0, 0)
@@ -380,12 +380,13 @@ class TrainingTab(ModelFiles, QWidget):
         if network is None or self.model.training_now():
             self.drawing_label.setText("Train or load a model first (and not while it trains).")
             return False
-        from ...training.session import FeatureProbe
+        from ...training.session import FeatureProbe, prepare_images
 
         image = to_dataset_image(self.canvas.array())
         maps, probs = FeatureProbe(network)(image)
         names = self.model.class_names()
-        self.results.show_probe(maps, probs, names)
+        self.results.show_probe(maps, probs, names, prepare_images(image)[0],
+                                "your drawing, as the network sees it")
         best = int(np.argmax(probs))
         label = names[best] if best < len(names) else str(best)
         text = (f"The network says <b>{label}</b> ({probs[best]:.0%}); its feature maps are "
@@ -416,10 +417,11 @@ class TrainingTab(ModelFiles, QWidget):
 
     def refresh_probe(self) -> None:
         """Run the chosen test image through the current network (not during training)."""
-        from ...training.session import FeatureProbe
+        from ...training.session import FeatureProbe, prepare_images
 
         ds = self.model.dataset
         assert ds is not None
         i = min(self.probe.value(), len(ds.x_test) - 1)
         maps, probs = FeatureProbe(self.model.network)(ds.x_test[i])
-        self.results.show_probe(maps, probs, ds.class_names)
+        self.results.show_probe(maps, probs, ds.class_names, prepare_images(ds.x_test[i])[0],
+                                self.results.probe_text(i, int(ds.y_test[i]), ds.class_names))
