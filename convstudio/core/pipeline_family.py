@@ -114,36 +114,32 @@ def conv_stage(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) ->
                                 bias=params.bias)[:, :, 0]
         op = "" if params.output_padding is None else (
             f", output padding {_pair_text(params.output_padding)}")
-        head = (f"input {_shape(hw, c)} ⊛ᵀ {kernel_text}{'×' + str(c) if c > 1 else ''} "
-                f"kernel (transposed), {_settings(params)}{op} → {out_hw[0]}×{out_hw[1]} "
+        head = (f"input {_shape(hw, c)} ⊛ᵀ {kernel_text}{'×' + str(c) if c > 1 else ''}, "
+                f"{_settings(params)}{op} → {out_hw[0]}×{out_hw[1]} "
                 f"({transpose_formulas(hw, khw, params)})")
         spread = (f"{params.stride[0]} rows and {params.stride[1]} columns apart"
                   if params.stride[0] != params.stride[1] else
                   f"{params.stride[0]} pixel{'s' if params.stride[0] > 1 else ''} apart")
-        note = (f"Transposed: each input pixel scatters your kernel × its value into the "
-                f"output, {spread}; overlaps add, then the padding is cropped off")
-        note += (f". Your kernel on each of the {c} channels, their scatters summed into one "
-                 "map." if c > 1 else ".")
+        note = (f"Transposed: each input pixel adds your kernel × its value to the output, "
+                f"{spread}; the padding is cropped")
+        note += f"; the {c} channels' sums add up." if c > 1 else "."
         return FamilyStage(conv, head, pads, note)
     pads = resolve_padding(hw, khw, stride=params.stride, padding=params.padding,
                            dilation=params.dilation)
     depth_kernel = np.repeat(k3[..., None], m, axis=3)
     ho, wo = output_shape(hw, khw, stride=params.stride, padding=params.padding,
                           dilation=params.dilation)
-    where = f"each of the {c} channels" if c > 1 else "the one channel"
-    depth = f"{kernel_text} kernel × depth multiplier {m} on {where}"
-    same = f": each channel's {m} maps are equal" if m > 1 else ""
-    one = (" On one channel depthwise is an ordinary convolution: choose channel 'all' for "
-           "the RGB image." if c == 1 else "")
+    depth = f"{kernel_text}, depth multiplier {m}"
+    same = f", so each channel's {m} maps are equal" if m > 1 else ""
+    one = " On one channel it is an ordinary conv: choose channel 'all'." if c == 1 else ""
     if params.family == "depthwise":
         conv = depthwise_conv2d(image, depth_kernel, stride=params.stride,
                                 padding=params.padding, dilation=params.dilation,
                                 bias=params.bias)
         head = (f"input {_shape(hw, c)} → depthwise {depth}, {_settings(params)} → "
-                f"{ho}×{wo}×{c * m} ({c} channel{'s' if c > 1 else ''} × {m})")
-        note = (f"Depthwise: each channel is filtered on its own, with no sum across "
-                f"channels. A layer learns {c}·{m} kernels; the workspace has one, so all of "
-                f"them are yours{same}.{one}")
+                f"{ho}×{wo}×{c * m}")
+        note = (f"Depthwise: each channel filtered on its own, no sum across channels; all "
+                f"{c}·{m} kernels are your one kernel{same}.{one}")
         return FamilyStage(conv, head, pads, note)
     if params.family != "separable":
         raise ValueError(f"family must be transposed, depthwise or separable here, got "
@@ -154,10 +150,9 @@ def conv_stage(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) ->
                             bias=params.bias)[:, :, 0]
     head = (f"input {_shape(hw, c)} → depthwise {depth}, {_settings(params)} → "
             f"{_shape((ho, wo), c * m)} → pointwise 1×1 ({c * m} → 1) → {ho}×{wo}")
-    note = (f"Separable: the depthwise step (all {c * m} kernels yours{same}), then a 1×1 "
-            f"pointwise conv whose {c * m} weights are all 1: it sums the maps, so the output "
-            "is standard mode's with your kernel on every channel"
-            + (f", its sums × {m}." if m > 1 else "."))
+    note = (f"Separable: depthwise (all {c * m} kernels yours), then a 1×1 pointwise of "
+            f"weights all 1 that sums the maps: standard mode's output with your kernel on "
+            "every channel" + (f", its sums × {m}." if m > 1 else "."))
     return FamilyStage(conv, head, pads, note)
 
 
@@ -178,8 +173,13 @@ def workspace_cost(input_hw: tuple[int, int], kernel_hw: tuple[int, int], channe
                       **extra)
 
 
-def cost_text(cost: LayerCost) -> str:
-    """Spell a layer's counts for the screen: parameters, then multiply-adds."""
+def cost_text(cost: LayerCost, *, short: bool = False) -> str:
+    """Spell a layer's counts for the screen: parameters, then multiply-adds.
+
+    ``short`` gives the totals only (projection mode), else their products too.
+    """
+    if short:
+        return f"{cost.params:,} parameters · {cost.mult_adds:,} multiply-adds"
     return f"Parameters: {cost.params_text} · multiply-adds: {cost.mult_adds_text}"
 
 

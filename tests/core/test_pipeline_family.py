@@ -33,7 +33,7 @@ def test_transposed_mode_is_conv2d_transpose_with_the_kernel_on_every_channel(
     assert f"→ {h}×{w} (" in r.banner and transpose_formulas((17, 21), (3, 2), params) in r.banner
     assert r.cost == layer_cost("transposed", (17, 21, 3), (3, 2), 1, stride=stride,
                                 padding=padding, output_padding=output_padding)
-    assert "scatters your kernel" in r.note and "3 channels" in r.note
+    assert "adds your kernel × its value" in r.note and "3 channels' sums add" in r.note
 
 
 def test_transpose_formula_shows_the_output_padding():
@@ -58,7 +58,7 @@ def test_depthwise_mode_filters_each_channel_with_the_kernel_m_times(m):
     np.testing.assert_allclose(r.conv[:, :, 3 * m - 1],
                                conv2d(IMAGE[:, :, 2], KERNEL, stride=(2, 1), padding="same")
                                - 2.0, rtol=1e-5, atol=1e-5 * 255 * 6)
-    assert f"depth multiplier {m}" in r.banner and f"→ 9×21×{3 * m}" in r.banner
+    assert f"depth multiplier {m}" in r.banner and f"same → 9×21×{3 * m} → max-pool" in r.banner
     assert r.cost.params == 3 * 2 * 3 * m + 3 * m
     assert r.cost == layer_cost("depthwise", (17, 21, 3), (3, 2), stride=(2, 1),
                                 padding="same", depth_multiplier=m)
@@ -71,7 +71,7 @@ def test_separable_mode_with_ones_pointwise_equals_the_standard_conv_on_all_chan
     np.testing.assert_array_equal(r.conv, want[:, :, 0])
     standard = run_pipeline(IMAGE, K3, PipelineParams(bias=0.5, pool="none"))
     np.testing.assert_allclose(r.conv, standard.conv, rtol=1e-5, atol=1e-5 * 255 * 18)
-    assert "pointwise 1×1 (3 → 1)" in r.banner and "weights are all 1" in r.note
+    assert "pointwise 1×1 (3 → 1)" in r.banner and "weights all 1" in r.note
     assert r.cost.params_text == "3·2·3·1 + 3·1 + 1 = 22"
 
 

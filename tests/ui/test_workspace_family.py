@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from convstudio.core import conv2d_transpose, depthwise_conv2d, separable_conv2d
 from convstudio.core.costs import layer_cost
@@ -54,7 +55,7 @@ def test_transposed_mode_shows_conv2d_transpose_its_formula_and_counts(window, q
     assert "output padding (1,0) → 1024×1023" in banner
     assert transpose_formulas((512, 512), (3, 3), p) in banner
     assert "H′: (512 − 1)·2 + (3) mod 2 + 1 = 1024" in banner
-    assert "scatters your kernel" in ws.connections.text()
+    assert "adds your kernel × its value" in ws.connections.text()
     cost = layer_cost("transposed", (512, 512, 1), (3, 3), stride=2, padding="same",
                       output_padding=(1, 0))
     assert ws.cost.text() == cost_text(cost) == (
@@ -81,10 +82,10 @@ def test_depthwise_mode_on_the_rgb_image_shows_each_map(window, qtbot):
     _type_into_box(qtbot, panel.output_map, "4")
     assert model.output_map == 3
     np.testing.assert_array_equal(ws.output_panel.data, want[:, :, 3])
-    assert ws.output_panel.name == "Depthwise output, map 4 of 6 (channel G)"
+    assert ws.output_panel.name == "Depthwise map 4 of 6 (G)"
     np.testing.assert_array_equal(ws.pooled_panel.data, model.result.pooled[:, :, 3])
-    assert "depth multiplier 2 on each of the 3 channels" in ws.banner.text()
-    assert "→ 510×510×6 (3 channels × 2)" in ws.banner.text()
+    assert "depthwise 3×3, depth multiplier 2, stride (1,1)" in ws.banner.text()
+    assert "valid → 510×510×6 → max-pool 2×2 → 255×255×6" in ws.banner.text()
     assert "each channel's 2 maps are equal" in ws.connections.text()
     assert ws.cost.text() == "Parameters: 3·3·3·2 + 6 = 60 · multiply-adds: 510·510·6·3·3 = " \
         "14,045,400"
@@ -194,3 +195,38 @@ def test_compare_with_keras_uses_the_modes_layer(family, changes):
             keras_conv(image, kernel, uneven)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5,
                                atol=FLOAT32_AGREEMENT * float(np.abs(theirs).max()))
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+@pytest.mark.parametrize("family, changes", [
+    ("transposed", {"stride": (2, 2), "padding": "same", "output_padding": (1, 1)}),
+    ("depthwise", {"depth_multiplier": 2}),
+])
+def test_a_projected_mode_keeps_its_words_whole_and_most_of_the_room_for_the_picture(
+        window, qtbot, size, family, changes):
+    from convstudio.ui.theme import presentation
+
+    ws, model = window.workspace, window.model
+    model.set_channel("all")
+    model.set_params(family=family, **changes)
+    presentation().set_screen_height(size[1])
+    presentation().set_projection(True, remember=False)
+    try:
+        window.resize(*size)
+        settle(qtbot, window)
+        for _ in range(4):
+            QApplication.processEvents()
+        cost = model.result.cost
+        assert ws.cost.text() == f"{cost.params:,} parameters · {cost.mult_adds:,} multiply-adds"
+        assert ws.cost.toolTip() == cost_text(cost)
+        for label in (ws.banner, ws.connections, ws.cost):
+            assert label.height() + 1 >= label.heightForWidth(label.width()), label.text()
+        # The words above the images leave them half the picture's height at 1080 px and
+        # 30 % at 768, with three channels (the standard mode's shorter words leave a half).
+        share = ws.output_panel.graphics.height() / ws.main_visual.height()
+        assert share >= (0.3 if size[1] < 1000 else 0.5), share
+    finally:
+        presentation().set_projection(False, remember=False)
+        presentation().set_screen_height(0)
+    QApplication.processEvents()
+    assert ws.cost.text() == cost_text(model.result.cost)

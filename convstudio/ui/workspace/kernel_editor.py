@@ -152,9 +152,8 @@ class KernelEditor(QWidget):
         stack.canUndoChanged.connect(self.undo_button.setEnabled)
         stack.canRedoChanged.connect(self.redo_button.setEnabled)
         # The workspace's one stack: the buttons undo its last change, kernel or not.
-        stack.undoTextChanged.connect(lambda t: self.undo_button.setToolTip(f"Undo {t} (Ctrl+Z)"))
-        stack.redoTextChanged.connect(
-            lambda t: self.redo_button.setToolTip(f"Redo {t} (Ctrl+Shift+Z)"))
+        stack.undoTextChanged.connect(self._on_undo_text)
+        stack.redoTextChanged.connect(self._on_redo_text)
         self.undo_button.setEnabled(False)
         self.redo_button.setEnabled(False)
         row.addWidget(self.undo_button, 2, 0)
@@ -184,6 +183,12 @@ class KernelEditor(QWidget):
         model.kernelChanged.connect(lambda: QTimer.singleShot(0, self._refresh))
         model.paramsChanged.connect(self._on_params_changed)
         self._refresh()
+
+    def _on_undo_text(self, text: str) -> None:
+        self.undo_button.setToolTip(f"Undo {text} (Ctrl+Z)")
+
+    def _on_redo_text(self, text: str) -> None:
+        self.redo_button.setToolTip(f"Redo {text} (Ctrl+Shift+Z)")
 
     @staticmethod
     def cell_px(kh: int, kw: int) -> int:

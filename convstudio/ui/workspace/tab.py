@@ -23,7 +23,7 @@ from ...core.pipeline import PipelineResult, connections
 from ...core.pipeline_family import cost_text
 from ..explain import explain
 from ..side_panel import SidePanel
-from ..theme import scale_font
+from ..theme import presentation, scale_font
 from .export import export_output
 from .keras_compare import FLOAT32_AGREEMENT, KERAS_LAYERS, KerasComparison
 from .kernel_editor import KernelEditor
@@ -150,6 +150,7 @@ class WorkspaceTab(SourceControls, QWidget):
         model.resultChanged.connect(self._on_result)
         model.displayChanged.connect(self._on_display_changed)
         model.errorChanged.connect(self._on_error)
+        presentation().changed.connect(self._show_cost)
         self._on_source_changed()
         if model.result is not None:
             self._on_result(model.result)
@@ -181,8 +182,16 @@ class WorkspaceTab(SourceControls, QWidget):
         # A family mode says what it does with the one kernel; standard, what a pixel sees.
         self.connections.setText(result.note or connections(result.input_hw, result.kernel_hw,
                                                             result.channels))
-        self.cost.setText("" if result.cost is None else cost_text(result.cost))
+        self._show_cost()
         self._show_outputs(result)
+
+    def _show_cost(self) -> None:
+        # Projected, the totals; the products they come from stay in the tooltip.
+        result = self.model.result
+        cost = None if result is None else result.cost
+        self.cost.setText("" if cost is None else
+                          cost_text(cost, short=presentation().projection))
+        self.cost.setToolTip("" if cost is None else cost_text(cost))
 
     def _on_display_changed(self) -> None:
         if self.model.result is not None:

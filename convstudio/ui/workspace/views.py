@@ -292,8 +292,8 @@ def output_title(r: PipelineResult, shown_map: int = 0) -> str:
     if r.conv.ndim == 3:
         maps, m = r.conv.shape[2], r.params.depth_multiplier
         k = min(shown_map, maps - 1)
-        channel = "RGB"[k // m] if r.channels == 3 else str(k // m + 1)
-        title += f", map {k + 1} of {maps} (channel {channel})"
+        channel = "RGB"[k // m] if r.channels == 3 else f"channel {k // m + 1}"
+        title = f"{title.split()[0]} map {k + 1} of {maps} ({channel})"
     return title
 
 
