@@ -163,8 +163,13 @@ class GridView(QWidget):
 
     # --- inputs ---------------------------------------------------------------------------
     def show_array(self, values: np.ndarray, *, levels: tuple[float, float] | None = None,
-                   kind: str = "grey", pad: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
-        """Show ``values``; ``pad`` (top, left, bottom, right) cells are padding zeros."""
+                   kind: str = "grey", pad: tuple[int, int, int, int] = (0, 0, 0, 0),
+                   template: str | None = None) -> None:
+        """Show ``values``; ``pad`` (top, left, bottom, right) cells are padding zeros.
+
+        ``template`` is :func:`.cells.widest_template` of ``values`` where the caller kept it
+        (a pass over every value of a large array).
+        """
         self.values = np.asarray(values, dtype=np.float32)
         if levels is None:
             finite = self.values[np.isfinite(self.values)]
@@ -173,7 +178,8 @@ class GridView(QWidget):
         if levels[1] <= levels[0]:
             levels = (levels[0] - 1.0, levels[0] + 1.0)
         self.levels, self.kind, self.pad = levels, kind, pad
-        template = widest_template(self.values)
+        if template is None:
+            template = widest_template(self.values)
         hint = (self.shape, template if self.hint_template is None else self.hint_template)
         self._template = template
         self._version += 1

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ...core import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps, sample_image
 from ...core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES, POOL_EXAMPLE
 from ..workspace.model import PIXEL_SCALE, WorkspaceModel
+from .learn_model import LearnMixin
 
 SOURCE_LABELS = {
     "glyph": "28×28 glyph",
@@ -23,6 +24,7 @@ SOURCE_LABELS = {
     "pool-example": "Pooling example 4×4",
 }
 POOL_INPUTS = ("conv", "image")
+PHASES = ("conv", "pool", "learn")
 SUB_PHASES = ("multiply", "add", "write")
 
 
@@ -37,14 +39,20 @@ class Cursor:
     sub: int = 2
 
 
-class AnimatorModel(QObject):
-    """Conv and pool step sequences over the chosen source, and the current step."""
+class AnimatorModel(QObject, LearnMixin):
+    """Conv and pool step sequences over the chosen source, the current step, and Learn.
+
+    The Learn phase (:mod:`.learn_model`) has a cursor of its own; while it is shown, the
+    moves (next, previous, row, start, end) move that cursor.
+    """
 
     traceChanged = Signal()
     stepChanged = Signal()
     errorChanged = Signal(str)
     sourceChanged = Signal(str)     # the new source kind
     optionsChanged = Signal()       # pool input or sub-phases
+    learnChanged = Signal()         # a training step taken, a random start (its note)
+    trainingChanged = Signal(bool)  # training on a worker thread started / ended
 
     def __init__(self, workspace: WorkspaceModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +67,7 @@ class AnimatorModel(QObject):
         self.pool: PoolSteps | None = None
         self.pool_op = "max"
         self.cursor = Cursor()
+        self._init_learn()
         self._glyph_rgb = np.repeat(sample_image("glyph")[:, :, None], 3, axis=2) * np.float32(
             PIXEL_SCALE)
         # Workspace edits arrive in bursts (typing, dragging); rebuild once per burst.
@@ -192,6 +201,9 @@ class AnimatorModel(QObject):
         self._set_error("")
         old = self.cursor
         self.cursor = Cursor(min(old.step, self.total - 1), old.sub)
+        if self.learning and self.learn_unavailable():
+            self.learning = False
+        self.learn_cursor = max(0, min(self.learn_cursor, self.n_learn - 1))
         self.traceChanged.emit()
         self.stepChanged.emit()
 
@@ -223,8 +235,20 @@ class AnimatorModel(QObject):
 
     @property
     def in_conv(self) -> bool:
-        """Whether the cursor is in the conv phase."""
-        return self.cursor.step < self.n_conv
+        """Whether the conv phase is shown."""
+        return not self.learning and self.cursor.step < self.n_conv
+
+    @property
+    def phase(self) -> str:
+        """The phase shown: one of :data:`PHASES`."""
+        return "learn" if self.learning else "conv" if self.in_conv else "pool"
+
+    @property
+    def at_end(self) -> bool:
+        """Whether the cursor of the phase shown is on its last step, complete."""
+        if self.learning:
+            return self.learn_cursor >= self.n_learn - 1
+        return self.cursor.step >= self.total - 1 and self.written
 
     def conv_step(self) -> ConvStep:
         """Return the conv step under the cursor (the last one in the pool phase)."""
@@ -232,20 +256,25 @@ class AnimatorModel(QObject):
         return self.conv[min(self.cursor.step, self.n_conv - 1)]
 
     def pool_step(self) -> PoolStep | None:
-        """Return the pool step under the cursor, or None in the conv phase."""
-        if self.in_conv or self.pool is None:
+        """Return the pool step under the cursor, or None outside the pool phase."""
+        if self.cursor.step < self.n_conv or self.pool is None:
             return None
         return self.pool[self.cursor.step - self.n_conv]
 
     @property
     def written(self) -> bool:
         """Whether the current step's output cell has been written yet."""
-        return not self.in_conv or self.cursor.sub >= 2
+        return self.cursor.step >= self.n_conv or self.cursor.sub >= 2
 
     # --- moving -----------------------------------------------------------------------------
     def _move(self, cursor: Cursor) -> None:
         step = max(0, min(cursor.step, self.total - 1))
         sub = cursor.sub if (self.sub_phases and step < self.n_conv) else 2
+        if self.learning:  # a conv or pool step asked for: that phase is shown again
+            self.learning = False
+            self.cursor = Cursor(step, sub)
+            self.stepChanged.emit()
+            return
         new = Cursor(step, sub)
         if new != self.cursor:
             self.cursor = new
@@ -256,12 +285,19 @@ class AnimatorModel(QObject):
         self._move(cursor)
 
     def go_to(self, step: int) -> None:
-        """Jump to a global step, showing it complete."""
+        """Jump to a global conv/pool step, showing it complete."""
         self._move(Cursor(step, 2))
+
+    def go_to_shown(self, step: int) -> None:
+        """Jump to step ``step`` of what is shown: a conv/pool step, or a Learn sub-step."""
+        if self.learning:
+            self.learn_go_to(step)
+        else:
+            self.go_to(step)
 
     def advance(self, count: int) -> bool:
         """Take ``count`` steps forward with one repaint; return False once at the end."""
-        start = self.cursor
+        start = (self.cursor, self.learning, self.learn_cursor)
         moved = True
         self.blockSignals(True)
         try:
@@ -271,12 +307,17 @@ class AnimatorModel(QObject):
                     break
         finally:
             self.blockSignals(False)
-        if self.cursor != start:
+        if (self.cursor, self.learning, self.learn_cursor) != start:
             self.stepChanged.emit()
         return moved
 
     def next(self) -> bool:
         """Advance one sub-phase or step; return False at the very end."""
+        if self.learning:
+            if self.learn_cursor >= self.n_learn - 1:
+                return False
+            self.learn_go_to(self.learn_cursor + 1)
+            return True
         c = self.cursor
         if self.sub_phases and self.in_conv and c.sub < 2:
             self._move(Cursor(c.step, c.sub + 1))
@@ -288,6 +329,11 @@ class AnimatorModel(QObject):
 
     def previous(self) -> bool:
         """Go back one sub-phase or step; return False at the very start."""
+        if self.learning:
+            if self.learn_cursor == 0:
+                return False
+            self.learn_go_to(self.learn_cursor - 1)
+            return True
         c = self.cursor
         if self.sub_phases and self.in_conv and c.sub > 0:
             self._move(Cursor(c.step, c.sub - 1))
@@ -307,21 +353,33 @@ class AnimatorModel(QObject):
 
     def row(self, direction: int) -> None:
         """Move one output row down (+1) or up (-1) within the current phase."""
+        if self.learning:
+            self.learn_row(direction)
+            return
         first, n, width = self._phase_bounds()
         local = self.cursor.step - first + direction * width
         self.go_to(first + max(0, min(local, n - 1)))
 
     def start(self) -> None:
-        """Go to the first step."""
+        """Go to the first step (of the Learn phase while it is shown)."""
+        if self.learning:
+            self.learn_go_to(0)
+            return
         self._move(Cursor(0, 0))
 
     def end(self) -> None:
-        """Go to the last step."""
+        """Go to the last step (of the Learn phase while it is shown)."""
+        if self.learning:
+            self.learn_go_to(self.n_learn - 1)
+            return
         self.go_to(self.total - 1)
 
     def set_phase(self, phase: str) -> None:
-        """Jump to the start of ``"conv"`` or ``"pool"``."""
-        if phase == "conv":
+        """Jump to the start of ``"conv"``, ``"pool"`` or ``"learn"``."""
+        if phase == "learn":
+            self.enter_learn(0)
+        elif phase == "conv":
+            self.leave_learn()
             self.start()
         elif phase == "pool":
             if self.n_pool == 0:
@@ -329,4 +387,4 @@ class AnimatorModel(QObject):
                 return
             self.go_to(self.n_conv)
         else:
-            raise ValueError("phase must be 'conv' or 'pool'")
+            raise ValueError("phase must be 'conv', 'pool' or 'learn'")

@@ -63,14 +63,16 @@ def grid_want(grid: GridView) -> float:
 
 
 def split_columns(layout: QHBoxLayout, width: int, want_middle: float, left: GridView,
-                  right: GridView, shares: tuple[float, float] = MIDDLE_SHARE) -> float:
+                  right: GridView, shares: tuple[float, float] = MIDDLE_SHARE, *,
+                  whole_left: bool = True) -> float:
     """Share ``width`` out between the input, the arithmetic's column and the output.
 
     The arithmetic gets what it wants within ``shares`` of the width; the input is shown
     whole when the output can give it the room (a followed output still fills in), else the
     grids share the rest in proportion to what they want, each at most GRID_WANT_CAP. The
-    shares are stretch factors, so the columns' minimum sizes still hold. Return the
-    arithmetic's share.
+    shares are stretch factors, so the columns' minimum sizes still hold. Without
+    ``whole_left`` the grids always share in proportion (the Learn page's right grid is as
+    large as its left). Return the arithmetic's share.
     """
     lo, hi = shares
     middle = max(width * lo, min(want_middle, width * hi))
@@ -79,7 +81,7 @@ def split_columns(layout: QHBoxLayout, width: int, want_middle: float, left: Gri
     spare = rest - right.minimumSizeHint().width()
     share = rest * min(want_left, GRID_WANT_CAP) / max(
         min(want_left, GRID_WANT_CAP) + min(want_right, GRID_WANT_CAP), 1.0)
-    if want_left <= spare:
+    if whole_left and want_left <= spare:
         share = max(share, want_left)
     for i, part in enumerate((share, middle, rest - share)):
         stretch = max(1, round(part))
@@ -220,7 +222,7 @@ class ConvPage(QWidget):
     def refresh(self) -> None:
         """Show the current step's window, products, sum and output cell."""
         m = self.model
-        if m.conv is None:
+        if m.conv is None or m.learning:  # the Learn page is shown: nothing here moved
             return
         step = m.conv_step()
         steps = m.conv
@@ -319,7 +321,7 @@ class PoolPage(QWidget):
         m = self.model
         step = m.pool_step()
         steps = m.pool
-        if steps is None:
+        if steps is None or m.learning:
             return
         if step is None:  # still in the conv phase: show the empty pooled grid
             self.input_grid.set_overlay(Overlay())

@@ -67,7 +67,7 @@ class Player(QObject):
         if self.playing:
             return
         m = self.model
-        if m.cursor.step >= m.total - 1 and m.written:
+        if m.at_end:
             m.start()
         self._restart_clock()
         self.playingChanged.emit(True)

@@ -31,7 +31,10 @@ from ..theme import scale_font
 from .export import FrameExporter
 from .flow import FlowLayout
 from .labels import PositionText
-from .model import SOURCE_LABELS, SUB_PHASES, AnimatorModel
+from .learn_model import TRAIN_MANY
+from .learn_page import LearnPage
+from .learn_text import STAGE_LABELS
+from .model import PHASES, SOURCE_LABELS, SUB_PHASES, AnimatorModel
 from .pages import ConvPage, PoolPage
 from .player import MAX_SPEED, MIN_SPEED, Player
 
@@ -45,6 +48,8 @@ KEY_ACTIONS = {
     _K.Key_Home: "start", _K.Key_End: "end",
     _K.Key_Plus: "faster", _K.Key_Equal: "faster",
     _K.Key_Minus: "slower", _K.Key_Underscore: "slower",
+    _K.Key_1: "phase_conv", _K.Key_2: "phase_pool", _K.Key_3: "phase_learn",
+    _K.Key_T: "train_one", _K.Key_F: "train_many", _K.Key_R: "random_start",
 }
 SPEED_TICKS = 100
 
@@ -102,12 +107,16 @@ class AnimatorTab(QWidget):
         self.relu.toggled.connect(self._on_relu_toggled)
         self.conv_phase = QPushButton("1 · Conv")
         self.pool_phase = QPushButton("2 · Pool")
+        self.learn_phase = QPushButton("3 · Learn")
+        self.learn_phase.setToolTip("The backward pass and SGD on the kernel (3; T trains one "
+                                    "step, F 50, R a random start)")
         self.phase_group = QButtonGroup(self)
-        for n, phase_button in enumerate((self.conv_phase, self.pool_phase)):
+        for n, phase_button in enumerate((self.conv_phase, self.pool_phase, self.learn_phase)):
             phase_button.setCheckable(True)
             self.phase_group.addButton(phase_button, n)
         self.conv_phase.clicked.connect(lambda: self.model.set_phase("conv"))
         self.pool_phase.clicked.connect(lambda: self.model.set_phase("pool"))
+        self.learn_phase.clicked.connect(self._on_learn_clicked)
         source_group = QWidget()
         source_row = QHBoxLayout(source_group)
         source_row.setContentsMargins(0, 0, 0, 0)
@@ -128,9 +137,11 @@ class AnimatorTab(QWidget):
         self.conv_page = ConvPage(model)
         self.conv_page.crop_button.clicked.connect(self._request_region)
         self.pool_page = PoolPage(model)
+        self.learn_page = LearnPage(model)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.conv_page)
         self.pages.addWidget(self.pool_page)
+        self.pages.addWidget(self.learn_page)
 
         self.buttons: dict[str, QToolButton] = {}
         transport = QHBoxLayout()
@@ -154,7 +165,7 @@ class AnimatorTab(QWidget):
             transport.addWidget(tool)
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setToolTip("Drag to any step")
-        self.scrubber.valueChanged.connect(self.model.go_to)
+        self.scrubber.valueChanged.connect(self.model.go_to_shown)
         self.position = PositionText()
         self.position.setObjectName("position")
         self.speed = QSlider(Qt.Orientation.Horizontal)
@@ -189,6 +200,7 @@ class AnimatorTab(QWidget):
         where = QHBoxLayout()
         where.addWidget(self.conv_phase)
         where.addWidget(self.pool_phase)
+        where.addWidget(self.learn_phase)
         # Shown while the input shows a part: a row with room, not the input's narrow column.
         where.addWidget(self.conv_page.crop_button)
         where.addWidget(self.position, 1)
@@ -256,7 +268,15 @@ class AnimatorTab(QWidget):
             getattr(p, action)()
             return
         p.pause()
-        if action == "next":
+        if action.startswith("phase_"):
+            m.set_phase(action[len("phase_"):])
+        elif action == "train_one":
+            m.train_steps(1)
+        elif action == "train_many":
+            m.train_steps(TRAIN_MANY)
+        elif action == "random_start":
+            m.random_start()
+        elif action == "next":
             m.next()
         elif action == "previous":
             m.previous()
@@ -275,6 +295,10 @@ class AnimatorTab(QWidget):
         """Take focus so the keys work straight away."""
         super().showEvent(event)
         self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_learn_clicked(self) -> None:
+        if not self.model.enter_learn(self.model.learn_cursor):
+            self.phase_group.button(PHASES.index(self.model.phase)).setChecked(True)
 
     def _request_region(self) -> None:
         self.model.set_source_kind("region")
@@ -303,9 +327,7 @@ class AnimatorTab(QWidget):
 
     def _on_trace(self) -> None:
         m = self.model
-        self.scrubber.blockSignals(True)
-        self.scrubber.setRange(0, m.total - 1)
-        self.scrubber.blockSignals(False)
+        self._scrub_range()
         self.pool_phase.setEnabled(m.n_pool > 0)
         h, w = m.source.shape[:2]
         note = f"{h}×{w}"
@@ -316,10 +338,21 @@ class AnimatorTab(QWidget):
         self.source_note.setText(note)
         self._on_step()
 
+    def _scrub_range(self) -> None:
+        m = self.model
+        top = (m.n_learn if m.learning else m.total) - 1
+        if self.scrubber.maximum() != top:
+            self.scrubber.blockSignals(True)
+            self.scrubber.setRange(0, max(0, top))
+            self.scrubber.blockSignals(False)
+
     def _on_step(self) -> None:
         m = self.model
-        self.pages.setCurrentIndex(0 if m.in_conv else 1)
-        self.phase_group.button(0 if m.in_conv else 1).setChecked(True)
+        phase = PHASES.index(m.phase)
+        if self.pages.currentIndex() != phase:
+            self.pages.setCurrentIndex(phase)
+            self._scrub_range()
+        self.phase_group.button(phase).setChecked(True)
         if self.player.playing:
             # The scrubber and the position text sit far from the grids; repainting them at
             # 120 Hz would make Qt repaint the whole window between them. 10 Hz is plenty.
@@ -333,8 +366,14 @@ class AnimatorTab(QWidget):
         m = self.model
         c = m.cursor
         self.scrubber.blockSignals(True)
-        self.scrubber.setValue(c.step)
+        self.scrubber.setValue(m.learn_cursor if m.learning else c.step)
         self.scrubber.blockSignals(False)
+        if m.learning:
+            stage, j = m.learn_stage()
+            count = dict(m.learn_trace().stages)[stage]
+            self.position.setText(f"learn {m.learn_cursor + 1} of {m.n_learn} — "
+                                  f"{STAGE_LABELS[stage]} {j + 1}/{count}")
+            return
         if m.in_conv:
             r, col = m.conv_step().out_pos
             where = f"conv {c.step + 1}/{m.n_conv}: output[{r}, {col}]"
@@ -376,8 +415,9 @@ class AnimatorTab(QWidget):
         self.model.workspace.set_params(activation="relu" if on else "none")
 
     def shutdown(self) -> None:
-        """Stop the clock and any export; release the key filter."""
+        """Stop the clock, any export and training; release the key filter."""
         self.player.pause()
+        self.model.cancel_training()
         self.exporter.cancel()
         app = QApplication.instance()
         if app is not None:
