@@ -178,3 +178,18 @@ def test_the_target_is_the_same_network_with_the_edge_kernel(window, anim):
     assert "Random start" in anim.learn_page.loss_label.text()
     np.testing.assert_array_equal(trace.target,
                                   forward(m.source, edge_kernel(), m.learn_setup()).p)
+
+
+def test_exporting_the_run_from_learn_exports_the_conv_and_pool_steps(window, anim, qtbot,
+                                                                       tmp_path):
+    m = anim.model
+    window.model.set_params(stride=(4, 4))  # a short run: 7×7 conv steps, 3×3 pool steps
+    m.random_start()
+    _rebuilt(anim)
+    assert m.enter_learn(3)
+    exporter = anim.exporter
+    with qtbot.waitSignal(exporter.finished, timeout=30000):
+        assert exporter.start("frames", tmp_path / "frames")
+    frames = sorted((tmp_path / "frames").glob("frame_*.png"))
+    assert len(frames) == exporter.frame_count() == m.n_conv + m.n_pool
+    assert m.learning and m.learn_cursor == 3  # back where it was

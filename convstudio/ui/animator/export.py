@@ -71,6 +71,7 @@ class FrameExporter(QObject):
         self._count = 0
         self._expected = 0
         self._saved_cursor: Cursor | None = None
+        self._saved_learning = False
         self._progress: QProgressDialog | None = None
 
     @property
@@ -138,6 +139,9 @@ class FrameExporter(QObject):
         m = self.model
         self.player.pause()
         self._saved_cursor = m.cursor
+        # The run is the conv and pool steps: from the Learn phase, it is shown for the export.
+        self._saved_learning = m.learning
+        m.leave_learn()
         m.start()
         self._progress = QProgressDialog(f"Rendering {n:,} frames…", "Cancel", 0, n,
                                          self._parent)
@@ -205,5 +209,7 @@ class FrameExporter(QObject):
         if self._saved_cursor is not None:
             self.model.set_cursor(self._saved_cursor)
             self._saved_cursor = None
+            if self._saved_learning:
+                self.model.enter_learn(self.model.learn_cursor)
         self.messageRaised.emit(message)
         self.finished.emit(written)
