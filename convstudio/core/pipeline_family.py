@@ -16,7 +16,7 @@ kernel, and says so (:attr:`FamilyStage.note`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -24,10 +24,8 @@ from ._validate import as_pair
 from .convolution import PaddingLike, Pads, conv2d, output_shape, resolve_padding
 from .costs import LayerCost, layer_cost
 from .family import conv2d_transpose, depthwise_conv2d, separable_conv2d
+from .pipeline_params import PipelineParams
 from .transpose_shape import _geometry, transpose_output_formula
-
-if TYPE_CHECKING:
-    from .pipeline import PipelineParams
 
 __all__ = ["FamilyStage", "conv_stage", "workspace_cost"]
 

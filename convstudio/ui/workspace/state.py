@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtGui import QUndoCommand
 
 from ...core import normalisation_weight
 from ...core.pipeline import PipelineParams
-
-if TYPE_CHECKING:
-    from .model import WorkspaceModel
 
 # What a parameter is called in "Undo stride change".
 PARAM_NAMES = {
@@ -96,10 +93,16 @@ def params_change_text(old: PipelineParams, new: PipelineParams) -> str:
     return " and ".join(names) + " change"
 
 
+class Restores(Protocol):
+    """What a step changes: the workspace model (a protocol, so state.py need not import it)."""
+
+    def _apply_state(self, state: WorkspaceState, parts: frozenset[str]) -> None: ...
+
+
 class StateChange(QUndoCommand):
     """One undoable step: applies ``after`` (redo) or ``before`` (undo), only where they differ."""
 
-    def __init__(self, model: WorkspaceModel, before: WorkspaceState, after: WorkspaceState,
+    def __init__(self, model: Restores, before: WorkspaceState, after: WorkspaceState,
                  text: str) -> None:
         # "Undo set cell (1,1) to 5": the menu puts the verb in front of the text.
         super().__init__(text[:1].lower() + text[1:])
