@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.animator_sources import ANIMATOR_SOURCES
+from .core.pipeline_params import FAMILIES
 from .core.limits import TABS
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--padding", metavar="MODE",
                        help="valid, same, full, or custom zeros as H,W")
     start.add_argument("--pool", choices=("max", "avg", "none"), help="pooling after the conv")
+    start.add_argument("--family", choices=FAMILIES,
+                       help="the conv family: standard Conv2D, transposed, depthwise or "
+                            "separable")
     anim = parser.add_argument_group("animator start state")
     anim.add_argument("--source", choices=ANIMATOR_SOURCES,
                       help="what the animator steps through (default: the 28×28 glyph; "
@@ -114,6 +118,8 @@ def _start_state(model: object, args: argparse.Namespace) -> str | None:
             changes["padding"] = mode if mode in ("valid", "same", "full") else _pair(mode)
         if args.pool:
             changes["pool"] = args.pool
+        if args.family:
+            changes["family"] = args.family
         if changes:
             model.set_params(**changes)
     except (ValueError, argparse.ArgumentTypeError) as exc:
