@@ -62,6 +62,7 @@ class SourceControls:
             self.samples.addItem(name, name)
             self.samples.setItemData(self.samples.count() - 1, sample_description(name),
                                      Qt.ItemDataRole.ToolTipRole)
+        self.samples.setPlaceholderText("Sample…")  # shown while the image is not a sample
         self.samples.activated.connect(lambda i: self.load_sample(self.samples.itemData(i)))
         self.open_button = QPushButton("Open image…")
         self.open_button.clicked.connect(self.open_dialog)
@@ -264,5 +265,10 @@ class SourceControls:
             spin.setValue(v)
             spin.blockSignals(False)
         self.restore_button.setEnabled(m.modified)
+        # The sample box names the image on screen (a lesson or Undo changes it too), or
+        # nothing for a file or a drawing.
+        self.samples.blockSignals(True)
+        self.samples.setCurrentIndex(self.samples.findData(m.source_name.split(" [")[0]))
+        self.samples.blockSignals(False)
         self._on_selection_changed()
 
