@@ -11,7 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from .core.animator_sources import ANIMATOR_REGION, POOL_EXAMPLE
+from .core.animator_sources import (
+    ANIMATOR_REGION,
+    CHANNEL_FILTERS,
+    CHANNEL_TOY_SHAPE,
+    POOL_EXAMPLE,
+)
 from .core.pipeline import PipelineParams
 from .lesson_values import encode_image
 
@@ -97,9 +102,11 @@ def animator_steps(lesson: Lesson, image_hw: tuple[int, int] | None = None) -> i
         src: tuple[int, ...] = sample_image("glyph").shape[:2]
     elif lesson.animator_source == "pool-example":  # the course's 4×4 block, whatever image
         src = (len(POOL_EXAMPLE), len(POOL_EXAMPLE[0]))
+    elif lesson.animator_source == "toy-rgb":
+        src = CHANNEL_TOY_SHAPE[:2]
     elif image_hw is None:
         return None
-    elif lesson.animator_source == "image":
+    elif lesson.animator_source in ("image", "rgb"):
         src = image_hw
     elif lesson.selection is not None:
         src = lesson.selection[2:]
@@ -118,4 +125,5 @@ def animator_steps(lesson: Lesson, image_hw: tuple[int, int] | None = None) -> i
         except ValueError:
             continue
         n_pool = max(n_pool, qh * qw)
-    return max(1, conv[0] * conv[1] + n_pool)
+    filters = CHANNEL_FILTERS.get(lesson.animator_source, 1)  # one map each, filter by filter
+    return max(1, conv[0] * conv[1] * filters + n_pool)

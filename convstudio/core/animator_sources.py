@@ -6,9 +6,15 @@ animator source with them, without importing Qt.
 
 from __future__ import annotations
 
-# The 28×28 glyph, the workspace's selected region, the workspace's whole image, or the
-# course's 4×4 pooling example.
-ANIMATOR_SOURCES = ("glyph", "region", "image", "pool-example")
+# The 28×28 glyph, the workspace's selected region, the workspace's whole image, the
+# course's 4×4 pooling example, the workspace image in its three colour channels, or a
+# built-in 6×6×3 toy.
+ANIMATOR_SOURCES = ("glyph", "region", "image", "pool-example", "rgb", "toy-rgb")
+
+# The sources stepped through as a layer of several filters (kh×kw×C weights each), and how
+# many filters; the toy's shape.
+CHANNEL_FILTERS = {"rgb": 8, "toy-rgb": 2}
+CHANNEL_TOY_SHAPE = (6, 6, 3)
 
 # The region source without a selection: the centre of the workspace image, this many pixels
 # a side (fewer when the image is smaller).
