@@ -13,7 +13,13 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core import ConvStep, ConvSteps, PoolStep, PoolSteps, conv_steps, pool_steps, sample_image
-from ...core.animator_sources import ANIMATOR_REGION, ANIMATOR_SOURCES, POOL_EXAMPLE
+from ...core.animator_sources import (
+    ANIMATOR_REGION,
+    ANIMATOR_SOURCES,
+    CHANNEL_FILTERS,
+    POOL_EXAMPLE,
+)
+from ...core.channels import channel_toy, filter_bank
 from ..workspace.model import PIXEL_SCALE, WorkspaceModel
 from .learn_model import LearnMixin
 
@@ -22,6 +28,8 @@ SOURCE_LABELS = {
     "region": "Workspace region",
     "image": "Whole workspace image",
     "pool-example": "Pooling example 4×4",
+    "rgb": "Colour image, 3 channels",
+    "toy-rgb": "Toy 6×6×3",
 }
 POOL_INPUTS = ("conv", "image")
 PHASES = ("conv", "pool", "learn")
@@ -92,6 +100,10 @@ class AnimatorModel(QObject, LearnMixin):
             return ws.select_channel(self._glyph_rgb, ws.channel)
         if self._source_kind == "pool-example":
             return np.array(POOL_EXAMPLE, np.float32)
+        if self._source_kind == "toy-rgb":
+            return channel_toy()
+        if self._source_kind == "rgb":
+            return ws.rgb
         source = ws.source
         if self._source_kind == "image":
             return source
@@ -179,13 +191,18 @@ class AnimatorModel(QObject, LearnMixin):
         params = ws.params
         source = self._source()
         kernel = ws.kernel.effective
-        if source.ndim == 3:
+        filters = CHANNEL_FILTERS.get(self._source_kind, 1)
+        if filters > 1:  # a layer of several filters: kh×kw×C weights each
+            kernel = filter_bank(kernel, source.shape[2], filters)
+        elif source.ndim == 3:
             kernel = np.repeat(kernel[:, :, None], source.shape[2], axis=2)
         try:
             conv = conv_steps(source, kernel, stride=params.stride, padding=params.padding,
                               dilation=params.dilation, bias=params.bias)
             op = "avg" if params.pool == "avg" else "max"
-            pool_in = conv.output if self.pool_input == "conv" else (
+            # Several maps: the first is pooled (each map is pooled alike).
+            maps = conv.output if conv.output.ndim == 2 else conv.output[:, :, 0]
+            pool_in = maps if self.pool_input == "conv" else (
                 source if source.ndim == 2 else source.mean(axis=2))
             if self.pool_input == "conv" and params.activation == "relu":
                 pool_in = np.maximum(pool_in, np.float32(0))

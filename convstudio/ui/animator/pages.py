@@ -20,9 +20,11 @@ from ...core import ConvSteps, PoolSteps
 from ..explain import explain
 from ..theme import scale_font
 from .arithmetic import ArithmeticView
+from .cells import widest_template
 from .grid import GridView, Overlay
 from .labels import Title
 from .model import AnimatorModel
+from .tensor import ChannelRow
 from .text import conv_panels, pool_panels
 
 CHANNEL_NAMES = ("R", "G", "B")
@@ -124,6 +126,14 @@ class ConvPage(QWidget):
         self.arithmetic = ArithmeticView()
         self.output_title = _title("Output")
         self.output_grid = GridView(indices=True)
+        self.channels = ChannelRow(model)   # a multi-channel source's tensors
+        self.channels.setVisible(False)
+        self._filter = 0
+        # Each map's colour levels and widest number, worked out once a trace: a jump to
+        # another filter's step then costs no pass over a 512² map.
+        self._map_looks: dict[int, tuple[tuple[float, float], str]] = {}
+        self._looks_for: object = None
+        self._looks_relu = False
 
         left = QVBoxLayout()
         head = QHBoxLayout()
@@ -145,12 +155,17 @@ class ConvPage(QWidget):
         right = QVBoxLayout()
         right.addWidget(self.output_title)
         right.addWidget(self.output_grid, 1)
-        layout = QHBoxLayout(self)
+        layout = QHBoxLayout()
         # The middle column holds the arithmetic, which needs the width most: a narrow window
         # takes it from the input and output grids, which show a part instead.
         layout.addLayout(left, 4)
         layout.addLayout(middle, 5)
         layout.addLayout(right, 3)
+        self._columns = layout
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.channels)
+        outer.addLayout(layout, 1)
         self.explain_button = explain(self, "animator.conv", beside=self.input_title)
         model.traceChanged.connect(self._on_trace)
         model.stepChanged.connect(self.refresh)
@@ -164,13 +179,14 @@ class ConvPage(QWidget):
 
     def _split(self) -> None:
         kernel = self.kernel_grid.minimumSizeHint().width() + self.products_grid.sizeHint().width()
-        layout = self.layout()
-        assert isinstance(layout, QHBoxLayout)
-        middle = split_columns(layout, self.width(), max(self.arithmetic.wanted_width(), kernel),
+        middle = split_columns(self._columns, self.width(),
+                               max(self.arithmetic.wanted_width(), kernel),
                                self.input_grid, self.output_grid)
         # Down the middle: the sums as much height as they want at their own size (up to
         # ARITHMETIC_SHARE), the kernel and products grids the rest (they shrink, whole).
-        room = max(1, self.height() - self.output_title.sizeHint().height())
+        room = max(1, self.height() - self.output_title.sizeHint().height()
+                   - (self.channels.sizeHint().height() if self.channels.isVisibleTo(self)
+                      else 0))
         text = min(self.arithmetic.wanted_height(round(middle)), room * ARITHMETIC_SHARE)
         for row, share in ((1, room - text), (2, text)):
             stretch = max(1, round(share))
@@ -184,6 +200,40 @@ class ConvPage(QWidget):
 
     def _on_channel(self) -> None:
         self._on_trace()
+
+    @staticmethod
+    def _looks(output: np.ndarray, relu: bool) -> dict[int, tuple[tuple[float, float], str]]:
+        """Return each map's colour levels, and the widest number of them all (one pass)."""
+        out = np.maximum(output, 0) if relu else output
+        maps = out if out.ndim == 3 else out[:, :, None]
+        with np.errstate(invalid="ignore"):
+            peaks = np.nanmax(np.abs(np.where(np.isfinite(maps), maps, np.nan)), axis=(0, 1))
+        template = widest_template(maps)
+        return {f: ((-max(float(p), 1e-9), max(float(p), 1e-9)) if np.isfinite(p)
+                    else (-1.0, 1.0), template) for f, p in enumerate(peaks)}
+
+    def _show_filter(self, f: int) -> None:
+        """Put filter ``f``'s weights (the shown channel) and its output map on the grids."""
+        m = self.model
+        steps = m.conv
+        assert steps is not None
+        self._filter = f
+        kernel = steps.filter_kernel(f)
+        self.kernel_grid.show_array(kernel[:, :, self.shown_channel] if kernel.ndim == 3
+                                    else kernel, kind="diverging")
+        out = steps.output if steps.output.ndim == 2 else steps.output[:, :, f]
+        shown = np.maximum(out, 0) if m.relu else out
+        if self._looks_for is not steps or m.relu != self._looks_relu:
+            self._map_looks = self._looks(steps.output, m.relu)
+            self._looks_for, self._looks_relu = steps, m.relu
+        look = self._map_looks[f]
+        self.output_grid.show_array(shown, kind="diverging", levels=look[0], template=look[1])
+        oh, ow = out.shape
+        relu = " after ReLU" if m.relu else ""
+        if steps.filters > 1:
+            self.output_title.setText(f"<b>Map {f} of {steps.filters}: {oh}×{ow}</b>{relu}")
+        else:
+            self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu}")
 
     def _on_trace(self) -> None:
         m = self.model
@@ -206,17 +256,15 @@ class ConvPage(QWidget):
         self.input_title.setToolTip(
             f"Zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, right "
             f"{pads.right}" if any(padded_by) else "")
+        step = m.conv_step()
         self.arithmetic.set_template(conv_panels(
-            m.conv_step(), steps.kernel, sub=2, relu=m.relu, channel=ch,
-            channel_names=CHANNEL_NAMES))
+            step, steps.filter_kernel(step.filter), sub=2, relu=m.relu, channel=ch,
+            channel_names=CHANNEL_NAMES, filters=steps.filters))
+        self.channels.setVisible(multi)
+        if multi:
+            self.channels.show_trace(ch)
         self._split()
-        kernel = steps.kernel[:, :, ch] if multi else steps.kernel
-        self.kernel_grid.show_array(kernel, kind="diverging")
-        out = steps.output
-        shown = np.maximum(out, 0) if m.relu else out
-        self.output_grid.show_array(shown, kind="diverging")
-        oh, ow = out.shape
-        self.output_title.setText(f"<b>Output {oh}×{ow}</b>" + (" after ReLU" if m.relu else ""))
+        self._show_filter(m.conv_step().filter)
         self.refresh()
 
     def refresh(self) -> None:
@@ -235,13 +283,19 @@ class ConvPage(QWidget):
         sub = m.cursor.sub if in_conv else 2
         self.input_grid.set_overlay(Overlay(window=window, taps=taps))
         ch = self.shown_channel
+        if step.filter != self._filter:  # the next filter fills the next map
+            self._show_filter(step.filter)
         products = step.products[:, :, ch] if step.products.ndim == 3 else step.products
         self.products_grid.show_array(products, kind="diverging")
-        filled = step.index + (1 if sub >= 2 else 0)
+        plane = steps.output.shape[0] * steps.output.shape[1]
+        filled = step.index - step.filter * plane + (1 if sub >= 2 else 0)
         self.output_grid.set_overlay(Overlay(current=step.out_pos, filled=filled))
-        kernel = steps.kernel
+        if self.channels.isVisibleTo(self):
+            self.channels.show_step(ch)
+        kernel = steps.filter_kernel(step.filter)
         self.arithmetic.show_panels(conv_panels(step, kernel, sub=sub, relu=m.relu, channel=ch,
-                                                channel_names=CHANNEL_NAMES))
+                                                channel_names=CHANNEL_NAMES,
+                                                filters=steps.filters))
         prepare_ahead(self.input_grid, self.output_grid, steps, step.index, window[2:])
 
     def _on_view_changed(self) -> None:

@@ -335,6 +335,8 @@ class AnimatorTab(QWidget):
             note = m.region_text
         elif m.source_kind == "pool-example":
             note = "the pooling lesson's 4×4 block"
+        elif m.source.ndim == 3:
+            note = f"{h}×{w}×{m.source.shape[2]}"
         self.source_note.setText(note)
         self._on_step()
 
@@ -375,8 +377,11 @@ class AnimatorTab(QWidget):
                                   f"{STAGE_LABELS[stage]} {j + 1}/{count}")
             return
         if m.in_conv:
-            r, col = m.conv_step().out_pos
-            where = f"conv {c.step + 1}/{m.n_conv}: output[{r}, {col}]"
+            conv_step = m.conv_step()
+            r, col = conv_step.out_pos
+            several = m.conv is not None and m.conv.filters > 1
+            cell = f"{r}, {col}, {conv_step.filter}" if several else f"{r}, {col}"
+            where = f"conv {c.step + 1}/{m.n_conv}: output[{cell}]"
             if m.sub_phases:
                 where += f" · {SUB_PHASES[c.sub]}"
         else:

@@ -138,21 +138,25 @@ def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int) -> tuple[Table, Ta
 
 
 def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
-                channel: int = 0, channel_names: tuple[str, ...] = ()) -> tuple[Panel, ...]:
+                channel: int = 0, channel_names: tuple[str, ...] = (),
+                filters: int = 1) -> tuple[Panel, ...]:
     """Write the arithmetic for one conv step, revealed up to sub-phase ``sub``.
 
     Returns the same arithmetic in three forms, most detailed first: the ``x × w`` terms,
     the products' values, the row sums only. For a multi-channel step the rows are those of
     ``channel`` and every channel's sum is listed, then their total plus the bias:
-    out = Σ_c Σ_ij x·w + b. Lines a later sub-step reveals are kept as ghosts.
+    out = Σ_c Σ_ij x·w + b. With several ``filters`` the cell is named with its map, and the
+    channels' partial sums are added up one by one. Lines a later sub-step reveals are kept
+    as ghosts.
     """
     r, c = step.out_pos
+    cell = f"output[{r}, {c}, {step.filter}]" if filters > 1 else f"output[{r}, {c}]"
     multi = step.patch.ndim == 3
     patch = step.patch[:, :, channel] if multi else step.patch
     ker = kernel[:, :, channel] if multi else kernel
     name = channel_names[channel] if multi and channel < len(channel_names) else ""
     wr, wc = step.window
-    head = Line((chunk(Run(f"output[{r}, {c}]", "bold")), chunk("—"), chunk("window"),
+    head = Line((chunk(Run(cell, "bold")), chunk("—"), chunk("window"),
                  chunk("at"), chunk(f"row {wr},"), chunk(f"col {wc}" + (";" if name else "")))
                 + ((chunk("channel"), chunk(Run(name, "bold"))) if name else ()))
     sums: list[Line] = []
@@ -162,6 +166,13 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
         parts = tuple(chunk(f"{labels[i]}: {fmt(s)}" + ("," if i < len(per) - 1 else ""))
                       for i, s in enumerate(per))
         sums.append(Line((chunk("Σ per channel —"), *parts), ghost=sub < 1))
+        if filters > 1:
+            running, partial = 0.0, []
+            for i, v in enumerate(per):
+                running += float(v)
+                partial.append(chunk(("" if i == 0 else "→ ") + f"+{labels[i]} {fmt(running)}"))
+            sums.append(Line((*words(f"partial sums of filter {step.filter}:"), *partial),
+                             ghost=sub < 1))
         total = float(per.sum())
         sigma: tuple[Chunk, ...] = (chunk("Σ", Run("c", "sub")), chunk("Σ", Run("ij", "sub")),
                                     chunk("x·w"))
@@ -175,7 +186,7 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
         sums.append(Line((chunk("ReLU:"), chunk(f"max(0, {fmt(step.value)})"),
                           chunk("= ", Run(fmt(max(0.0, step.value)), "bold"))), ghost=sub < 2))
     written = max(0.0, step.value) if relu else step.value
-    sums.append(Line((chunk("→ written to"), chunk(f"output[{r}, {c}]"),
+    sums.append(Line((chunk("→ written to"), chunk(cell),
                       chunk("= ", Run(fmt(written), "bold"))), ghost=sub < 2))
     # The least detailed form names the cell only: the grids' row and column numbers show
     # where the window is.

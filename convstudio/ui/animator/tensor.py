@@ -1,0 +1,238 @@
+"""The layer's tensors at a glance, with the window moving through all of them.
+
+The input's C slices, the F filters' kh×kw×C weights and the output's F maps.
+
+Each strip draws small pictures of its slices once per trace into a cached pixmap; a step
+only moves the outlines (the window on every input slice, the current filter and channel, the
+current cell on the current map), so playing costs no more than the grids below.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from ...core.channels import CHANNEL_LABELS, filter_notes, maps_caption
+from ..theme import presentation, scale_font
+from .cells import WINDOW_COLOUR, lut
+from .model import AnimatorModel
+
+GAP = 4          # between the slices of one item
+ITEM_GAP = 10    # between items (filters, maps)
+CURRENT = QColor("#0072B2")   # Okabe–Ito blue: the current channel, filter or map
+
+
+def _picture(values: np.ndarray, kind: str, side: int) -> QImage:
+    """Return ``values`` coloured and scaled to fit a ``side``-pixel square (nearest cells)."""
+    v = np.asarray(values, np.float32)
+    finite = v[np.isfinite(v)]
+    if kind == "grey":
+        lo, hi = 0.0, 255.0
+    else:
+        m = float(np.abs(finite).max()) if finite.size else 1.0
+        lo, hi = -max(m, 1e-9), max(m, 1e-9)
+    idx = np.clip((np.nan_to_num(v, nan=lo) - lo) * (255.0 / (hi - lo)), 0, 255)
+    rgb = np.ascontiguousarray(lut(kind)[idx.astype(np.uint8)])
+    h, w = v.shape
+    scale = side / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    import cv2
+
+    interp = cv2.INTER_NEAREST if scale >= 1 else cv2.INTER_AREA
+    small = np.ascontiguousarray(cv2.resize(rgb, (nw, nh), interpolation=interp))
+    return QImage(small.data, nw, nh, 3 * nw, QImage.Format.Format_RGB888).copy()
+
+
+class TensorStrip(QWidget):
+    """Items left to right (filters, maps), each a row of 2-D slices, with outlines."""
+
+    def __init__(self, parent: QWidget | None = None, *, share: float = 1.0) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.share = share   # of the standard picture size (a kernel's slices are small)
+        scale_font(self, 0.8)
+        self._items: list[list[np.ndarray]] = []
+        self._labels: list[str] = []
+        self._kind = "grey"
+        self._cache: QPixmap | None = None
+        self._cache_fit = 1.0
+        self.focus: tuple[int, int | None] = (0, None)   # item, slice (None: all its slices)
+        self.box: tuple[int, int, int, int] | None = None  # in array cells, on focused slices
+        presentation().changed.connect(self._restyle)
+
+    @property
+    def side(self) -> int:
+        """Side of one slice's picture in pixels."""
+        return max(12, round(34 * self.share * presentation().scale))
+
+    def _restyle(self) -> None:
+        self._cache = None
+        self.updateGeometry()
+        self.update()
+
+    def set_items(self, items: list[list[np.ndarray]], labels: list[str], kind: str) -> None:
+        """Show ``items`` (each a list of 2-D slices) captioned by ``labels``."""
+        self._items, self._labels, self._kind = items, labels, kind
+        self._cache = None
+        self.updateGeometry()
+        self.update()
+
+    def set_focus(self, item: int, slice_: int | None,
+                  box: tuple[int, int, int, int] | None) -> None:
+        """Outline ``item`` (and its slice ``slice_``) and the cells ``box`` on its slices."""
+        if (item, slice_) != self.focus or box != self.box:
+            self.focus, self.box = (item, slice_), box
+            self.update()
+
+    def _label_height(self) -> int:
+        return QFontMetrics(self.font()).height()
+
+    def _item_width(self, item: list[np.ndarray]) -> int:
+        return len(item) * self.side + GAP * max(0, len(item) - 1)
+
+    def _slot_width(self, n: int) -> int:
+        """Return the width of item ``n``: its pictures, or its label where that is wider."""
+        label = QFontMetrics(self.font()).horizontalAdvance(self._labels[n])
+        return max(self._item_width(self._items[n]), label)
+
+    def _origins(self) -> list[float]:
+        xs, x = [], 2.0
+        for n in range(len(self._items)):
+            xs.append(x)
+            x += self._slot_width(n) + ITEM_GAP
+        return xs
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Room for every item at its picture size, and its label."""
+        width = sum(self._slot_width(n) for n in range(len(self._items)))
+        width += ITEM_GAP * len(self._items)
+        return QSize(max(40, width + 4), self.side + self._label_height() + 6)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Ask for a little room: a narrower strip draws its pictures smaller."""
+        return QSize(80, self.side + self._label_height() + 6)
+
+    def _fit(self) -> float:
+        """Return the scale the strip is drawn at (below 1 where it is narrower)."""
+        hint = self.sizeHint().width()
+        return self.width() / hint if hint > self.width() > 0 else 1.0
+
+    def _render(self, f: float) -> QPixmap:
+        dpr = self.devicePixelRatioF()
+        hint = self.sizeHint()
+        pm = QPixmap(max(1, round(hint.width() * f * dpr)),
+                     max(1, round(hint.height() * f * dpr)))
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(self.palette().window().color())
+        p = QPainter(pm)
+        p.scale(f, f)  # drawn once at the size shown: each frame copies it unscaled
+        p.setFont(self.font())  # a pixmap's painter has the application's font, not ours
+        p.setPen(self.palette().windowText().color())
+        lh = self._label_height()
+        for x, item, label in zip(self._origins(), self._items, self._labels, strict=True):
+            for n, values in enumerate(item):
+                image = _picture(values, self._kind, self.side)
+                p.drawImage(QPointF(x + n * (self.side + GAP), lh + 2), image)
+            p.drawText(QRectF(x, 0, self._item_width(item) + 4 * ITEM_GAP, lh),
+                       int(Qt.AlignmentFlag.AlignLeft), label)
+        p.end()
+        return pm
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """Draw the cached pictures, then the current item, slice and box."""
+        f = self._fit()
+        if self._cache is None or self._cache_fit != f:
+            self._cache, self._cache_fit = self._render(f), f
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().window())
+        p.drawPixmap(QPointF(0, 0), self._cache)
+        p.scale(f, f)  # narrower than its pictures: all of them, smaller
+        if not self._items:
+            p.end()
+            return
+        item, chosen = self.focus
+        item = min(item, len(self._items) - 1)
+        x0 = self._origins()[item]
+        top = self._label_height() + 2
+        slices = self._items[item]
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(CURRENT, 2.0 * presentation().scale))
+        p.drawRect(QRectF(x0 - 2, top - 2, self._item_width(slices) + 4, self.side + 4))
+        for n, values in enumerate(slices):
+            h, w = values.shape
+            scale = self.side / max(h, w)
+            left = x0 + n * (self.side + GAP)
+            if chosen == n:
+                p.setPen(QPen(CURRENT, 1.5 * presentation().scale, Qt.PenStyle.DashLine))
+                p.drawRect(QRectF(left - 1, top - 1, w * scale + 2, h * scale + 2))
+            if self.box is not None and (chosen is None or chosen == n or len(slices) > 1):
+                r, c, bh, bw = self.box
+                p.setPen(QPen(WINDOW_COLOUR, 2.0))
+                p.drawRect(QRectF(left + c * scale, top + r * scale, max(3.0, bw * scale),
+                                  max(3.0, bh * scale)))
+        p.end()
+
+
+class ChannelRow(QWidget):
+    """The input, kernel and output tensors of a multi-channel step, and the layer's caption."""
+
+    def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.input_strip, self.kernel_strip, self.output_strip = (
+            TensorStrip(), TensorStrip(share=0.5), TensorStrip())
+        self.caption = QLabel("")
+        self.caption.setObjectName("maps_caption")
+        self.caption.setWordWrap(True)
+        scale_font(self.caption, 0.95)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for strip in (self.input_strip, self.kernel_strip, self.output_strip):
+            row.addWidget(strip)
+        # Beside the tensors it counts: a row of the page's height saved on a projector.
+        row.addWidget(self.caption, 1)
+        self.setLayout(row)
+
+    def show_trace(self, channel: int) -> None:
+        """Draw the trace's tensors (a new trace) for the channel the grids show."""
+        steps = self.model.conv
+        if steps is None:
+            return
+        padded = steps.padded
+        c = padded.shape[2]
+        names = [CHANNEL_LABELS[i] if i < len(CHANNEL_LABELS) else str(i) for i in range(c)]
+        self.input_strip.set_items([[padded[:, :, i] for i in range(c)]],
+                                   [f"input: {', '.join(names)}"], "grey")
+        kernel = steps.kernel if steps.kernel.ndim == 4 else steps.kernel[..., None]
+        f = kernel.shape[3]
+        self.kernel_strip.set_items([[kernel[:, :, i, j] for i in range(c)] for j in range(f)],
+                                    [f"filter {j}" for j in range(f)], "diverging")
+        out = steps.output if steps.output.ndim == 3 else steps.output[..., None]
+        self.output_strip.set_items([[out[:, :, j]] for j in range(f)],
+                                    [f"map {j}" for j in range(f)], "diverging")
+        kh, kw = kernel.shape[:2]
+        h, w = self.model.source.shape[:2]
+        self.caption.setText(
+            f"<b>{h}×{w}×{c} → {out.shape[0]}×{out.shape[1]}×{f}:</b> "
+            + maps_caption(kernel.shape, out.shape[:2]))
+        params = f * (kh * kw * c + 1)
+        self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters\n" + "\n".join(
+            f"filter {j}: {note}" for j, note in enumerate(filter_notes(c, f))))
+        self.show_step(channel)
+
+    def show_step(self, channel: int) -> None:
+        """Move the outlines to the current step."""
+        m = self.model
+        steps = m.conv
+        if steps is None:
+            return
+        step = m.conv_step()
+        kh, kw = steps.kernel.shape[:2]
+        dh, dw = steps.dilation
+        top, left = step.window
+        window = (top, left, (kh - 1) * dh + 1, (kw - 1) * dw + 1)
+        self.input_strip.set_focus(0, channel, window)  # the window on every channel
+        self.kernel_strip.set_focus(step.filter, channel, None)
+        self.output_strip.set_focus(step.filter, 0, (*step.out_pos, 1, 1))
