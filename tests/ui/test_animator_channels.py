@@ -53,6 +53,7 @@ def test_the_toy_layer_fills_one_map_per_filter_from_every_channel(window, anim,
         assert f"{name}: {fmt(s)}" in text       # each channel's partial sum
     assert f"= <b>{fmt(float(out[r, c, 0]))}</b>" in text
     assert "output[1, 1, 0]" in anim.position.text()
+    assert "conv map 0 of 2" in anim.pool_page.input_title.text()  # each map pools alike
     np.testing.assert_allclose(page.products_grid.values, step.products[:, :, 0], rtol=1e-6)
     # The window moves through every channel of the input tensor; filter 0 and map 0 are lit.
     assert row.input_strip.box == (1, 1, 3, 3)

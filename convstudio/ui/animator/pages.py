@@ -360,7 +360,9 @@ class PoolPage(QWidget):
         self.input_grid.show_array(steps.padded, kind=kind, levels=levels)
         self.output_grid.show_array(steps.output, kind=kind, levels=levels)
         h, w = steps.padded.shape
-        what = "conv output" + (" after ReLU" if m.relu else "") if from_conv else "image"
+        filters = m.conv.filters if m.conv is not None else 1
+        conv = f"conv map 0 of {filters}" if filters > 1 else "conv output"
+        what = conv + (" after ReLU" if m.relu else "") if from_conv else "image"
         self.input_title.setText(f"<b>Pool input: {what} {h}×{w}</b>")
         oh, ow = steps.output.shape
         ph, pw = steps.pool
