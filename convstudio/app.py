@@ -221,6 +221,8 @@ def _code_state(args: argparse.Namespace) -> dict[str, Any]:
         changes["padding"] = mode if mode in ("valid", "same", "full") else _pair(mode)
     if args.pool:
         changes["pool"] = args.pool
+    if args.family:
+        changes["family"] = args.family
     params = dataclasses.replace(lesson.params, **changes)
     check_workspace_limits(params)
     return {"source": source, "channel": lesson.channel, "kernel": kernel,
