@@ -146,3 +146,52 @@ def test_an_unknown_kind_is_refused_by_the_parser(capsys):
         build_parser().parse_args(["--print-code", "fortran"])
     assert exc.value.code == 2
     assert "numpy" in capsys.readouterr().err
+
+
+def test_print_code_follows_the_conv_family_mode(qapp, tmp_path, photo):
+    settings = {
+        "transposed": ["--family", "transposed", "--image", "glyph", "--stride", "2",
+                       "--padding", "same", "--kernel", "sobel_x", "--pool", "max"],
+        "depthwise": ["--family", "depthwise", "--image", str(photo), "--stride", "2,1",
+                      "--kernel", "laplacian", "--pool", "avg"],
+        "separable": ["--family", "separable", "--stride", "2", "--padding", "full",
+                      "--kernel", "box_blur", "--pool", "none"],
+    }
+    heads = {"transposed": "Conv2DTranspose computes it", "depthwise": "filtered on its own",
+             "separable": "pointwise 1×1 conv"}
+    layers = {"transposed": "keras.layers.Conv2DTranspose(1, (3, 3), strides=(2, 2)",
+              "depthwise": "keras.layers.DepthwiseConv2D((3, 3), strides=(1, 1)",
+              "separable": "keras.layers.SeparableConv2D(1, (3, 3), strides=(2, 2)"}
+    for name, flags in settings.items():
+        done = _cli(*flags, "--print-code", "numpy")
+        assert done.returncode == 0, done.stderr
+        assert heads[name] in done.stdout, name
+        (tmp_path / f"{name}.py").write_text(done.stdout)
+        keras = _cli(*flags, "--print-code", "keras")
+        assert keras.returncode == 0, keras.stderr
+        assert layers[name] in keras.stdout, name
+    driver = tmp_path / "driver.py"
+    driver.write_text(textwrap.dedent(f"""
+        import runpy
+        import numpy as np
+        for name in {list(settings)!r}:
+            ns = runpy.run_path(name + ".py", run_name="__main__")
+            np.savez(name + ".npz", **{{k: np.asarray(ns[k]) for k in
+                                       ("image", "conv", "pooled") if k in ns}})
+    """))
+    run = subprocess.run([sys.executable, "-I", str(driver)], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for name, flags in settings.items():
+        got = dict(np.load(tmp_path / f"{name}.npz"))
+        image, result = _window_result(qapp, flags, photo if str(photo) in flags else None)
+        assert result.params.family == name
+        np.testing.assert_array_equal(got["image"], image, err_msg=name)
+        assert got["conv"].shape == result.conv.shape, name
+        np.testing.assert_allclose(got["conv"], result.conv, rtol=1e-6, atol=1e-3, err_msg=name)
+        if result.pooled is None:
+            assert "pooled" not in got, name
+        else:
+            np.testing.assert_allclose(got["pooled"], result.pooled, rtol=1e-6, atol=1e-3,
+                                       err_msg=name)
+    assert got["conv"].shape == (257, 257)  # separable, full: (512 + 4 − 3) // 2 + 1

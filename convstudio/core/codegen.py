@@ -8,8 +8,10 @@ pooling, ``pooled``. The NumPy program adds the kernel's taps in the core's orde
 ``convolution._corr_numpy``), so it agrees with :func:`convstudio.core.conv2d` exactly for
 whole-number kernels on whole-number images and to float32 rounding otherwise (the core hands
 small undilated kernels to OpenCV, which fuses each multiply and add). The Keras program builds
-the same layers, sets the kernel with ``set_weights`` and returns both outputs. The CNN program
-is in :mod:`.codegen_keras`.
+the same layers, sets the kernel with ``set_weights`` and returns both outputs. Each conv family
+mode (``params.family``) prints its own programs: :mod:`.codegen_family` in NumPy (transposed,
+depthwise, separable), :mod:`.codegen_keras_family` in Keras. The CNN program is in
+:mod:`.codegen_keras`.
 
 :func:`numpy_code` and :func:`keras_code` keep their older form: without a ``source`` the
 program expects a variable ``image`` to exist.
@@ -21,21 +23,18 @@ from typing import Any
 
 import numpy as np
 
+from .codegen_family import family_banner, family_numpy_lines
 from .codegen_input import Source, input_lines, save_input
 from .codegen_keras import cnn_code, keras_lines
-from .convolution import output_shape, resolve_padding
+from .codegen_keras_family import family_keras_lines
+from .codegen_parts import axis_slice, conv_pads, finish_lines, num, padding_comment
 from .kernels import normalisation_weight
 from .pipeline import PipelineParams, describe
+from .pipeline_family import workspace_cost
 
 __all__ = ["KINDS", "Source", "cnn_code", "keras_code", "numpy_code", "program", "save_input"]
 
 KINDS = ("numpy", "keras", "cnn")
-
-
-def num(v: float) -> str:
-    """Return the shortest text that parses back to the same float32."""
-    f = np.float32(v)
-    return repr(int(f)) if float(f).is_integer() and abs(f) < 1e15 else str(f)
 
 
 def kernel_literal(kernel: np.ndarray) -> str:
@@ -59,67 +58,26 @@ def kernel_lines(entries: np.ndarray, weight: float) -> list[str]:
     ]
 
 
-def _pads(hw: tuple[int, int], khw: tuple[int, int], p: PipelineParams) -> tuple[int, ...]:
-    pads = resolve_padding(hw, khw, stride=p.stride, padding=p.padding, dilation=p.dilation)
-    return pads.top, pads.bottom, pads.left, pads.right
-
-
-def _axis(tap: str, dilation: int, stride: int, count: str) -> str:
-    """Return the slice of one axis that tap ``tap`` reads for ``count`` outputs."""
-    start = tap if dilation == 1 else f"{tap} * {dilation}"
-    if stride == 1:
-        return f"{start}:{start} + {count}"
-    return f"{start}:{start} + ({count} - 1) * {stride} + 1:{stride}"
-
-
-def _pool_lines(p: PipelineParams) -> list[str]:
-    if p.pool == "none":
-        return []
-    ph, pw = p.pool_size
-    sh, sw = p.pool_stride or p.pool_size
-    views = f"conv[{_axis('i', 1, sh, 'qh')}, {_axis('j', 1, sw, 'qw')}]"
-    lines = [
-        "",
-        f"# --- {ph}×{pw} {p.pool} pooling, stride ({sh}, {sw}), 'valid' -------------------",
-        f"qh, qw = (conv.shape[0] - {ph}) // {sh} + 1, (conv.shape[1] - {pw}) // {sw} + 1",
-    ]
-    if p.pool == "max":
-        return lines + [
-            "pooled = np.full((qh, qw), -np.inf, dtype=np.float32)",
-            f"for i in range({ph}):",
-            f"    for j in range({pw}):",
-            f"        pooled = np.maximum(pooled, {views})  # keep the largest",
-        ]
-    return lines + [
-        "pooled = np.zeros((qh, qw), dtype=np.float32)",
-        f"for i in range({ph}):",
-        f"    for j in range({pw}):",
-        f"        pooled += {views}",
-        f"pooled = pooled / np.float32({ph * pw})  # the mean of each window",
-    ]
-
-
 def _numpy_lines(input_shape: tuple[int, ...], kernel: np.ndarray,
                  p: PipelineParams) -> list[str]:
     """Return the convolution, activation and pooling lines after ``image`` and ``kernel``."""
     kh, kw = kernel.shape[:2]
     h, w = input_shape[0], input_shape[1]
-    top, bottom, left, right = _pads((h, w), (kh, kw), p)
+    pads = conv_pads((h, w), (kh, kw), p)
+    top, bottom, left, right = pads
     (sh, sw), (dh, dw) = p.stride, p.dilation
     multi = len(input_shape) == 3
     lines = [
         "",
         "# --- the convolution: cross-correlation, as Keras' Conv2D computes it ----------",
-        f"# padding {p.padding!r}: {top} top, {bottom} bottom, {left} left, {right} right"
-        + (" (TensorFlow puts the odd pixel at the bottom/right)" if p.padding == "same"
-           else ""),
+        padding_comment(pads, p),
         f"x = np.pad(image, (({top}, {bottom}), ({left}, {right})"
         + (", (0, 0)" if multi else "") + "))",
         f"span = ({(kh - 1) * dh + 1}, {(kw - 1) * dw + 1})  # (k - 1) * dilation + 1",
         f"ho = (x.shape[0] - span[0]) // {sh} + 1        # ⌊(n - span) / stride⌋ + 1",
         f"wo = (x.shape[1] - span[1]) // {sw} + 1",
     ]
-    window = (f"x[{_axis('i', dh, sh, 'ho')}, {_axis('j', dw, sw, 'wo')}"
+    window = (f"x[{axis_slice('i', dh, sh, 'ho')}, {axis_slice('j', dw, sw, 'wo')}"
               + (", c]" if multi else "]"))
     taps = [
         f"for i in range({kh}):",
@@ -142,11 +100,7 @@ def _numpy_lines(input_shape: tuple[int, ...], kernel: np.ndarray,
             *taps,
             f"            conv += kernel[i, j] * {window}",
         ]
-    if p.bias:
-        lines.append(f"conv = conv + np.float32({num(p.bias)})  # the bias")
-    if p.activation == "relu":
-        lines.append("conv = np.maximum(conv, np.float32(0.0))  # ReLU")
-    return lines + _pool_lines(p)
+    return lines + finish_lines(p)
 
 
 def _header(title: str, banner: str) -> list[str]:
@@ -155,10 +109,29 @@ def _header(title: str, banner: str) -> list[str]:
 
 def _banner(input_shape: tuple[int, ...], khw: tuple[int, int], p: PipelineParams) -> str:
     try:
+        if p.family != "standard":
+            return family_banner(input_shape, khw, p)
         return describe((input_shape[0], input_shape[1]), khw, p,
                         input_shape[2] if len(input_shape) == 3 else 1)
     except ValueError as exc:
         return f"(this setting cannot run: {exc})"
+
+
+def _body(kind: str, input_shape: tuple[int, ...], k: np.ndarray,
+          p: PipelineParams) -> list[str]:
+    """Return the lines after the kernel for the mode; a setting that cannot run says why."""
+    khw = (k.shape[0], k.shape[1])
+    try:
+        if kind == "keras":
+            if p.family != "standard":
+                return family_keras_lines(input_shape, khw, p)
+            pads = conv_pads((input_shape[0], input_shape[1]), khw, p)
+            return keras_lines(input_shape, khw, p, pads)
+        if p.family != "standard":
+            return family_numpy_lines(input_shape, khw, p)
+        return _numpy_lines(input_shape, k, p)
+    except ValueError as exc:
+        return ["", f"raise SystemExit({f'this setting cannot run: {exc}'!r})"]
 
 
 def numpy_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: PipelineParams, *,
@@ -180,7 +153,7 @@ def numpy_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: Pipelin
     kern = kernel_lines(np.asarray(entries if entries is not None else k, np.float32),
                         weight if entries is not None else 1.0)
     lines = (_header("the workspace's convolution in NumPy", _banner(input_shape, khw, params))
-             + imports + [""] + loading + [""] + kern + _numpy_lines(input_shape, k, params))
+             + imports + [""] + loading + [""] + kern + _body("numpy", input_shape, k, params))
     return "\n".join(lines) + "\n"
 
 
@@ -197,10 +170,9 @@ def keras_code(input_shape: tuple[int, ...], kernel: np.ndarray, params: Pipelin
         loading = [f"image = image.astype(np.float32)  # the input: {tuple(input_shape)}"]
     kern = kernel_lines(np.asarray(entries if entries is not None else k, np.float32),
                         weight if entries is not None else 1.0)
-    pads = _pads((input_shape[0], input_shape[1]), khw, params)
     lines = (_header("the workspace's layers in Keras", _banner(input_shape, khw, params))
              + imports + ["import keras", ""] + loading + [""] + kern
-             + keras_lines(input_shape, khw, params, pads))
+             + _body("keras", input_shape, k, params))
     return "\n".join(lines) + "\n"
 
 
@@ -223,7 +195,8 @@ def program(kind: str, *, source: Source | None = None, channel: str = "luminanc
         The kernel's entries as the editor holds them; ``use_weight`` applies the lessons'
         normalisation weight, as the workspace does.
     params : PipelineParams
-        Stride, padding, dilation, bias, activation and pooling (default: the app's).
+        Stride, padding, dilation, bias, activation, pooling and the conv family mode
+        (default: the app's); each mode prints its own program.
     input_shape : tuple, optional
         The source array's shape; read from the source when not given.
     model : ModelConfig-like
@@ -258,9 +231,9 @@ def program(kind: str, *, source: Source | None = None, channel: str = "luminanc
     if input_shape is None:
         rgb = source.load_rgb()
         input_shape = rgb.shape if channel == "all" else rgb.shape[:2]
-    output_shape((input_shape[0], input_shape[1]), (effective.shape[0], effective.shape[1]),
-                 stride=p.stride, padding=p.padding,
-                 dilation=p.dilation)  # a setting that cannot run is refused here
+    hw, khw = (input_shape[0], input_shape[1]), (effective.shape[0], effective.shape[1])
+    # A setting that cannot run in the mode is refused here, by name.
+    workspace_cost(hw, khw, input_shape[2] if len(input_shape) == 3 else 1, p)
     make = numpy_code if kind == "numpy" else keras_code
     return make(tuple(input_shape), effective, p, source=source, channel=channel,
                 entries=entries, weight=weight)
