@@ -32,11 +32,14 @@ def test_keys_step_back_through_the_glyphs_network(window, anim, qtbot):
     window.model.set_params(activation="relu")
     _rebuilt(anim)
     anim.setFocus()
+    _key(qtbot, anim, Qt.Key.Key_R)           # not in the conv phase: the kernel stays
+    assert "press 3 first" in anim.error_label.text()
+    np.testing.assert_array_equal(window.model.kernel.effective, edge_kernel())
+    _key(qtbot, anim, Qt.Key.Key_3)
+    assert m.learning and anim.pages.currentWidget() is anim.learn_page
     _key(qtbot, anim, Qt.Key.Key_R)           # random start, as Keras starts a Conv2D
     _rebuilt(anim)
     np.testing.assert_array_equal(window.model.kernel.effective, glorot_kernel(3, 3, 1))
-    _key(qtbot, anim, Qt.Key.Key_3)
-    assert m.learning and anim.pages.currentWidget() is anim.learn_page
     assert anim.learn_phase.isChecked()
     trace = m.learn_trace()
     page = anim.learn_page
@@ -109,9 +112,9 @@ def test_keys_step_back_through_the_glyphs_network(window, anim, qtbot):
 def test_fifty_steps_make_an_edge_detector_and_lower_the_loss(window, anim, qtbot):
     m = anim.model
     anim.setFocus()
+    _key(qtbot, anim, Qt.Key.Key_3)
     _key(qtbot, anim, Qt.Key.Key_R)
     _rebuilt(anim)
-    _key(qtbot, anim, Qt.Key.Key_3)
     first = m.learn_trace().loss
     _key(qtbot, anim, Qt.Key.Key_F)
     _rebuilt(anim)
@@ -164,8 +167,10 @@ def test_learn_refuses_a_colour_source_and_keeps_the_phase(window, anim, qtbot):
     assert anim.conv_phase.isChecked() and anim.pages.currentWidget() is anim.conv_page
     qtbot.mouseClick(anim.learn_phase, Qt.MouseButton.LeftButton)
     assert not m.learning and anim.conv_phase.isChecked()
-    _key(qtbot, anim, Qt.Key.Key_T)
+    m.train_steps(1)
     assert "one-channel source" in anim.error_label.text()
+    _key(qtbot, anim, Qt.Key.Key_T)
+    assert "Learn phase" in anim.error_label.text()
 
 
 def test_the_target_is_the_same_network_with_the_edge_kernel(window, anim):

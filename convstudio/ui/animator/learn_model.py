@@ -48,6 +48,10 @@ class LearnMixin:
     def _set_error(self, text: str) -> None:
         raise NotImplementedError
 
+    def report_error(self, text: str) -> None:
+        """Show ``text`` as the animator's message (a refused action; nothing changed)."""
+        self._set_error(text)
+
     def _kernel_hw(self) -> tuple[int, int]:
         assert self.conv is not None
         kh, kw = self.conv.kernel.shape[:2]

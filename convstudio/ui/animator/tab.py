@@ -268,6 +268,10 @@ class AnimatorTab(QWidget):
             getattr(p, action)()
             return
         p.pause()
+        if action in ("train_one", "train_many", "random_start") and not m.learning:
+            # A stray key must not change the kernel while the conv or pool steps are shown.
+            m.report_error("T, F and R train the kernel in the Learn phase: press 3 first.")
+            return
         if action.startswith("phase_"):
             m.set_phase(action[len("phase_"):])
         elif action == "train_one":
