@@ -195,3 +195,44 @@ def test_print_code_follows_the_conv_family_mode(qapp, tmp_path, photo):
             np.testing.assert_allclose(got["pooled"], result.pooled, rtol=1e-6, atol=1e-3,
                                        err_msg=name)
     assert got["conv"].shape == (257, 257)  # separable, full: (512 + 4 − 3) // 2 + 1
+
+
+def test_show_code_panel_follows_the_mode_and_loads_its_own_input(qtbot, tmp_path):
+    from convstudio.ui.panels import CodePanel
+    from convstudio.ui.workspace import WorkspaceModel
+
+    model = WorkspaceModel()
+    panel = CodePanel(model)
+    qtbot.addWidget(panel)
+    try:
+        model.set_params(family="transposed", stride=(2, 2), padding="same",
+                         output_padding=(1, 1), pool="max")
+        model.compute_now()
+        code = panel.code("numpy")
+        assert "Conv2DTranspose computes it" in code and "data.camera()" in code
+        assert 'keras.layers.Conv2DTranspose(1, (3, 3), strides=(2, 2), padding="same"' in (
+            panel.code("keras"))
+        ns: dict = {}
+        exec(compile(code, "<show code>", "exec"), ns)  # noqa: S102 (runs it as pasted)
+        np.testing.assert_array_equal(ns["conv"], model.result.conv)  # sobel on grey: exact
+        np.testing.assert_array_equal(ns["pooled"], model.result.pooled)
+        panel.show()
+        assert "loads its own input (the sample camera)" in panel.note.text()
+        assert "transposed mode" in panel.note.text()
+
+        model.crop((100, 120, 60, 80))  # an edited input: the programs need it saved
+        model.set_params(family="separable", depth_multiplier=2, stride=(2, 1))
+        model.compute_now()
+        assert "expects it in a variable" in panel.note.text()
+        assert "data.camera()" not in panel.numpy_edit.toPlainText()
+        saved = panel.save_input(tmp_path / "input.npy")
+        assert saved is not None and "the saved input input.npy" in panel.note.text()
+        code = panel.numpy_edit.toPlainText()
+        assert "np.load(" in code and "pointwise 1×1 conv" in code
+        ns = {}
+        exec(compile(code, "<show code>", "exec"), ns)  # noqa: S102 (runs it as pasted)
+        np.testing.assert_array_equal(ns["image"], model.source)
+        np.testing.assert_array_equal(ns["conv"], model.result.conv)
+        assert ns["conv"].shape == (30, 80)  # "same" kept, stride (2, 1) on the 60×80 crop
+    finally:
+        model.shutdown()

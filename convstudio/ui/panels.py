@@ -6,6 +6,7 @@ import html
 import sys
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDockWidget,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.codegen import keras_code, numpy_code
+from ..core.codegen import Source, keras_code, numpy_code, program, save_input
 from .theme import INTENSITY_MAPS, THEMES, presentation, scale_font
 from .workspace.model import WorkspaceModel
 
@@ -89,8 +91,38 @@ def render_figure(widget: QWidget, scale: float = 2.0) -> QImage:
     return pm.toImage()
 
 
+def program_source(model: WorkspaceModel) -> Source | None:
+    """Return where a program can load the workspace's input from, or None if it cannot.
+
+    A sample or a file as it was opened (a large photo shrunk as the app shrank it) is loaded
+    by the program itself; the source is trusted only if loading it gives the app's pixels.
+    """
+    from ..core import sample_names
+
+    name, rgb = model.source_name, model.rgb
+    if name in sample_names():
+        candidates = [Source("sample", name)]
+    elif Path(name).is_file():
+        path = str(Path(name).resolve())
+        candidates = [Source("file", path), Source("file", path, shrink_to=rgb.shape[:2])]
+    else:
+        return None
+    for candidate in candidates:
+        try:
+            loaded = candidate.load_rgb()
+        except (OSError, ValueError):
+            return None
+        if loaded.shape == rgb.shape and np.array_equal(loaded, rgb):
+            return candidate
+    return None
+
+
 class CodePanel(QDockWidget):
-    """The NumPy and the Keras code that reproduce the workspace's settings, copyable."""
+    """The NumPy and the Keras code that reproduce the workspace's settings, copyable.
+
+    The programs follow the workspace's conv family mode and load their own input: the sample
+    or the file, or, for a drawn or edited image, the ``.npy`` that Save input writes.
+    """
 
     def __init__(self, model: WorkspaceModel, parent: QWidget | None = None) -> None:
         super().__init__("Show code", parent)
@@ -109,20 +141,25 @@ class CodePanel(QDockWidget):
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the code shown to the clipboard")
         self.copy_button.clicked.connect(self.copy)
-        note = QLabel("Each program loads its own input and runs as pasted into Python or a "
-                      "notebook; it leaves <code>image</code>, <code>kernel</code>, "
-                      "<code>conv</code> (and <code>pooled</code>), the numbers the app shows.")
-        note.setWordWrap(True)
+        self.save_button = QPushButton("Save input…")
+        self.save_button.setToolTip("Save the workspace's input as .npy for the programs to "
+                                    "load (a drawn, cropped or resized image)")
+        self.save_button.clicked.connect(self._on_save_input)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
         body = QWidget()
         lay = QVBoxLayout(body)
-        lay.addWidget(note)
+        lay.addWidget(self.note)
         lay.addWidget(self.tabs, 1)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.save_button)
         row.addWidget(self.copy_button)
         lay.addLayout(row)
         self.setWidget(body)
         self._stale = True  # generated when first shown or asked for
+        # (the RGB array it was worked out for, its source): loading is checked once per image
+        self._source: tuple[np.ndarray, Source | None] | None = None
         for signal in (model.kernelChanged, model.paramsChanged, model.sourceChanged):
             signal.connect(self.refresh)
 
@@ -133,13 +170,60 @@ class CodePanel(QDockWidget):
             return
         self._generate()
 
+    def source(self) -> Source | None:
+        """Where the programs load the input from; None: they expect a variable ``image``."""
+        rgb = self.model.rgb
+        if self._source is None or self._source[0] is not rgb:
+            self._source = (rgb, program_source(self.model))
+        return self._source[1]
+
     def _generate(self) -> None:
         self._stale = False
         m = self.model
         shape = tuple(int(v) for v in m.source.shape)
-        kernel = m.kernel.effective
-        self.numpy_edit.setPlainText(numpy_code(shape, kernel, m.params))
-        self.keras_edit.setPlainText(keras_code(shape, kernel, m.params))
+        source = self.source()
+        done = ("it runs as pasted into Python or a notebook and leaves <code>image</code>, "
+                "<code>kernel</code>, <code>conv</code> (and <code>pooled</code>), the "
+                f"numbers the app shows in {m.params.family} mode.")
+        if source is not None:
+            try:
+                texts = [program(kind, source=source, channel=m.channel,
+                                 kernel=m.kernel.entries, use_weight=m.kernel.use_weight,
+                                 params=m.params, input_shape=shape)
+                         for kind in ("numpy", "keras")]
+            except ValueError:  # a setting that cannot run: the listing below says why
+                source = None
+        if source is None:
+            kernel = m.kernel.effective
+            texts = [numpy_code(shape, kernel, m.params), keras_code(shape, kernel, m.params)]
+            self.note.setText("This input was drawn or edited, so each program expects it in a "
+                              "variable <code>image</code> (or press Save input… and the "
+                              f"programs load it from the file); {done}")
+        else:
+            where = {"sample": "the sample", "file": "the file", "npy": "the saved input"}
+            self.note.setText(f"Each program loads its own input ({where[source.kind]} "
+                              f"{html.escape(Path(source.name).name)}); {done}")
+        self.numpy_edit.setPlainText(texts[0])
+        self.keras_edit.setPlainText(texts[1])
+
+    def _on_save_input(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save input", "convstudio-input.npy",
+                                              "NumPy array (*.npy)")
+        if path:
+            self.save_input(path)
+
+    def save_input(self, path: str | Path) -> Path | None:
+        """Save the input as ``.npy`` and show programs that load it; None if it failed."""
+        rgb = self.model.rgb
+        try:
+            written = save_input(rgb, path)
+        except (OSError, ValueError) as exc:
+            self.note.setText(f"Could not save the input to {html.escape(str(path))}: "
+                              f"{html.escape(str(exc))}. Choose another folder.")
+            return None
+        self._source = (rgb, Source("npy", str(Path(written).resolve())))
+        self._generate()
+        return Path(written)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         """Catch up with edits made while hidden."""
