@@ -180,6 +180,9 @@ def test_family_keras_programs_run_as_pasted_and_agree_with_the_app(tmp_path):
         ("sep", photo, "luminance", ODD, False, PipelineParams(
             family="separable", stride=(1, 2), padding=(2, 1), depth_multiplier=2,
             pool="none"), False),
+        ("sep-same", drawn, "all", LAPLACIAN, True, PipelineParams(
+            family="separable", stride=(2, 2), padding="same", depth_multiplier=3, bias=4.0,
+            activation="relu", pool="avg"), False),
     ]
     programs = {name: program("keras", source=src, channel=ch, kernel=k, use_weight=w,
                               params=p)
