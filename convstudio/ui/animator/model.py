@@ -75,6 +75,7 @@ class AnimatorModel(QObject, LearnMixin):
         self.pool: PoolSteps | None = None
         self.pool_op = "max"
         self.cursor = Cursor()
+        self._step_made: tuple[ConvSteps, int, ConvStep] | None = None
         self._init_learn()
         self._glyph_rgb = np.repeat(sample_image("glyph")[:, :, None], 3, axis=2) * np.float32(
             PIXEL_SCALE)
@@ -270,7 +271,12 @@ class AnimatorModel(QObject, LearnMixin):
     def conv_step(self) -> ConvStep:
         """Return the conv step under the cursor (the last one in the pool phase)."""
         assert self.conv is not None
-        return self.conv[min(self.cursor.step, self.n_conv - 1)]
+        i = min(self.cursor.step, self.n_conv - 1)
+        # The page, the tensors and the position all ask for it: made once a step.
+        if self._step_made is None or self._step_made[0] is not self.conv \
+                or self._step_made[1] != i:
+            self._step_made = (self.conv, i, self.conv[i])
+        return self._step_made[2]
 
     def pool_step(self) -> PoolStep | None:
         """Return the pool step under the cursor, or None outside the pool phase."""

@@ -10,7 +10,7 @@ current cell on the current map), so playing costs no more than the grids below.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -191,9 +191,20 @@ class ChannelRow(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         for strip in (self.input_strip, self.kernel_strip, self.output_strip):
             row.addWidget(strip)
-        # Beside the tensors it counts: a row of the page's height saved on a projector.
+        # Beside the tensors it counts: a row of the page's height saved on a projector. On a
+        # few lines at most: the strips draw their pictures smaller to leave it the room.
         row.addWidget(self.caption, 1)
+        self._fit_caption()
         self.setLayout(row)
+
+    def _fit_caption(self) -> None:
+        self.caption.setMinimumWidth(self.caption.fontMetrics().averageCharWidth() * 30)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Keep the caption's width in step with its font (projection mode, zoom)."""
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_caption()
+        super().changeEvent(event)
 
     def show_trace(self, channel: int) -> None:
         """Draw the trace's tensors (a new trace) for the channel the grids show."""
