@@ -19,6 +19,8 @@ class BatchEvent:
     accuracy: float
     elapsed: float
     learning_rate: float | None = None  # the rate of the batch just trained
+    # (layer name, ‖ΔW‖/‖W‖ of its kernel) over the batch just trained, conv and dense layers
+    update_ratios: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ class Snapshot:
     probe_image: np.ndarray | None = None        # (28, 28) in [0, 1]: what the maps are of
     probe_index: int | None = None               # its index in the test images (None: train)
     probe_class: int | None = None               # its true class
+    # ∂loss/∂W of the first layer's filters (like ``filters``) on a fixed batch of training
+    # images (signals.GradientProbe); None where it was not computed
+    filter_gradients: np.ndarray | None = None
 
 
 @dataclass

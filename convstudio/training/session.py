@@ -40,6 +40,7 @@ from .inference import (
 )
 from .models import ModelConfig, build_model, compile_model, first_conv, output_classes
 from .settings import TrainingSettings, check
+from .signals import GradientProbe, UpdateMeter
 
 _DEFAULTS = TrainingSettings()
 
@@ -208,7 +209,7 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
                    stop_event: threading.Event, probe: tuple[np.ndarray, int | None, int],
                    batches: int,
                    evaluation: tuple[np.ndarray, np.ndarray, str],
-                   seed_kernel: np.ndarray | None) -> Any:
+                   seed_kernel: np.ndarray | None, gradients: GradientProbe) -> Any:
     keras = load_keras()
     x_eval, y_eval, evaluated_on = evaluation
     probe_x, probe_index, probe_class = probe
@@ -229,6 +230,7 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             self.rate = config.learning_rate
             self.epoch_logs: list[dict[str, float]] = []  # whole epochs only
             self._probe: FeatureProbe | None = None
+            self.meter = UpdateMeter(model)
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self.epoch = epoch
@@ -241,10 +243,15 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             self.rate = learning_rate(config, 0, 0, batches)
             model.optimizer.learning_rate = self.rate
 
+        def reported(self, n: int) -> bool:
+            return n % config.metrics_every == 0 or n == batches
+
         def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
             if config.lr_schedule != "constant":  # a constant rate was set once, above
                 self.rate = learning_rate(config, self.run_epoch, batch, batches)
                 model.optimizer.learning_rate = self.rate
+            if self.reported(batch + 1):  # its report says how far this batch moved the weights
+                self.meter.before()
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             if seed_kernel is not None and config.freeze_seed:
@@ -254,10 +261,11 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             logs = logs or {}
             n = self.in_epoch = batch + 1
             self.trained += 1
-            if n % config.metrics_every == 0 or n == batches:
+            if self.reported(n):
                 observer.on_batch(BatchEvent(self.epoch, n, batches, float(logs.get("loss", 0)),
                                              float(logs.get("accuracy", 0)),
-                                             time.perf_counter() - self.t_epoch, self.rate))
+                                             time.perf_counter() - self.t_epoch, self.rate,
+                                             self.meter.ratios()))
             self.since_snapshot += 1
             now = time.perf_counter()
             if (self.since_snapshot >= config.snapshot_every
@@ -275,7 +283,8 @@ def _make_callback(model: Any, config: TrainingConfig, observer: Observer,
             maps, probs = self._probe(probe_x)
             filters = np.array(first_conv(model).get_weights()[0])
             observer.on_snapshot(Snapshot(self.epoch, batch, filters, maps, probs,
-                                          probe_image.copy(), probe_index, probe_class))
+                                          probe_image.copy(), probe_index, probe_class,
+                                          gradients()))
 
         def stop_point(self) -> StopPoint | None:
             return StopPoint(self.epoch, self.in_epoch, batches) if self.trained else None
@@ -405,7 +414,8 @@ def train(config: TrainingConfig, observer: Observer, stop_event: threading.Even
     warm_up(model, x_test if len(x_test) else x_train)
     settle_garbage()
     callback = _make_callback(model, config, observer, stop_event, probe, batches,
-                              (x_eval, y_eval, evaluated_on), seed_kernel)
+                              (x_eval, y_eval, evaluated_on), seed_kernel,
+                              GradientProbe(model, x_train, y_train))
     stopped = stop_event.is_set()
     if not stopped:
         model.fit(x_train, y_train, batch_size=config.batch_size,

@@ -8,20 +8,12 @@ import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 
+from .training_setup import quick_run_tab
+
 
 @pytest.fixture
 def tab(window, qtbot):
-    t = window.training
-    window.show_tab("training")
-    t.dataset_combo.setCurrentIndex(t.dataset_combo.findData("shapes"))
-    qtbot.waitUntil(lambda: t.dataset is not None and t.dataset.name == "shapes", timeout=30000)
-    # A quick run: a tiny model on 600 images.
-    t.limit.setValue(600)
-    t.filters.setValue(8)
-    t.dense.setValue(16)
-    t.epochs.setValue(2)
-    t.batch_size.setValue(32)
-    return t
+    return quick_run_tab(window, qtbot)  # a tiny model on 600 images
 
 
 def _wait_done(qtbot, tab, timeout=120000):

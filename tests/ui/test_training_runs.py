@@ -7,20 +7,14 @@ from PySide6.QtWidgets import QApplication
 
 from convstudio.training.session import TrainingConfig, learning_rate, prepare_images
 
+from .training_setup import quick_run_tab
+
 BATCHES = 17  # 600 images, 10 % held out: 540 to fit in batches of 32
 
 
 @pytest.fixture
 def tab(window, qtbot, monkeypatch):
-    t = window.training
-    window.show_tab("training")
-    t.dataset_combo.setCurrentIndex(t.dataset_combo.findData("shapes"))
-    qtbot.waitUntil(lambda: t.dataset is not None and t.dataset.name == "shapes", timeout=30000)
-    t.limit.setValue(600)
-    t.filters.setValue(8)
-    t.dense.setValue(16)
-    t.epochs.setValue(2)
-    t.batch_size.setValue(32)
+    t = quick_run_tab(window, qtbot)
     t.asked = []
     monkeypatch.setattr(t, "confirm_discard", lambda action: t.asked.append(action) or True)
     return t

@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSlider,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from ...training.session import Evaluation, Snapshot
 from ..numbers import WholeBox
 from .evaluation_views import ConfusionView, MistakesView
+from .learning_views import GradientsView, SideBySide, UpdatesView
 from .views import CurvesView, MosaicView, ProbabilityView, symmetric_per_image, tile
 
 
@@ -48,6 +50,8 @@ class ResultsPanel(QWidget):
         self.replay.setToolTip("Replay how the filters changed")
         self.replay.valueChanged.connect(self._on_replay)
         self.filters_view.box.addWidget(self.replay)
+        self.gradients_view = GradientsView()  # beside the filters, tiled as they are
+        self.updates_view = UpdatesView()      # below the loss and accuracy, on their time axis
         self.maps_view = MosaicView("Feature maps")  # on the "Probe image" tab
         self.layer_combo = QComboBox()
         self.layer_combo.currentIndexChanged.connect(self.show_maps)
@@ -79,10 +83,14 @@ class ResultsPanel(QWidget):
         self.details.addTab(self.confusion_view, "Confusion matrix")
         self.details.addTab(self.wrong_view, "Mistakes")
         top = QWidget()
-        row = QHBoxLayout(top)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.curves, 3)
-        row.addWidget(self.filters_view, 2)
+        grid = QGridLayout(top)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        grid.addWidget(SideBySide(self.curves, self.updates_view, chrome=3, across=(2, 1),
+                                  stretch=(2, 1), optional=True), 0, 0)
+        grid.addWidget(SideBySide(self.filters_view, self.gradients_view), 0, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
         # A splitter rather than a grid: rows shorter than their size hints ignored the
         # stretch that gives the confusion matrix and the mistakes more height.
         self.rows = QSplitter(Qt.Orientation.Vertical)
@@ -129,6 +137,8 @@ class ResultsPanel(QWidget):
         self.layer_combo.clear()
         self.layer_combo.blockSignals(False)
         self.filters_view.clear()
+        self.gradients_view.clear()
+        self.updates_view.clear()
         self.maps_view.clear()
         self.probe_view.clear()
         self.probs_view.clear()
@@ -193,8 +203,12 @@ class ResultsPanel(QWidget):
         self.set_layers([name for name, _ in snap.feature_maps])
         self.maps = dict(snap.feature_maps)
         probe = (snap.probe_image, self.probe_text(snap.probe_index, snap.probe_class, names))
+        label = self.snapshots[n][0]
+        gradients = snap.filter_gradients
         self.stagger(
             (self.filters_view, lambda: self.show_filters(n)),
+            (self.gradients_view, lambda: self.gradients_view.show_gradients(gradients, label)
+             if gradients is not None else self.gradients_view.clear()),
             (self.probe_view, lambda: self.show_input(*probe)),
             (self.maps_view, self.show_maps),
             (self.probs_view, lambda: self.probs_view.show_array(snap.probabilities,
@@ -226,13 +240,13 @@ class ResultsPanel(QWidget):
 
     @staticmethod
     def probe_text(index: int | None, true_class: int | None, names: Sequence[str]) -> str:
-        """Say which test image the probe is, and its class."""
+        """Say what the probe image is: its class (the test image's number without one)."""
         if index is None:
             return ""
         if true_class is None:
             return f"test image {index}"
-        name = names[true_class] if 0 <= true_class < len(names) else str(true_class)
-        return f"test image {index} ({name})"
+        # The image's number is beside the maps' title: under the picture, only its class.
+        return names[true_class] if 0 <= true_class < len(names) else f"class {true_class}"
 
     def show_input(self, image: np.ndarray | None, text: str) -> None:
         """Show the image the feature maps are of, in grey as the network sees it."""
@@ -248,8 +262,9 @@ class ResultsPanel(QWidget):
         label, filters = self.snapshots[i]
         f = np.moveaxis(filters[:, :, 0, :], -1, 0)  # (F, kh, kw): first input channel
         self.filters_view.show_array(tile(symmetric_per_image(f)), (-1.0, 1.0), "diverging")
-        self.filters_view.caption.setText(
-            f"{f.shape[0]} filters {f.shape[1]}×{f.shape[2]} · {label} · blue < 0 < red")
+        self.filters_view.caption.set_choices(
+            f"{f.shape[0]} filters {f.shape[1]}×{f.shape[2]} · {label} · blue < 0 < red",
+            f"{label} · blue < 0 < red", label)
         # (two lines at most on any screen; each filter is scaled to its own largest weight,
         # as the tooltip says)
         self.filters_view.caption.setToolTip("Each filter is drawn at its own contrast: "

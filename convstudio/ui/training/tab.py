@@ -204,6 +204,7 @@ class TrainingTab(ModelFiles, QWidget):
         self.maps_view, self.layer_combo, self.probe = res.maps_view, res.layer_combo, res.probe
         self.probs_view, self.confusion_view = res.probs_view, res.confusion_view
         self.wrong_view, self.probe_view = res.wrong_view, res.probe_view
+        self.gradients_view, self.updates_view = res.gradients_view, res.updates_view
         right = self.main_visual = QWidget()  # the picture (screen_fit, drawer)
         rl2 = QVBoxLayout(right)
         rl2.setContentsMargins(4, 0, 0, 0)
@@ -313,6 +314,7 @@ class TrainingTab(ModelFiles, QWidget):
     def _on_prepared(self, resume: bool, initial: int) -> None:
         if resume:
             self.results.curves.drop_batches_after(initial)
+            self.results.updates_view.drop_after(initial)
         self._update_buttons()
 
     def _on_network(self) -> None:
@@ -348,6 +350,9 @@ class TrainingTab(ModelFiles, QWidget):
             self._last_curve = now
         self.results.curves.add_batch(event.epoch + 1, event.batch / event.batches - 1,
                                       event.loss, redraw=redraw)
+        if event.update_ratios:
+            self.results.updates_view.add(event.epoch + event.batch / event.batches,
+                                          event.update_ratios, redraw=redraw)
 
     def _on_epoch(self, event: EpochEvent) -> None:
         results, ev = self.results, event.evaluation

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plots import clipped_axes
@@ -54,7 +55,40 @@ class CaptionLabel(QLabel):
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._choices: tuple[str, ...] = ()
         self._fit()
+
+    def set_choices(self, *texts: str) -> None:
+        """Show the first of ``texts`` (longest first) that fits the lines at this width.
+
+        Chosen again when the width changes: a caption beside another view on a projector
+        keeps its last words, the ones that say what the picture is.
+        """
+        self._choices = texts
+        self._choose()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        """Show ``text`` as it is (no shorter choices)."""
+        self._choices = ()
+        super().setText(text)
+
+    def _choose(self) -> None:
+        if not self._choices:
+            return
+        width = max(1, self.contentsRect().width())
+        fm = self.fontMetrics()
+        room = self.LINES * fm.lineSpacing()
+        flags = int(Qt.TextFlag.TextWordWrap)
+        for text in self._choices:
+            if fm.boundingRect(0, 0, width, 10 * room, flags, text).height() <= room:
+                break
+        super().setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Choose the caption again for the new width."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._choose()
 
     def _fit(self) -> None:
         self.setFixedHeight(self.LINES * self.fontMetrics().lineSpacing() + 4)
@@ -64,6 +98,7 @@ class CaptionLabel(QLabel):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self._fit()
+            self._choose()
 
 
 class MosaicView(QWidget):
