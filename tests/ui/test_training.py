@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 
+from convstudio.training.session import prepare_images
+
 from .training_setup import quick_run_tab
 
 
@@ -291,6 +293,13 @@ def test_draw_to_predict(tab, qtbot):
     assert canvas.array().max() == 255
     assert tab.last_drawing.any()
     assert tab.probs_view.values.sum() == pytest.approx(1.0, abs=1e-4)
+    # The drawing is shown beside its feature maps, as the network sees it.
+    np.testing.assert_array_equal(tab.probe_view.data, prepare_images(tab.last_drawing)[0, :, :, 0])
+    assert tab.probe_view.caption.text() == "your drawing, as the network sees it"
+    tab.probe.setValue(3)  # a test image instead: it, and its class
+    ds = tab.dataset
+    np.testing.assert_array_equal(tab.probe_view.data, prepare_images(ds.x_test[3])[0, :, :, 0])
+    assert tab.probe_view.caption.text() == ds.class_names[int(ds.y_test[3])]
     assert "The network says" in tab.drawing_label.text()
     # A shapes model asked about a drawing: it says it knows no digits, and offers them.
     assert "not digits" in tab.drawing_label.text()
