@@ -158,7 +158,7 @@ def test_print_code_follows_the_conv_family_mode(qapp, tmp_path, photo):
                       "--kernel", "box_blur", "--pool", "none"],
     }
     heads = {"transposed": "Conv2DTranspose computes it", "depthwise": "filtered on its own",
-             "separable": "pointwise 1×1 conv"}
+             "separable": "the pointwise 1×1 conv"}
     layers = {"transposed": "keras.layers.Conv2DTranspose(1, (3, 3), strides=(2, 2)",
               "depthwise": "keras.layers.DepthwiseConv2D((3, 3), strides=(1, 1)",
               "separable": "keras.layers.SeparableConv2D(1, (3, 3), strides=(2, 2)"}

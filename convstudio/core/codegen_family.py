@@ -128,6 +128,8 @@ def _depthwise_lines(input_shape: tuple[int, ...], khw: tuple[int, int],
         f"(({top}, {bottom}), ({left}, {right}))")
     lines = [
         "",
+        "# --- step 1, depthwise: as Keras' SeparableConv2D begins -----------------------"
+        if separable else
         "# --- the depthwise convolution, as Keras' DepthwiseConv2D computes it ---------",
         padding_comment(pads, p),
         f"x = np.pad(image, {pad})" + ("" if multi else "[:, :, None]  # one channel"),
@@ -152,7 +154,7 @@ def _depthwise_lines(input_shape: tuple[int, ...], khw: tuple[int, int],
         return lines + finish_lines(p, c * m)
     return lines + [
         "",
-        "# --- the pointwise 1×1 conv: each output pixel weighs the maps at that pixel ----",
+        "# --- step 2, the pointwise 1×1 conv: each output pixel weighs the maps there ---",
         f"pointwise = np.ones({c * m}, dtype=np.float32)  # the workspace's pointwise weights: "
         "all 1",
         "conv = np.zeros((ho, wo), dtype=np.float32)",

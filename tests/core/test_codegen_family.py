@@ -95,7 +95,7 @@ def test_family_numpy_programs_run_as_pasted_and_agree_with_the_app(tmp_path):
         assert "convstudio" not in code.split('"""', 2)[2], name  # NumPy and friends only
         assert "as Keras' Conv2D computes it" not in code, name  # not the standard program
     assert "Conv2DTranspose" in programs["tr-glyph-full-stride3-op"]
-    assert "DepthwiseConv2D" in programs["sep-camera-same-m2"]
+    assert "SeparableConv2D begins" in programs["sep-camera-same-m2"]
     assert "pointwise" in programs["sep-camera-same-m2"]
     assert "pointwise" not in programs["dw-camera-stride2-same-m2"]
     got = _run_programs(tmp_path, programs, timeout=240)
@@ -120,7 +120,7 @@ def test_one_channel_transposed_program_is_the_cores_sum_bit_for_bit():
 @pytest.mark.parametrize("family, words", [
     ("transposed", "crops: 0 top, 1 bottom"),
     ("depthwise", "each channel filtered on its own"),
-    ("separable", "pointwise = np.ones(2,"),
+    ("separable", "step 2, the pointwise 1×1 conv"),
 ])
 def test_each_mode_prints_its_own_steps_and_banner(family, words):
     params = PipelineParams(family=family, stride=(2, 2), padding="same", depth_multiplier=2)
@@ -143,6 +143,12 @@ def test_a_family_setting_that_cannot_run_is_refused_by_name():
     code = program("numpy", source=Source("sample", "glyph"), kernel=big,
                    params=PipelineParams(family="transposed", dilation=(5, 5)))
     assert "full = np.zeros((58, 58)" in code  # (28 − 1) + 5·(7 − 1) + 1
+    # The panel's older form prints what it can: a program that stops and says why.
+    code = numpy_code((28, 28), SOBEL_X, PipelineParams(family="transposed",
+                                                        output_padding=(1, 1)))
+    last = code.strip().splitlines()[-1]
+    assert last.startswith('raise SystemExit("this setting cannot run: output_padding must')
+    assert "(this setting cannot run: output_padding" in code.split('"""')[1]
 
 
 def test_the_keras_programs_name_the_modes_layer_and_tensorflows_limits():
