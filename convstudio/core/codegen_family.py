@@ -90,7 +90,9 @@ def _transposed_lines(input_shape: tuple[int, ...], khw: tuple[int, int],
         f"h, w = image.shape[0], image.shape[1]   # {hw[0]}×{hw[1]}",
         f"full = np.zeros(({canvas[0]}, {canvas[1]}), dtype=np.float32)"
         f"  # (h - 1)·stride + span = {reach[0]}×{reach[1]}"
-        + (f", + ({extra[0]}, {extra[1]}) of output padding" if any(extra) else ""),
+        + (f", + ({extra[0]}, {extra[1]}) of output padding" if any(extra) else "")
+        + (" (Keras' default: stride - span)" if any(extra) and p.output_padding is None
+           else ""),
     ]
     target = f"full[{axis_slice('i', dh, sh, 'h')}, {axis_slice('j', dw, sw, 'w')}]"
     taps = [
