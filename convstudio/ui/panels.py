@@ -42,6 +42,8 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("↓ / ↑", "next / previous row"),
         ("Home / End", "first / last step of the phase"),
         ("+ / −", "faster / slower"),
+        ("1 / 2 / 3", "conv / pool / learn phase"),
+        ("T / F / R", "Learn: train one step / 50 steps / random start"),
     )),
     ("Window", (
         ("F5", "projection mode (large text and cells)"),
