@@ -198,3 +198,13 @@ def test_exporting_the_run_from_learn_exports_the_conv_and_pool_steps(window, an
     frames = sorted((tmp_path / "frames").glob("frame_*.png"))
     assert len(frames) == exporter.frame_count() == m.n_conv + m.n_pool
     assert m.learning and m.learn_cursor == 3  # back where it was
+
+
+def test_a_colour_source_chosen_in_learn_goes_back_to_the_conv_steps(window, anim, qtbot):
+    m = anim.model
+    assert m.enter_learn()
+    anim.source.setCurrentIndex(anim.source.findData("toy-rgb"))
+    QApplication.processEvents()
+    assert not m.learning and anim.pages.currentWidget() is anim.conv_page
+    assert anim.conv_phase.isChecked()
+    assert "one-channel source" in anim.error_label.text()

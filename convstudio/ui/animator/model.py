@@ -219,8 +219,10 @@ class AnimatorModel(QObject, LearnMixin):
         self._set_error("")
         old = self.cursor
         self.cursor = Cursor(min(old.step, self.total - 1), old.sub)
-        if self.learning and self.learn_unavailable():
+        why = self.learn_unavailable() if self.learning else ""
+        if why:  # back to the conv steps, saying why Learn left
             self.learning = False
+            self._set_error(why)
         self.learn_cursor = max(0, min(self.learn_cursor, self.n_learn - 1))
         self.traceChanged.emit()
         self.stepChanged.emit()
