@@ -171,7 +171,9 @@ class ConfusionView(QWidget):
         self.data = conf / np.maximum(conf.sum(axis=1, keepdims=True), 1)
         self.names = tuple(class_name(names, i) for i in range(len(conf)))
         # Where the room is short the columns are numbered: the numbers' names, always.
-        self.canvas.setToolTip(", ".join(f"{i}: {name}" for i, name in enumerate(self.names)))
+        self.canvas.setToolTip(
+            "Each cell: the share (%) of the row's true class predicted as the column's. "
+            "Classes " + ", ".join(f"{i}: {name}" for i, name in enumerate(self.names)))
         self.canvas.update()
 
     def clear(self, caption: str = "") -> None:
