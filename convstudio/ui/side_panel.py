@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QScrollArea, QStyle, QWidget
 
-from .theme import scale_width
+from .theme import BASE_WIDTH, MAX_PANEL_SCALE, presentation, scale_width
 
 
 class SidePanel(QScrollArea):
@@ -25,10 +25,26 @@ class SidePanel(QScrollArea):
         content.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        """Ask for a new layout when the content's needs change (a new font, a new row)."""
-        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
-            self.updateGeometry()
+        """Widen to the content when its needs change (a new font, a new row).
+
+        The need is set as the minimum width: a splitter keeps the sizes it was given and
+        only an explicit minimum makes it give the panel more (a size hint did not).
+        """
+        if watched is self.widget() and event.type() in (QEvent.Type.LayoutRequest,
+                                                         QEvent.Type.Show):
+            self.fit_content()
         return super().eventFilter(watched, event)
+
+    def fit_content(self) -> None:
+        """Make the minimum width the content's need, or the scaled base width if larger.
+
+        The theme calls this after a change of projection or zoom (instead of setting the
+        base width alone, which cut the content when its font had not changed).
+        """
+        floor = round(float(self.property(BASE_WIDTH)) * min(presentation().scale,
+                                                             MAX_PANEL_SCALE))
+        self.setMinimumWidth(max(floor, self.content_width()))
+        self.updateGeometry()
 
     def content_width(self) -> int:
         """Return the width that shows the content whole, with room for the scroll bar."""

@@ -200,7 +200,9 @@ def apply(app: QApplication, pres: Presentation) -> None:
         if factor is not None:
             _set_font(w, float(factor), pres.point_size)
         width = w.property(BASE_WIDTH)
-        if width is not None:
+        if width is not None and hasattr(w, "fit_content"):
+            w.fit_content()  # a side panel: at least its content's width
+        elif width is not None:
             w.setMinimumWidth(round(float(width) * min(pres.scale, MAX_PANEL_SCALE)))
 
 

@@ -4,6 +4,11 @@ from convstudio.ui.main_window import MainWindow
 
 
 def _shown(qtbot, width, height):
+    from PySide6.QtWidgets import QApplication
+
+    from convstudio.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance())  # the style and body font the application starts with
     w = MainWindow()
     qtbot.addWidget(w)
     w.save_session_on_close = False  # the session test turns it on itself

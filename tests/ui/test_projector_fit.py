@@ -46,8 +46,17 @@ def _inside_a_scroll_area(w: QWidget) -> bool:
 
 
 def _problems(window) -> list[str]:
+    from convstudio.ui.side_panel import SidePanel
+
     found = []
     page = window.tabs.currentWidget()
+    for panel in page.findChildren(SidePanel):
+        # What is inside a side panel is not checked below (it scrolls): it must be whole
+        # across, or its right-hand buttons and boxes are cut ("Open ima").
+        need = panel.widget().minimumSizeHint().width()
+        if panel.isVisible() and panel.viewport().width() < need:
+            found.append(f"side panel {panel.viewport().width()} px wide, its content needs "
+                         f"{need}")
     for w in page.findChildren(QWidget):
         if not w.isVisible() or _inside_a_scroll_area(w) or w.parentWidget() is None:
             continue
@@ -150,8 +159,15 @@ def test_a_window_larger_than_its_screen_is_fitted_into_it(window):
     window.resize(room.width() + 900, room.height() + 700)
     window.fit_to_screen()
     QApplication.processEvents()
-    assert room.contains(window.frameGeometry()), (room, window.frameGeometry())
-    assert window.width() >= min(room.width(), 1024) - 40
+    frame = window.frameGeometry()
+    least = window.minimumSizeHint()
+    if least.width() <= room.width():
+        assert room.contains(frame), (room, frame)
+    else:  # the test screen (800 px) is narrower than the 1024 px the window must fit
+        assert least.width() <= 1024 and frame.left() == room.left()
+        assert window.width() == least.width()
+        assert room.top() <= frame.top() and frame.bottom() <= room.bottom(), (room, frame)
+    assert window.width() >= min(room.width(), least.width())
 
 
 @pytest.mark.parametrize(("size", "cap"), [((1024, 768), 18), ((1920, 1080), 24)])
