@@ -110,6 +110,21 @@ def _program(tr: TrainingModel, settings: TrainingSettings) -> str:
 
     # The settings' dataset (a demonstration may change it), else the one loaded (a folder).
     names = IDX_DATASETS.get(settings.dataset) or tr.class_names() or None
+    saved = tr.saved_file() if settings == tr.settings else None
+    if saved is not None and saved.is_file():
+        # The network on screen is saved: the program rebuilds that file's network and loads
+        # the file by its path, as --print-code cnn --model does.
+        from ..training.keras_file import model_config_from_file
+        from ..training.persist import ModelFileError
+
+        try:
+            model = model_config_from_file(saved)
+        except ModelFileError:
+            model = None
+        if model is not None:
+            fits = names is not None and len(names) == model.n_classes
+            return codegen.program("cnn", model=model, model_path=str(saved.resolve()),
+                                   class_names=names if fits else None)
     n = len(names) if names else tr.n_classes
     return codegen.program("cnn", model=ModelConfig.from_settings(settings, n),
                            class_names=names)

@@ -144,3 +144,31 @@ def test_a_program_for_a_model_that_cannot_be_built_is_refused_with_the_reason(w
     assert not dialog.show_me()
     assert "leaves no pixels" in dialog.message.text() and not dialog.code.isVisible()
     assert w.tabs.currentIndex() == w.tab_index["workspace"]
+
+
+def test_the_saved_model_program_loads_the_file_the_training_tab_holds(window, tmp_path):
+    # "How do I use the saved model in another program?": once the network on screen is in a
+    # .keras file, the program rebuilds that file's network and loads that file by its path.
+    from convstudio.training.backend import load_keras
+    from convstudio.training.models import ConvBlock, ModelConfig, build_model
+    from convstudio.training.persist import save_model
+
+    w = window
+    load_keras().utils.set_random_seed(3)
+    config = ModelConfig((ConvBlock(4), ConvBlock(6)), 16, 0.0, 10)  # not the form's model
+    path = save_model(build_model(config), {"loss": [0.9]}, tmp_path / "shirts.keras")
+    tr = w.training_model
+    assert tr.load_from(str(path)) and tr.saved_file() == path
+    code = _open(w, "other-program")
+    assert code.show_me()
+    program = code.code.toPlainText()
+    assert f"model.load_weights({str(path.resolve())!r})" in program
+    assert 'keras.layers.Conv2D(4, (3, 3), activation="relu", name="conv1")' in program
+    assert "'T-shirt/top'" in program  # ten classes: the chosen dataset's names fit
+    code.close()
+    assert tr.reset()  # no network: the program builds the form's model, with no file
+    again = _open(w, "other-program")
+    assert again.show_me()
+    assert str(path.resolve()) not in again.code.toPlainText()
+    assert '# model.load_weights("my-model.keras")' in again.code.toPlainText()  # says where
+    assert f"Conv2D({tr.settings.layer_filters()[0]}, (3, 3)" in again.code.toPlainText()

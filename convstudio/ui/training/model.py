@@ -242,7 +242,7 @@ class TrainingModel(RunControl, QObject):
         except ModelFileError as exc:
             self.problemRaised.emit(str(exc))
             return None
-        self._unsaved = False
+        self._unsaved, self.model_file = False, Path(written)
         self.messageRaised.emit(f"Saved {written}")
         return written
 
@@ -279,7 +279,7 @@ class TrainingModel(RunControl, QObject):
         self._let_go_of_network()
         self.network, self.history = network, history
         self.epochs_done = len(history.get("loss", []))
-        self._plan_end, self._unsaved = None, False
+        self._plan_end, self._unsaved, self.model_file = None, False, Path(path)
         self.snapshots = [(f"loaded from {name}",
                            np.array(first_conv(network).get_weights()[0]))]
         self.networkChanged.emit()

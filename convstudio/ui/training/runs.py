@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,7 @@ class RunControl:
         self.history: dict[str, list[float]] = {}
         self._spare: Any = None  # the last model let go: a fresh Start reuses it if it can
         self._unsaved = False
+        self.model_file: Path | None = None  # the .keras file the network was saved to/loaded from
         self._plan_end: int | None = None   # the epoch an unfinished (stopped) plan ends at
         self._schedule_done = 0.0           # how far along its schedule that plan got
         self._run_config = TrainingConfig()
@@ -109,6 +111,12 @@ class RunControl:
     def has_unsaved_model(self) -> bool:
         """Whether a network was trained here and not saved since (closing or Reset loses it)."""
         return self.network is not None and self._unsaved
+
+    def saved_file(self) -> Path | None:
+        """The ``.keras`` file that holds the network as it is now (None: none does)."""
+        if self.network is None or self._unsaved:
+            return None
+        return self.model_file
 
     def _let_go_of_network(self) -> None:
         """Forget the current network, keeping it aside for the next fresh run to reuse."""
@@ -196,7 +204,7 @@ class RunControl:
             return False
         self._let_go_of_network()
         self.epochs_done, self.history = 0, {}
-        self._plan_end, self._unsaved = None, False
+        self._plan_end, self._unsaved, self.model_file = None, False, None
         self.networkChanged.emit()
         self.statusChanged.emit("Not trained yet.")
         self.progressChanged.emit(0, 1)
@@ -228,7 +236,7 @@ class RunControl:
         self.history = extend_history(self.history, result.history, self._run_initial)
         self.epochs_done = result.epochs_done
         if result.batches_trained:
-            self._unsaved = True
+            self._unsaved, self.model_file = True, None  # no file holds these weights
         if not result.stopped:
             self._plan_end = None
             took = time.perf_counter() - self._run_t0
