@@ -178,6 +178,8 @@ def test_a_lesson_saves_and_restores_the_mode(window, qtbot):
 @pytest.mark.parametrize("family, changes", [
     ("transposed", {"stride": (2, 2), "padding": "same", "output_padding": (1, 0)}),
     ("transposed", {"stride": (2, 1), "padding": "valid"}),
+    # TensorFlow's CPU Conv2DTranspose refuses a dilation: compared with zeros between taps
+    ("transposed", {"stride": (2, 2), "padding": "same", "dilation": (2, 3)}),
     ("depthwise", {"depth_multiplier": 2, "stride": (2, 2), "padding": "same"}),
     ("separable", {"depth_multiplier": 2, "padding": "valid", "activation": "relu"}),
 ])

@@ -42,6 +42,14 @@ def keras_conv(image: np.ndarray, kernel: np.ndarray, params: PipelineParams) ->
     m = params.depth_multiplier
     depth = np.repeat(k3[..., None], m, axis=3)
     if params.family == "transposed":
+        dh, dw = params.dilation
+        if (dh, dw) != (1, 1):
+            # TensorFlow's CPU Conv2DTranspose has no dilation: the same layer is the undilated
+            # one with zeros between the kernel's taps (the span and output size are the same).
+            spread = np.zeros(((k3.shape[0] - 1) * dh + 1, (k3.shape[1] - 1) * dw + 1, c),
+                              np.float32)
+            spread[::dh, ::dw] = k3
+            k3, common["dilation_rate"] = spread, (1, 1)
         layer = keras.layers.Conv2DTranspose(1, k3.shape[:2], output_padding=params.output_padding,
                                              **common)
         weights = [k3[:, :, None, :], np.array([bias])]
