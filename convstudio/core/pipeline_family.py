@@ -64,7 +64,7 @@ def transpose_formulas(input_hw: tuple[int, int], kernel_hw: tuple[int, int],
                        params: PipelineParams) -> str:
     """Return the transposed output size worked out for both axes (one line when they agree).
 
-    For example ``H′ = W′: (512 − 1)·2 + 3 mod 2 + 1 = 1024``.
+    For example ``H′ = W′: (512 − 1)·2 + 3 − 2·⌊3/2⌋ + 1 = 1024``.
     """
     op = params.output_padding
     texts = []

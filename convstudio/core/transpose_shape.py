@@ -136,6 +136,7 @@ def transpose_output_formula(
         extra = max(ke, stride) - ke if p_out is None else p_out
         return f"{axis}: ({size} − 1)·{stride} + {k_text} + {extra} = {out}"
     if mode == "same":
-        return f"{axis}: ({size} − 1)·{stride} + ({k_text}) mod 2 + {p_out} = {out}"
+        # Keras' rule: the kernel's span less the 2·⌊span/2⌋ that 'same' crops.
+        return f"{axis}: ({size} − 1)·{stride} + {ke} − 2·⌊{ke}/2⌋ + {p_out} = {out}"
     crop = (size - 1) * stride + ke + (p_out or 0) - out
     return (f"{axis}: ({size} − 1)·{stride} + {k_text} − {crop} + {p_out or 0} = {out}")

@@ -115,7 +115,7 @@ def test_transpose_shapes_and_formulas_on_screen():
         "H: (5 − 1)·2 + 3 + 1 = 12"
     assert transpose_output_formula("W", 5, 3, stride=2, padding="same") == "W: 5·2 = 10"
     assert transpose_output_formula("H", 5, 3, stride=2, padding="same", output_padding=0) == \
-        "H: (5 − 1)·2 + (3) mod 2 + 0 = 9"
+        "H: (5 − 1)·2 + 3 − 2·⌊3/2⌋ + 0 = 9"
     assert transpose_output_formula("H", 4, 3, dilation=2) == "H: (4 − 1)·1 + 2·(3 − 1) + 1 + 0 = 8"
     assert transpose_output_formula("H", 4, 3, stride=2, padding=1) == \
         "H: (4 − 1)·2 + 3 − 2 + 0 = 7"

@@ -54,10 +54,10 @@ def test_transposed_mode_shows_conv2d_transpose_its_formula_and_counts(window, q
     banner = ws.banner.text()
     assert "output padding (1,0) → 1024×1023" in banner
     assert transpose_formulas((512, 512), (3, 3), p) in banner
-    assert "H′: (512 − 1)·2 + (3) mod 2 + 1 = 1024" in banner
+    assert "H′: (512 − 1)·2 + 3 − 2·⌊3/2⌋ + 1 = 1024" in banner
     # The "?" beside the output works the same formula out, one axis a line.
-    assert ws.size_example() == ("H′: (512 − 1)·2 + (3) mod 2 + 1 = 1024<br>"
-                                 "W′: (512 − 1)·2 + (3) mod 2 + 0 = 1023")
+    assert ws.size_example() == ("H′: (512 − 1)·2 + 3 − 2·⌊3/2⌋ + 1 = 1024<br>"
+                                 "W′: (512 − 1)·2 + 3 − 2·⌊3/2⌋ + 0 = 1023")
     assert "adds your kernel × its value" in ws.connections.text()
     cost = layer_cost("transposed", (512, 512, 1), (3, 3), stride=2, padding="same",
                       output_padding=(1, 0))
