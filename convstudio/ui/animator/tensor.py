@@ -58,6 +58,7 @@ class TensorStrip(QWidget):
         self._kind = "grey"
         self._cache: QPixmap | None = None
         self._cache_fit = 1.0
+        self._xs: list[float] | None = None
         self.focus: tuple[int, int | None] = (0, None)   # item, slice (None: all its slices)
         self.box: tuple[int, int, int, int] | None = None  # in array cells, on focused slices
         presentation().changed.connect(self._restyle)
@@ -69,6 +70,7 @@ class TensorStrip(QWidget):
 
     def _restyle(self) -> None:
         self._cache = None
+        self._xs = None
         self.updateGeometry()
         self.update()
 
@@ -76,6 +78,7 @@ class TensorStrip(QWidget):
         """Show ``items`` (each a list of 2-D slices) captioned by ``labels``."""
         self._items, self._labels, self._kind = items, labels, kind
         self._cache = None
+        self._xs = None
         self.updateGeometry()
         self.update()
 
@@ -85,6 +88,12 @@ class TensorStrip(QWidget):
         if (item, slice_) != self.focus or box != self.box:
             self.focus, self.box = (item, slice_), box
             self.update()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Measure the labels again in a new font (projection mode, zoom)."""
+        if event.type() == QEvent.Type.FontChange:
+            self._restyle()
+        super().changeEvent(event)
 
     def _label_height(self) -> int:
         return QFontMetrics(self.font()).height()
@@ -98,17 +107,20 @@ class TensorStrip(QWidget):
         return max(self._item_width(self._items[n]), label)
 
     def _origins(self) -> list[float]:
-        xs, x = [], 2.0
-        for n in range(len(self._items)):
-            xs.append(x)
-            x += self._slot_width(n) + ITEM_GAP
-        return xs
+        """Left edges of the items, and the strip's whole width last (kept until a change)."""
+        if self._xs is None:
+            xs, x = [], 2.0
+            for n in range(len(self._items)):
+                xs.append(x)
+                x += self._slot_width(n) + ITEM_GAP
+            self._xs = [*xs, x]
+        return self._xs[:-1]
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         """Room for every item at its picture size, and its label."""
-        width = sum(self._slot_width(n) for n in range(len(self._items)))
-        width += ITEM_GAP * len(self._items)
-        return QSize(max(40, width + 4), self.side + self._label_height() + 6)
+        self._origins()
+        assert self._xs is not None
+        return QSize(max(40, round(self._xs[-1]) + 2), self.side + self._label_height() + 6)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         """Ask for a little room: a narrower strip draws its pictures smaller."""
@@ -189,6 +201,8 @@ class ChannelRow(QWidget):
         scale_font(self.caption, 0.95)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        # The input's three slices keep their size; the filters and maps, many more, shrink.
+        self.input_strip.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         for strip in (self.input_strip, self.kernel_strip, self.output_strip):
             row.addWidget(strip)
         # Beside the tensors it counts: a row of the page's height saved on a projector. On a
@@ -198,7 +212,7 @@ class ChannelRow(QWidget):
         self.setLayout(row)
 
     def _fit_caption(self) -> None:
-        self.caption.setMinimumWidth(self.caption.fontMetrics().averageCharWidth() * 30)
+        self.caption.setMinimumWidth(self.caption.fontMetrics().averageCharWidth() * 24)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Keep the caption's width in step with its font (projection mode, zoom)."""
