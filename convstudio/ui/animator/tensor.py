@@ -85,9 +85,22 @@ class TensorStrip(QWidget):
     def set_focus(self, item: int, slice_: int | None,
                   box: tuple[int, int, int, int] | None) -> None:
         """Outline ``item`` (and its slice ``slice_``) and the cells ``box`` on its slices."""
-        if (item, slice_) != self.focus or box != self.box:
-            self.focus, self.box = (item, slice_), box
+        if (item, slice_) == self.focus and box == self.box:
+            return
+        # On a 512² slice drawn 40 px wide a step moves the box a tenth of a pixel: repaint
+        # only when it lands on another pixel.
+        moved = (item, slice_) != self.focus or self._box_pixels(box) != self._box_pixels(self.box)
+        self.focus, self.box = (item, slice_), box
+        if moved:
             self.update()
+
+    def _box_pixels(self, box: tuple[int, int, int, int] | None) -> tuple[int, ...] | None:
+        if box is None or not self._items:
+            return None
+        h, w = self._items[min(self.focus[0], len(self._items) - 1)][0].shape
+        scale = self.side / max(h, w) * self._fit()
+        r, c, bh, bw = box
+        return (int(r * scale), int(c * scale), int((r + bh) * scale), int((c + bw) * scale))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Measure the labels again in a new font (projection mode, zoom)."""
