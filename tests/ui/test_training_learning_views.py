@@ -44,11 +44,48 @@ def test_the_update_curve_keeps_each_layers_ratios_on_a_log_axis(qtbot):
     xs, ys = view.curves["dense"].getData()
     np.testing.assert_allclose(ys, np.log10([1e-4, 3e-4, 5e-4]))  # drawn as log10
     text = QLabel(view.key.text()).text()
-    assert "conv1" in text and "dense" in text and "‖ΔW‖/‖W‖" in view.title.text()
+    assert "conv1" in text and "dense" in text
+    assert "‖ΔW‖/‖W‖" in view.title.text().replace("\u2060", "")  # word joiners: one piece
     view.drop_after(1)  # a Stop mid-epoch 2: that epoch is trained again
     assert view.points["dense"] == ([0.2, 0.4], [1e-4, 3e-4])
     view.clear()
     assert view.points == {} and view.key.text() == ""
+
+
+def _lines(label: QLabel) -> list[str]:
+    """The lines ``label`` shows at its width, as its word wrap breaks them."""
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(label.text())
+    doc.setTextWidth(label.contentsRect().width())
+    doc.documentLayout()  # lays the text out
+    block, lines = doc.begin(), []
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            lines.append(block.text()[line.textStart():line.textStart() + line.textLength()])
+        block = block.next()
+    return [t.replace("\u2060", "").strip() for t in lines]
+
+
+@pytest.mark.parametrize("width", [120, 160, 200, 260])
+def test_a_formula_in_a_title_is_never_broken_across_lines(qtbot, width):
+    grads, steps = GradientsView(), UpdatesView()
+    for view, formula in ((grads, "|∂loss/∂W|"), (steps, "‖ΔW‖/‖W‖")):
+        qtbot.addWidget(view)
+        f = view.title.font()
+        f.setPointSizeF(20)  # a projector's text
+        view.title.setFont(f)
+        view.resize(width, 300)
+        view.show()
+        QApplication.processEvents()
+        lines = _lines(view.title)
+        assert len(lines) >= 2 or width >= 200, lines  # narrow: the title does wrap…
+        assert formula in lines, lines                  # …but never inside the formula
 
 
 @pytest.mark.parametrize(("w", "h", "wide"), [(900, 300, True), (240, 420, False)])

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout, QWidget
 from ...training.signals import GRADIENT_IMAGES
 from ..plots import clipped_axes
 from ..theme import PlotStyler
-from .views import MosaicView, tile
+from .views import MosaicView, tile, unbroken
 
 # Okabe–Ito, in the order of the layers (conv1, conv2, conv3, dense, output)
 LAYER_COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#E69F00", "#D55E00", "#56B4E9")
@@ -86,7 +86,7 @@ class GradientsView(MosaicView):
     """|∂loss/∂W| of the first layer's filters, one scale for all (brighter: pulled harder)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Their gradients |∂loss/∂W|", parent)
+        super().__init__(f"Their gradients {unbroken('|∂loss/∂W|')}", parent)
         self.gradients: np.ndarray | None = None  # (kh, kw, channels, filters), as reported
         self.label = ""  # the snapshot's: "epoch 1, batch 20"
         self.caption.setToolTip(
@@ -119,7 +119,7 @@ class UpdatesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
-        self.title = QLabel("<b>Step size ‖ΔW‖/‖W‖</b>")
+        self.title = QLabel(f"<b>Step size {unbroken('‖ΔW‖/‖W‖')}</b>")
         self.title.setWordWrap(True)
         self.title.setToolTip(
             "Per layer, how far one optimizer step moved its kernel, relative to its size: "
@@ -134,7 +134,6 @@ class UpdatesView(QWidget):
         self.plot = self.graphics.addPlot(axisItems=clipped_axes())
         self.plot.setLogMode(x=False, y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.getAxis("left").setTickSpacing(1.0, 1.0)  # decades only: never crowded
         box = QVBoxLayout(self)
         box.setContentsMargins(2, 2, 2, 2)
         box.setSpacing(2)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..plots import clipped_axes
+from ..plots import clipped_axes, fitted_title
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
 TRAIN_COLOUR, VAL_COLOUR, RUNNING_COLOUR = "#0072B2", "#D55E00", "#56B4E9"  # Okabe–Ito
@@ -19,6 +19,15 @@ TRAIN_PEN = pg.mkPen(TRAIN_COLOUR, width=3)
 VAL_PEN = pg.mkPen(VAL_COLOUR, width=3, style=pg.QtCore.Qt.PenStyle.DashLine)
 TRAIN_MARK = {"symbol": "o", "symbolBrush": TRAIN_COLOUR, "symbolPen": None}  # marks in the
 VAL_MARK = {"symbol": "s", "symbolBrush": VAL_COLOUR, "symbolPen": None}      # curve's colour
+
+
+def unbroken(formula: str) -> str:
+    """Return ``formula`` with a word joiner between its characters: never wrapped inside.
+
+    Qt wraps after "|" and "/" ("Their gradients |" / "∂loss/∂W|"), and its ``<nobr>`` keeps
+    only a whole paragraph on one line.
+    """
+    return "\u2060".join(formula)
 
 
 def tile(images: np.ndarray, cols: int | None = None, gap: int = 1) -> np.ndarray:
@@ -155,16 +164,18 @@ class CurvesView(QWidget):
         self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0, title="Loss per epoch",
-                                               axisItems=clipped_axes())
-        self.acc_plot = self.graphics.addPlot(row=0, col=1, title="Accuracy per epoch",
-                                              axisItems=clipped_axes())
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, axisItems=clipped_axes())
+        self.acc_plot = self.graphics.addPlot(row=0, col=1, axisItems=clipped_axes())
+        # Whole at every size: the epoch axis says the rest where the plots are narrow.
+        fitted_title(self.loss_plot, "Loss per epoch", "Loss")
+        fitted_title(self.acc_plot, "Accuracy per epoch", "Accuracy")
         for plot in (self.loss_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.3)
             # No "epoch" label under the axis: the titles say it, and on a projector the
             # plots need the height (their ticks overlapped at 1024×768).
         self.acc_plot.setYRange(0, 1)
-        self.acc_plot.getAxis("left").setTickSpacing(0.5, 0.25)  # 0, 0.5, 1: legible when small
+        # 0, 0.5, 1 (0 and 1 where those crowd); the quarters as grid lines only
+        self.acc_plot.getAxis("left").setTickSpacing(0.5, 0.25)
         self.train_loss = self.loss_plot.plot(pen=TRAIN_PEN, name="train", **TRAIN_MARK)
         self.val_loss = self.loss_plot.plot(pen=VAL_PEN, name="validation", **VAL_MARK)
         self.batch_loss = self.loss_plot.plot(pen=pg.mkPen(RUNNING_COLOUR, width=1),
@@ -180,6 +191,8 @@ class CurvesView(QWidget):
         self.key.setWordWrap(True)
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box = QVBoxLayout(self)
+        box.setContentsMargins(2, 2, 2, 2)  # as the other views: on a projector rows count
+        box.setSpacing(2)
         box.addWidget(self.key)
         box.addWidget(self.graphics, 1)
         self.styler = PlotStyler(self, (self.loss_plot, self.acc_plot))
