@@ -197,6 +197,7 @@ class TrainingTab(ModelFiles, QWidget):
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
         self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)  # shown with a message only: the views get the row
         res = self.results = ResultsPanel(lambda: self.model.snapshots)
         res.probe.valueChanged.connect(self._on_probe_changed)
         res.probe.valueRefused.connect(self.show_message)
@@ -236,6 +237,7 @@ class TrainingTab(ModelFiles, QWidget):
     def show_message(self, text: str) -> None:
         """Show a problem in the tab and the status bar."""
         self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
         self.messageRaised.emit(text)
 
     def confirm_discard(self, action: str) -> bool:
@@ -376,6 +378,7 @@ class TrainingTab(ModelFiles, QWidget):
             self._dataset_seen = ds
             self.probe.setRange(0, max(0, len(ds.x_test) - 1))
             self.error_label.setText("")
+            self.error_label.setVisible(False)
         self._refresh_summary()
 
     # --- the network on one image ----------------------------------------------------------------

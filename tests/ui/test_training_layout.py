@@ -1,0 +1,46 @@
+"""The Training tab's views start right under the Start/Stop row: no empty band above them."""
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication
+
+from convstudio.ui.theme import presentation
+
+
+@pytest.fixture
+def presenter(window):
+    window.show_tab("training")
+    yield window
+    presentation().set_projection(False, remember=False)
+    presentation().set_screen_height(0)
+
+
+def _top(widget, window) -> int:
+    return widget.mapTo(window, QPoint(0, 0)).y()
+
+
+def _bottom(widget, window) -> int:
+    return widget.mapTo(window, QPoint(0, widget.height())).y()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+def test_the_views_start_right_under_the_start_row(presenter, size):
+    w, t = presenter, presenter.training
+    presentation().set_screen_height(size[1])
+    presentation().set_projection(True, remember=False)
+    w.resize(*size)
+    for _ in range(6):
+        QApplication.processEvents()
+    row_end = max(_bottom(x, w) for x in (t.start_button, t.progress, t.status))
+    gap = _top(t.curves.key, w) - row_end
+    # The layout's spacing and a view's margin, not an empty message line (it was ~60 px).
+    assert 0 <= gap <= 12, gap
+    assert _top(t.filters_view.title, w) - row_end <= 12
+    assert not t.error_label.isVisible()
+    t.show_message("The folder has no images.")  # a message takes its line…
+    QApplication.processEvents()
+    assert t.error_label.isVisible() and t.error_label.text().startswith("The folder")
+    assert _top(t.curves.key, w) >= _bottom(t.error_label, w)  # …above the views, not on them
+    t.show_message("")
+    QApplication.processEvents()
+    assert not t.error_label.isVisible() and _top(t.curves.key, w) - row_end <= 12
