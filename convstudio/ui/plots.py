@@ -59,7 +59,9 @@ class LegibleAxisItem(pg.AxisItem):
     apart (across a horizontal axis a label's width, along a vertical one its line height);
     the finer levels keep their ticks and grid lines but no labels. Labels at a vertical
     axis' ends may reach half a line past it, centred on their tick; a horizontal axis' end
-    label is moved inwards to stay whole. Labels set with ``setTicks`` are drawn every k-th.
+    label is moved inwards to stay whole. Labels set with ``setTicks`` are drawn every k-th,
+    then those of its later levels that fit between them (the first level: those that matter
+    most, such as the most likely class).
     """
 
     def __init__(self, orientation: str, **kwargs: Any) -> None:
@@ -244,6 +246,10 @@ class LegibleAxisItem(pg.AxisItem):
                 choices = (items, two_five) if placed else (items, two_five, items[::2])
                 chosen = next((c for c in choices if c and clear_of(c)), [])
                 placed.extend(chosen)
+            elif self._tickLevels is not None:  # by hand, after the first level: each that fits
+                for x in sorted(items, key=lambda x: x.start):
+                    if clear_of([x]):
+                        placed.append(x)
             elif clear_of(items):
                 placed.extend(items)
         return [x.spec for x in sorted(placed, key=lambda x: x.start)]

@@ -87,10 +87,32 @@ def test_probability_labels_follow_the_classes(qtbot):
     qtbot.addWidget(view)
     view.show_array(np.array([0.2, 0.8]), ["cat", "dog"])
     axis = view.plot.getAxis("left")
-    assert axis._tickLevels == [[(0, "cat"), (1, "dog")]]  # noqa: SLF001
+    # The most likely class first (always named), then the others (where they fit).
+    assert axis._tickLevels == [[(1, "dog")], [(0, "cat")]]  # noqa: SLF001
     view.show_array(np.array([0.1, 0.7, 0.2]), ["a", "b", "c"])
-    assert axis._tickLevels == [[(0, "a"), (1, "b"), (2, "c")]]  # noqa: SLF001
+    assert axis._tickLevels == [[(1, "b")], [(0, "a"), (2, "c")]]  # noqa: SLF001
     assert view.plot.viewRange()[1] == pytest.approx([-0.5, 2.5], abs=0.2)
+
+
+def test_the_most_likely_class_is_named_however_low_the_plot(qtbot):
+    view = ProbabilityView()
+    qtbot.addWidget(view)
+    axis = view.plot.getAxis("left")
+    font = QApplication.font()
+    font.setPointSizeF(20)  # a projector's text, in a plot a few lines high
+    axis.setTickFont(font)
+    view.resize(420, 150)
+    view.show()
+    probs = np.full(10, 0.02)
+    for best in (5, 0, 9):
+        p = probs.copy()
+        p[best] = 0.82
+        view.show_array(p, FASHION)
+        view.grab()
+        QApplication.processEvents()
+        texts = [t for t, _ in _drawn_labels(axis)]
+        assert FASHION[best] in texts, (best, texts)
+        assert len(texts) < 10  # not all ten fit: the others give way, none overlapping
 
 
 # --- every plot on screen: labels apart and whole, titles whole --------------------------------

@@ -301,7 +301,7 @@ class ProbabilityView(QWidget):
         box.addWidget(self.graphics, 1)
         self.styler = PlotStyler(self, (self.plot,))
         self.values = np.zeros(0)
-        self._ticks: list[tuple[int, str]] = []
+        self._ticks: list[list[tuple[int, str]]] = []  # the winner's, then the others
         self.clear()
 
     def clear(self) -> None:
@@ -321,7 +321,12 @@ class ProbabilityView(QWidget):
         self.bars.setOpts(x0=[0] * n, y=list(range(n)), width=self.values.tolist(),
                           brushes=brushes)
         ticks = [(i, str(names[i]) if i < len(names) else str(i)) for i in range(n)]
-        if ticks != self._ticks:  # only when the classes change: a new axis is laid out again
-            self._ticks = ticks
-            self.plot.getAxis("left").setTicks([ticks])
-            self.plot.setYRange(-0.5, n - 0.5)
+        best = int(np.argmax(self.values)) if n else 0
+        # The most likely class is always named; the others where the rows leave room (ten
+        # names do not fit the few lines a projector leaves the plot).
+        levels = [ticks[best:best + 1], ticks[:best] + ticks[best + 1:]]
+        if levels != self._ticks:  # only when they change: a new axis is laid out again
+            if sorted(sum(levels, [])) != sorted(sum(self._ticks, [])):  # other classes
+                self.plot.setYRange(-0.5, n - 0.5)
+            self._ticks = levels
+            self.plot.getAxis("left").setTicks(levels)
