@@ -71,6 +71,42 @@ def _learn_jump_row(app, anim, jumps: int, flush) -> Row:
                f"cursor + the Learn page updated; p50 {p50 * 1e3:.2f} ms; {stages}")
 
 
+def _train_rows() -> list[Row]:
+    """Train 50 steps of the Learn phase in NumPy: the glyph on the GUI thread, 512² off it."""
+    from functools import partial
+
+    import numpy as np
+
+    from convstudio.core import sample_image
+    from convstudio.core.learn import (
+        LearnSetup,
+        edge_kernel,
+        forward,
+        glorot_kernel,
+        learning_rate_for,
+        train,
+    )
+
+    from ._harness import best_time
+
+    rows = []
+    setup = LearnSetup(relu=True)
+    k0 = glorot_kernel(3, 3, 1)
+    for name, limit in (("glyph", 0.05), ("camera", None)):
+        x = sample_image(name) * np.float32(255)
+        target = forward(x, edge_kernel(), setup).p
+        lr = learning_rate_for(x, (3, 3), setup)
+        t = best_time(partial(train, x, k0, target, setup, lr, 50), min_total=0.3, repeat=3)
+        h, w = x.shape
+        if limit is None:
+            rows.append(Row(f"Learn: Train 50 steps on a {h}×{w} source (on a worker thread)",
+                            t * 1e3, "ms", "(info)", True, "conv → ReLU → max-pool, SGD"))
+        else:
+            rows.append(Row(f"Learn: Train 50 steps on the {h}×{w} glyph (on the GUI thread)",
+                            t * 1e3, "ms", "≤ 50", t <= limit, "conv → ReLU → max-pool, SGD"))
+    return rows
+
+
 def _channel_rows(app, anim, jumps: int, flush, play_seconds: float) -> list[Row]:
     """The colour image as a layer of 8 filters (512²×3 → 510²×8): jumps and playing at 60/s."""
     m = anim.model
@@ -173,6 +209,7 @@ def animator_rows(jumps: int = 200, play_seconds: float = 3.0,
                     f"p50 {p50 * 1e3:.2f} ms, max {max(shown) * 1e3:.2f} ms"))
 
     rows.append(_learn_jump_row(app, anim, jumps, flush))
+    rows.extend(_train_rows())
     rows.extend(_channel_rows(app, anim, jumps, flush, play_seconds))
 
     # Playing at 120 steps/s: each timer tick plus the layout and repaint it causes.
