@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .core.animator_sources import ANIMATOR_SOURCES
-from .core.pipeline_params import FAMILIES
 from .core.limits import TABS
+from .core.pipeline_params import FAMILIES
 
 if TYPE_CHECKING:
     from .lesson_state import Lesson

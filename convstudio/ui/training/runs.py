@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
@@ -113,7 +113,7 @@ class RunControl:
         return self.network is not None and self._unsaved
 
     def saved_file(self) -> Path | None:
-        """The ``.keras`` file that holds the network as it is now (None: none does)."""
+        """Return the ``.keras`` file that holds the network as it is now (None: none does)."""
         if self.network is None or self._unsaved:
             return None
         return self.model_file
