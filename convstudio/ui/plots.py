@@ -252,6 +252,8 @@ class LegibleAxisItem(pg.AxisItem):
                         placed.append(x)
             elif clear_of(items):
                 placed.extend(items)
+        if self.vertical and placed:  # as wide as the labels drawn, not only pyqtgraph's own
+            self._updateMaxTextSize(math.ceil(max(x.spec[0].width() for x in placed)))
         return [x.spec for x in sorted(placed, key=lambda x: x.start)]
 
     def _spec(self, a: float, w: float, h: float, text: str, bounds: QRectF) -> Label:

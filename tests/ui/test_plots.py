@@ -113,6 +113,10 @@ def test_the_most_likely_class_is_named_however_low_the_plot(qtbot):
         texts = [t for t, _ in _drawn_labels(axis)]
         assert FASHION[best] in texts, (best, texts)
         assert len(texts) < 10  # not all ten fit: the others give way, none overlapping
+    # One line of title says what the bars are; no axis label under them takes a line.
+    assert "robabilities" in view.title.text() and view.title.height() < 2 * (
+        view.title.fontMetrics().lineSpacing())
+    assert not view.plot.getAxis("bottom").label.isVisible()
 
 
 # --- every plot on screen: labels apart and whole, titles whole --------------------------------
