@@ -44,3 +44,27 @@ def test_the_views_start_right_under_the_start_row(presenter, size):
     t.show_message("")
     QApplication.processEvents()
     assert not t.error_label.isVisible() and _top(t.curves.key, w) - row_end <= 12
+
+
+def test_a_long_status_ends_in_an_ellipsis_on_two_lines_and_its_tooltip_is_whole(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from convstudio.ui.training.views import StatusLabel
+
+    long = ("epoch 1/3 · batch 12/19 · loss 0.532 · accuracy 23.0% · rate 0.001 · "
+            "about 5 s left")
+    status = StatusLabel(long)
+    qtbot.addWidget(status)
+    status.resize(150, status.height())
+    status.show()
+    QApplication.processEvents()
+    shown = QLabel.text(status)  # what is painted
+    assert status.text() == long and status.toolTip() == long
+    assert shown.endswith("…") and long.startswith(shown[:-1])
+    assert status.heightForWidth(status.width()) <= status.height()  # two lines, none cut
+    status.resize(900, status.height())  # wide: the whole text, no tooltip needed
+    QApplication.processEvents()
+    assert QLabel.text(status) == long and status.toolTip() == ""
+    status.setText("Trained 3 epoch(s) in 10 s; test accuracy 25.0%")
+    assert QLabel.text(status) == status.text() and status.height() >= 2 * (
+        status.fontMetrics().lineSpacing())

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -38,32 +37,10 @@ from .form import TrainingForm
 from .model import DATASET_LABELS, TrainingModel, last_folder
 from .model_files import ModelFiles
 from .results import ResultsPanel
+from .views import StatusLabel
 
 __all__ = ["DATASET_LABELS", "TrainingTab", "last_folder"]
 
-
-
-class StatusLabel(QLabel):
-    """Two lines of status, wrapped; its size never follows its text.
-
-    A new text every few batches must not re-lay-out (and repaint) the tab, and a long one
-    wraps instead of being cut. The height follows the font (projection mode, zoom).
-    """
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.setWordWrap(True)
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
-        """Follow a new font."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._fit_height()
 
 
 class TrainingTab(ModelFiles, QWidget):

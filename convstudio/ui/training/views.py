@@ -110,6 +110,75 @@ class CaptionLabel(QLabel):
             self._choose()
 
 
+class StatusLabel(QLabel):
+    """Two lines of status, wrapped; its size never follows its text.
+
+    A new text every few batches must not re-lay-out (and repaint) the tab. A text longer
+    than two lines at this width (a 1024-wide window's status beside four buttons) ends in
+    "…" after its last whole word, and the tooltip holds it whole; :meth:`text` is the whole
+    text. The height follows the font (projection mode, zoom).
+    """
+
+    LINES = 2
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setWordWrap(True)
+        self._whole = ""
+        self._fit_height()
+        self.setText(text)
+
+    def text(self) -> str:
+        """Return the whole status (what is shown may end in "…")."""
+        return self._whole
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        """Show ``text``, shortened at a word to two lines where it needs more."""
+        self._whole = text
+        self._show()
+
+    def _show(self) -> None:
+        text = self._whole
+        width = self.contentsRect().width()
+        fm = self.fontMetrics()
+        room = self.LINES * fm.lineSpacing()
+        flags = int(Qt.TextFlag.TextWordWrap)
+
+        def fits(t: str) -> bool:
+            return fm.boundingRect(0, 0, width, 10 * room, flags, t).height() <= room
+
+        shown = text
+        if width > 1 and not fits(text):
+            words = text.split(" ")
+            lo, hi = 0, len(words) - 1  # the most words that fit with "…" after them
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits(" ".join(words[:mid]) + "…"):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            shown = " ".join(words[:lo]) + "…"
+        self.setToolTip(text if shown != text else "")
+        super().setText(shown)
+
+    def _fit_height(self) -> None:
+        self.setFixedHeight(self.LINES * self.fontMetrics().lineSpacing() + 4)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Shorten the text again for the new width."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._show()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """Follow a new font."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
+            self._show()
+
+
 class MosaicView(QWidget):
     """A titled image of tiled small images, NaN gaps transparent."""
 
