@@ -82,7 +82,7 @@ class FrameExporter(QObject):
     def frame_count(self) -> int:
         """How many frames the whole run makes (with sub-phases, three per conv step)."""
         m = self.model
-        per_conv = 3 if m.sub_phases else 1
+        per_conv = 3 if m.sub_phases and m.transpose is None else 1
         return m.n_conv * per_conv + m.n_pool
 
     # --- dialogs ------------------------------------------------------------------------------

@@ -72,6 +72,10 @@ class LearnMixin:
     # --- availability and the trace ------------------------------------------------------
     def learn_unavailable(self) -> str:
         """Return why the Learn phase cannot run on this trace, or "" when it can."""
+        family = self.workspace.params.family
+        if family != "standard":
+            return (f"Learn trains a standard conv; the Workspace is in {family} mode: choose "
+                    "'standard' there to learn the kernel.")
         if self.source.ndim != 2:
             return ("Learn steps through a one-channel source: choose luminance or one colour "
                     "channel on the Workspace.")

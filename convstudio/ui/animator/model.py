@@ -21,6 +21,7 @@ from ...core.animator_sources import (
 )
 from ...core.channels import channel_toy, filter_bank
 from ..workspace.model import PIXEL_SCALE, WorkspaceModel
+from .family_model import FamilyMixin
 from .learn_model import LearnMixin
 
 SOURCE_LABELS = {
@@ -47,11 +48,12 @@ class Cursor:
     sub: int = 2
 
 
-class AnimatorModel(QObject, LearnMixin):
+class AnimatorModel(QObject, LearnMixin, FamilyMixin):
     """Conv and pool step sequences over the chosen source, the current step, and Learn.
 
     The Learn phase (:mod:`.learn_model`) has a cursor of its own; while it is shown, the
-    moves (next, previous, row, start, end) move that cursor.
+    moves (next, previous, row, start, end) move that cursor. In the workspace's transposed
+    mode the conv phase steps through the transposed conv (:mod:`.family_model`) instead.
     """
 
     traceChanged = Signal()
@@ -77,6 +79,7 @@ class AnimatorModel(QObject, LearnMixin):
         self.cursor = Cursor()
         self._step_made: tuple[ConvSteps, int, ConvStep] | None = None
         self._init_learn()
+        self._init_family()
         self._glyph_rgb = np.repeat(sample_image("glyph")[:, :, None], 3, axis=2) * np.float32(
             PIXEL_SCALE)
         # Workspace edits arrive in bursts (typing, dragging); rebuild once per burst.
@@ -198,11 +201,17 @@ class AnimatorModel(QObject, LearnMixin):
         elif source.ndim == 3:
             kernel = np.repeat(kernel[:, :, None], source.shape[2], axis=2)
         try:
-            conv = conv_steps(source, kernel, stride=params.stride, padding=params.padding,
-                              dilation=params.dilation, bias=params.bias)
+            transpose = self._build_transpose(source, kernel, params)
+            conv: ConvSteps | None = None
+            if transpose is not None:  # phase 1 steps through the transposed conv
+                out = transpose.output
+            else:
+                conv = conv_steps(source, kernel, stride=params.stride, padding=params.padding,
+                                  dilation=params.dilation, bias=params.bias)
+                out = conv.output
             op = "avg" if params.pool == "avg" else "max"
             # Several maps: the first is pooled (each map is pooled alike).
-            maps = conv.output if conv.output.ndim == 2 else conv.output[:, :, 0]
+            maps = out if out.ndim == 2 else out[:, :, 0]
             pool_in = maps if self.pool_input == "conv" else (
                 source if source.ndim == 2 else source.mean(axis=2))
             if self.pool_input == "conv" and params.activation == "relu":
@@ -216,9 +225,12 @@ class AnimatorModel(QObject, LearnMixin):
             self._set_error(f"Cannot animate this: {exc}. Still showing the last valid trace.")
             return
         self.source, self.conv, self.pool, self.pool_op = source, conv, pool, op
+        self.transpose = transpose
+        self.family_note = self._family_note(source)
         self._set_error("")
         old = self.cursor
-        self.cursor = Cursor(min(old.step, self.total - 1), old.sub)
+        self.cursor = Cursor(min(old.step, self.total - 1),
+                             old.sub if transpose is None else 2)
         why = self.learn_unavailable() if self.learning else ""
         if why:  # back to the conv steps, saying why Learn left
             self.learning = False
@@ -240,7 +252,9 @@ class AnimatorModel(QObject, LearnMixin):
     # --- steps ------------------------------------------------------------------------------
     @property
     def n_conv(self) -> int:
-        """Number of conv steps (output pixels)."""
+        """Number of conv steps (output pixels; input pixels of a transposed conv)."""
+        if self.transpose is not None:
+            return len(self.transpose)
         return len(self.conv) if self.conv is not None else 0
 
     @property
@@ -294,7 +308,8 @@ class AnimatorModel(QObject, LearnMixin):
     # --- moving -----------------------------------------------------------------------------
     def _move(self, cursor: Cursor) -> None:
         step = max(0, min(cursor.step, self.total - 1))
-        sub = cursor.sub if (self.sub_phases and step < self.n_conv) else 2
+        sub = cursor.sub if (self.sub_phases and step < self.n_conv
+                             and self.transpose is None) else 2
         if self.learning:  # a conv or pool step asked for: that phase is shown again
             self.learning = False
             self.cursor = Cursor(step, sub)
@@ -370,6 +385,8 @@ class AnimatorModel(QObject, LearnMixin):
 
     def _phase_bounds(self) -> tuple[int, int, int]:
         """(first global step, number of steps, output width) of the cursor's phase."""
+        if self.in_conv and self.transpose is not None:
+            return 0, self.n_conv, int(self.transpose.x.shape[1])  # a row of input pixels
         if self.in_conv:
             assert self.conv is not None
             return 0, self.n_conv, int(self.conv.output.shape[1])

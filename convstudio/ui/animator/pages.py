@@ -361,7 +361,8 @@ class PoolPage(QWidget):
         self.output_grid.show_array(steps.output, kind=kind, levels=levels)
         h, w = steps.padded.shape
         filters = m.conv.filters if m.conv is not None else 1
-        conv = f"conv map 0 of {filters}" if filters > 1 else "conv output"
+        conv = f"conv map 0 of {filters}" if filters > 1 else (
+            "transposed output" if m.transpose is not None else "conv output")
         what = conv + (" after ReLU" if m.relu else "") if from_conv else "image"
         self.input_title.setText(f"<b>Pool input: {what} {h}×{w}</b>")
         oh, ow = steps.output.shape

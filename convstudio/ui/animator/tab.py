@@ -37,6 +37,7 @@ from .learn_text import STAGE_LABELS
 from .model import PHASES, SOURCE_LABELS, SUB_PHASES, AnimatorModel
 from .pages import ConvPage, PoolPage
 from .player import MAX_SPEED, MIN_SPEED, Player
+from .transpose_page import TransposePage
 
 # Keys a presenter uses; a clicker sends PageDown/PageUp.
 _K = Qt.Key
@@ -134,6 +135,11 @@ class AnimatorTab(QWidget):
         self.error_label.setStyleSheet("color: #b2182b; font-weight: bold;")
         self.error_label.setWordWrap(True)
         self.error_label.setVisible(False)  # shown with a message only: no empty row
+        # Says when phase 1 steps through another computation than the workspace's mode.
+        self.family_note = QLabel("")
+        self.family_note.setWordWrap(True)
+        self.family_note.setStyleSheet("font-weight: bold;")
+        self.family_note.setVisible(False)
         self.conv_page = ConvPage(model)
         self.conv_page.crop_button.clicked.connect(self._request_region)
         self.pool_page = PoolPage(model)
@@ -142,6 +148,8 @@ class AnimatorTab(QWidget):
         self.pages.addWidget(self.conv_page)
         self.pages.addWidget(self.pool_page)
         self.pages.addWidget(self.learn_page)
+        self.transpose_page = TransposePage(model)
+        self.pages.addWidget(self.transpose_page)  # phase 1 in transposed mode
 
         self.buttons: dict[str, QToolButton] = {}
         transport = QHBoxLayout()
@@ -194,6 +202,7 @@ class AnimatorTab(QWidget):
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.family_note)
         layout.addWidget(self.pages, 1)
         # The position sits by the scrubber: both change every step, and widgets far apart
         # that repaint together make Qt repaint everything between them.
@@ -342,6 +351,9 @@ class AnimatorTab(QWidget):
         elif m.source.ndim == 3:
             note = f"{h}×{w}×{m.source.shape[2]}"
         self.source_note.setText(note)
+        self.family_note.setText(m.family_note)
+        self.family_note.setVisible(bool(m.family_note))
+        self.sub_phases.setEnabled(m.transpose is None)  # a scatter step has no sub-steps
         self._on_step()
 
     def _scrub_range(self) -> None:
@@ -355,8 +367,9 @@ class AnimatorTab(QWidget):
     def _on_step(self) -> None:
         m = self.model
         phase = PHASES.index(m.phase)
-        if self.pages.currentIndex() != phase:
-            self.pages.setCurrentIndex(phase)
+        page = 3 if m.phase == "conv" and m.transpose is not None else phase
+        if self.pages.currentIndex() != page:
+            self.pages.setCurrentIndex(page)
             self._scrub_range()
         self.phase_group.button(phase).setChecked(True)
         if self.player.playing:
@@ -380,7 +393,10 @@ class AnimatorTab(QWidget):
             self.position.setText(f"learn {m.learn_cursor + 1} of {m.n_learn} — "
                                   f"{STAGE_LABELS[stage]} {j + 1}/{count}")
             return
-        if m.in_conv:
+        if m.in_conv and m.transpose is not None:
+            r, col = m.transpose_step().in_pos
+            where = f"transposed {c.step + 1}/{m.n_conv}: input[{r}, {col}]"
+        elif m.in_conv:
             conv_step = m.conv_step()
             r, col = conv_step.out_pos
             several = m.conv is not None and m.conv.filters > 1

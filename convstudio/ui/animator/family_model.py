@@ -1,0 +1,119 @@
+"""The animator model's conv family: the transposed steps, and the modes stepped in standard form.
+
+The workspace's family mode decides what phase 1 steps through. Transposed mode on a
+one-channel source steps through :func:`core.transpose_steps` (one step per input pixel,
+scattering kernel × value into the output), with the same output seen as an ordinary
+correlation over the zero-inserted, padded input (:meth:`TransposeSteps.correlation_steps`).
+The other modes are stepped as the standard conv, and :attr:`FamilyMixin.family_note` says so
+on the page: the animator never shows one computation under another's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...core import ConvStep, ConvSteps, TransposeStep, TransposeSteps, transpose_steps
+from ...core.costs import LayerCost
+from ...core.pipeline_family import transpose_formulas, workspace_cost
+
+FAMILY_NAMES = {"transposed": "Transposed", "depthwise": "Depthwise", "separable": "Separable"}
+
+
+class FamilyMixin:
+    """Transposed steps and the family's words, mixed into :class:`AnimatorModel`."""
+
+    workspace: Any
+    source: np.ndarray
+    cursor: Any
+    optionsChanged: Any
+
+    def _init_family(self) -> None:
+        self.transpose: TransposeSteps | None = None
+        self.correlation = False  # show the transposed step as a correlation
+        self.family_note = ""
+        self._transpose_made: tuple[TransposeSteps, int, TransposeStep] | None = None
+        self._corr: tuple[TransposeSteps, ConvSteps] | None = None
+
+    @property
+    def family(self) -> str:
+        """The workspace's conv family mode."""
+        return str(self.workspace.params.family)
+
+    def _family_note(self, source: np.ndarray) -> str:
+        """Why phase 1 shows the standard conv although the workspace is in another mode."""
+        family = self.family
+        if family == "standard" or (family == "transposed" and source.ndim == 2):
+            return ""
+        name = FAMILY_NAMES[family]
+        if family == "transposed":
+            why = "transposed steps are shown on a one-channel source"
+        else:
+            why = "this mode is not stepped through here yet"
+        return (f"{name} mode is stepped here in standard form (Conv2D): {why}. The Workspace "
+                f"shows the {family} output.")
+
+    def _build_transpose(self, source: np.ndarray, kernel: np.ndarray,
+                         params: Any) -> TransposeSteps | None:
+        """Return the transposed steps the workspace's mode asks for, else None.
+
+        Raises
+        ------
+        ValueError
+            From :func:`core.transpose_steps` (an output padding not below the stride, …).
+        """
+        if self.family != "transposed" or source.ndim != 2:
+            return None
+        return transpose_steps(source, kernel, stride=params.stride, padding=params.padding,
+                               output_padding=params.output_padding,
+                               dilation=params.dilation, bias=params.bias)
+
+    def set_correlation(self, on: bool) -> None:
+        """Show the transposed step as a scatter (False) or as a correlation (True)."""
+        if bool(on) == self.correlation:
+            return
+        self.correlation = bool(on)
+        self.optionsChanged.emit()
+
+    def transpose_step(self) -> TransposeStep:
+        """Return the transposed step under the cursor (the last one in the pool phase)."""
+        steps = self.transpose
+        assert steps is not None
+        i = min(self.cursor.step, len(steps) - 1)
+        made = self._transpose_made
+        if made is None or made[0] is not steps or made[1] != i:
+            self._transpose_made = (steps, i, steps[i])
+        assert self._transpose_made is not None
+        return self._transpose_made[2]
+
+    def correlation_steps(self) -> ConvSteps:
+        """Return the transposed output as steps of a correlation (made once a trace)."""
+        steps = self.transpose
+        assert steps is not None
+        if self._corr is None or self._corr[0] is not steps:
+            self._corr = (steps, steps.correlation_steps())
+        return self._corr[1]
+
+    def correlation_cell(self, step: TransposeStep) -> tuple[int, int]:
+        """Return the output cell the correlation view shows: the first cell the step adds to."""
+        rows, cols = np.nonzero(step.inside)
+        i, j = int(rows[0]), int(cols[0])
+        return int(step.targets[i, j, 0]), int(step.targets[i, j, 1])
+
+    def correlation_step(self, step: TransposeStep) -> ConvStep:
+        """Return the correlation's step for :meth:`correlation_cell` of ``step``."""
+        corr = self.correlation_steps()
+        r, c = self.correlation_cell(step)
+        return corr[r * int(corr.output.shape[1]) + c]
+
+    def transpose_caption(self) -> tuple[str, str]:
+        """Return the output-size formula and the layer's parameter and multiply-add counts."""
+        steps = self.transpose
+        assert steps is not None
+        params = self.workspace.params
+        hw = (int(steps.x.shape[0]), int(steps.x.shape[1]))
+        khw = (int(steps.kernel.shape[0]), int(steps.kernel.shape[1]))
+        cost: LayerCost = workspace_cost(hw, khw, 1, params)
+        return (transpose_formulas(hw, khw, params),
+                f"{cost.params:,} parameters · {cost.mult_adds:,} multiply-adds")

@@ -1,0 +1,239 @@
+"""The transposed conv step: an input pixel scattering kernel × value into an output block.
+
+The same step can be shown as a correlation ("insert zeros, pad, correlate with the kernel
+turned 180°"): the zero-inserted, padded input with the window on it, giving the same output
+value at the first cell the pixel adds to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core import TransposeStep, TransposeSteps
+from ...core.family import scatter_transpose
+from ..theme import scale_font
+from .cells import widest_template
+from .grid import GridView, Overlay
+from .labels import Title
+from .model import AnimatorModel
+from .pages import split_columns
+from .text import fmt
+
+RUNNING_CELLS = 1024  # outputs up to this many cells show their running values, larger final
+
+
+class TransposePage(QWidget):
+    """Input pixel, kernel, its products, the output block they add to, and the output."""
+
+    def __init__(self, model: AnimatorModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("figure", True)  # File ▸ Export view, Ctrl+C
+        self.model = model
+        self.input_title = Title("Input")
+        self.input_grid = GridView(indices=True)
+        self.as_correlation = QCheckBox("As a correlation")
+        self.as_correlation.setToolTip("Show the same output as an ordinary correlation: zeros "
+                                       "inserted between the input pixels, padding, and the "
+                                       "kernel turned 180°")
+        self.as_correlation.toggled.connect(model.set_correlation)
+        self.kernel_title = Title("Kernel w")
+        self.kernel_grid = GridView(whole=True)
+        self.products_title = Title("Products")
+        self.products_grid = GridView(whole=True)
+        self.block_title = Title("Block now")
+        self.block_grid = GridView(whole=True)
+        for grid in (self.kernel_grid, self.products_grid, self.block_grid):
+            grid.max_cell = 72
+            grid.hint_template = "88"
+        self.sums = QLabel("")
+        self.sums.setObjectName("transposeSums")
+        self.sums.setWordWrap(True)
+        self.shapes = QLabel("")
+        self.shapes.setObjectName("transposeShapes")
+        self.shapes.setWordWrap(True)
+        scale_font(self.shapes, 0.9)
+        self.output_title = Title("Output")
+        self.output_grid = GridView(indices=True)
+        self._output_for: object = None
+        self._running = False
+
+        left = QVBoxLayout()
+        head = QHBoxLayout()
+        head.addWidget(self.input_title, 1)
+        head.addWidget(self.as_correlation)
+        left.addLayout(head)
+        left.addWidget(self.input_grid, 1)
+        middle = QGridLayout()
+        for col, (title, grid) in enumerate(((self.kernel_title, self.kernel_grid),
+                                             (self.products_title, self.products_grid),
+                                             (self.block_title, self.block_grid))):
+            middle.addWidget(title, 0, col)
+            middle.addWidget(grid, 1, col)
+        middle.addWidget(self.sums, 2, 0, 1, 3)
+        middle.addWidget(self.shapes, 3, 0, 1, 3)
+        middle.setRowStretch(1, 2)
+        middle.setRowStretch(2, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.output_title)
+        right.addWidget(self.output_grid, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(left, 4)
+        layout.addLayout(middle, 5)
+        layout.addLayout(right, 4)
+        self._columns = layout
+        model.traceChanged.connect(self._on_trace)
+        model.optionsChanged.connect(self._on_trace)
+        model.stepChanged.connect(self.refresh)
+        self._on_trace()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Share the width out between the grids and the middle column."""
+        self._split()
+        super().resizeEvent(event)
+
+    def _split(self) -> None:
+        # Each little grid's column as wide as its one-line title or its smallest cells.
+        want = sum(max(t.sizeHint().width(), g.minimumSizeHint().width()) for t, g in
+                   ((self.kernel_title, self.kernel_grid),
+                    (self.products_title, self.products_grid),
+                    (self.block_title, self.block_grid)) if g.isVisibleTo(self)) + 24
+        split_columns(self._columns, self.width(), want, self.input_grid, self.output_grid)
+
+    def _on_trace(self) -> None:
+        m = self.model
+        steps = m.transpose
+        if steps is None:
+            return
+        corr = m.correlation
+        self.as_correlation.blockSignals(True)
+        self.as_correlation.setChecked(corr)
+        self.as_correlation.blockSignals(False)
+        h, w = steps.x.shape[:2]
+        if corr:
+            up = m.correlation_steps().padded
+            sh, sw = steps.stride
+            self.input_grid.show_array(up, levels=(0.0, 255.0), kind="grey")
+            self.input_title.setText(f"<b>Zeros inserted ({sh - 1}, {sw - 1}) and padded: "
+                                     f"{up.shape[0]}×{up.shape[1]}</b>")
+            self.kernel_title.setText("<b>Kernel turned 180°</b>")
+            self.kernel_grid.show_array(m.correlation_steps().kernel, kind="diverging")
+        else:
+            self.input_grid.show_array(steps.x[:, :, 0], levels=(0.0, 255.0), kind="grey")
+            self.input_title.setText(f"<b>Input {h}×{w}</b>")
+            self.kernel_title.setText("<b>Kernel w</b>")
+            self.kernel_grid.show_array(steps.kernel[:, :, 0, 0], kind="diverging")
+        self.block_title.setVisible(not corr)
+        self.block_grid.setVisible(not corr)
+        formula, counts = m.transpose_caption()
+        self.shapes.setText(f"Transposed conv: {formula}<br>{counts}")
+        out = steps.output
+        oh, ow = out.shape[:2]
+        self._running = out.size <= RUNNING_CELLS and not corr
+        relu = " after ReLU" if m.relu else ""
+        what = "as the pixels add up" if self._running else "final values"
+        self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu} ({what})")
+        self._output_for = None
+        self._split()
+        self.refresh()
+
+    def _show_output(self, values: np.ndarray) -> None:
+        m = self.model
+        steps = m.transpose
+        assert steps is not None
+        final = np.maximum(steps.output, 0) if m.relu else steps.output
+        peak = float(np.abs(final).max()) if final.size else 1.0
+        shown = np.maximum(values, 0) if m.relu else values
+        self.output_grid.show_array(shown, kind="diverging", levels=(-max(peak, 1e-9),
+                                    max(peak, 1e-9)), template=widest_template(final))
+
+    def refresh(self) -> None:
+        """Show the current input pixel, its products, the block they add to, the output."""
+        m = self.model
+        steps = m.transpose
+        if steps is None or m.learning:
+            return
+        step = m.transpose_step()
+        in_conv = m.in_conv
+        if self._running:
+            i = step.index if in_conv else len(steps) - 1
+            self._show_output(running_output(steps, i))
+        elif self._output_for is not steps:
+            self._show_output(steps.output)
+            self._output_for = steps
+        if m.correlation:
+            self._refresh_correlation(step)
+            return
+        r, c = step.in_pos
+        self.input_grid.set_overlay(Overlay(current=(r, c)))
+        v = float(step.source[0])
+        self.products_title.setText(f"<b>w × {fmt(v)}</b>")
+        self.products_grid.show_array(step.contributions, kind="diverging")
+        self.block_grid.show_array(step.running, kind="diverging")
+        cells = [(int(step.targets[i, j, 0]), int(step.targets[i, j, 1])) for i, j in
+                 zip(*np.nonzero(step.inside), strict=True)]
+        if cells:
+            top, left = min(t for t, _ in cells), min(lf for _, lf in cells)
+            bottom, right = max(t for t, _ in cells), max(lf for _, lf in cells)
+            self.output_grid.set_overlay(Overlay(window=(top, left, bottom - top + 1,
+                                                         right - left + 1),
+                                                 taps=tuple(cells)))
+            first = self.model.correlation_cell(step)
+            i, j = np.argwhere(step.inside)[0]
+            now, final = float(step.running[i, j]), float(step.final[i, j])
+            self.sums.setText(
+                f"x[{r}, {c}] = <b>{fmt(v)}</b> adds w × {fmt(v)} to output rows {top}–{bottom}, "
+                f"columns {left}–{right} (outlined). out[{first[0]}, {first[1]}] is now "
+                f"<b>{fmt(now)}</b>; once every input pixel has added its share, "
+                f"<b>{fmt(final)}</b>.")
+        else:
+            self.output_grid.set_overlay(Overlay())
+            self.sums.setText(f"x[{r}, {c}] = <b>{fmt(v)}</b>: all of its block is cropped by "
+                              "the padding; it adds nothing to the output.")
+
+    def _refresh_correlation(self, step: TransposeStep) -> None:
+        m = self.model
+        if not step.inside.any():
+            self.input_grid.set_overlay(Overlay())
+            self.output_grid.set_overlay(Overlay())
+            self.sums.setText("This input pixel's block is all cropped by the padding.")
+            return
+        corr = m.correlation_steps()
+        cstep = m.correlation_step(step)
+        kh, kw = corr.kernel.shape[:2]
+        dh, dw = corr.dilation
+        top, left = cstep.window
+        taps = tuple((top + i * dh, left + j * dw) for i in range(kh) for j in range(kw))
+        self.input_grid.set_overlay(Overlay(window=(top, left, (kh - 1) * dh + 1,
+                                                    (kw - 1) * dw + 1), taps=taps))
+        self.products_title.setText("<b>Products</b>")
+        self.products_grid.show_array(cstep.products, kind="diverging")
+        r, c = cstep.out_pos
+        self.output_grid.set_overlay(Overlay(current=(r, c)))
+        i, j = np.argwhere(step.inside)[0]
+        scatter = float(step.final[i, j])
+        bias = float(m.workspace.params.bias)
+        plus = f" + bias {fmt(bias)}" if bias else ""
+        self.sums.setText(
+            f"out[{r}, {c}] = Σ products{plus} = <b>{fmt(float(cstep.value))}</b>: the value "
+            f"the scatter gives there ({fmt(scatter)}), as an ordinary correlation of the "
+            "zero-inserted, padded input with the kernel turned 180°.")
+
+
+def running_output(steps: TransposeSteps, index: int) -> np.ndarray:
+    """Return the transposed output once input pixels 0…``index`` have added their shares."""
+    h, w = steps.x.shape[:2]
+    shown = (np.arange(h * w) <= index).reshape(h, w, 1)
+    x = np.where(shown, steps.x, np.float32(0))
+    out = scatter_transpose(x, steps.kernel, steps.stride, steps.dilation, steps.pads,
+                            steps.output.shape[:2]) + steps.biases
+    return np.asarray(out[:, :, 0], np.float32)
