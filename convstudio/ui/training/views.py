@@ -86,8 +86,9 @@ class CaptionLabel(QLabel):
             return
         width = max(1, self.contentsRect().width())
         fm = self.fontMetrics()
-        room = self.LINES * fm.lineSpacing()
         flags = int(Qt.TextFlag.TextWordWrap)
+        # As tall as that many lines measured the same way (each line rounds up a pixel).
+        room = fm.boundingRect(0, 0, 1000, 1000, flags, "\n".join("X" * self.LINES)).height()
         for text in self._choices:
             if fm.boundingRect(0, 0, width, 10 * room, flags, text).height() <= room:
                 break
@@ -142,8 +143,9 @@ class StatusLabel(QLabel):
         text = self._whole
         width = self.contentsRect().width()
         fm = self.fontMetrics()
-        room = self.LINES * fm.lineSpacing()
         flags = int(Qt.TextFlag.TextWordWrap)
+        # As tall as that many lines measured the same way (each line rounds up a pixel).
+        room = fm.boundingRect(0, 0, 1000, 1000, flags, "\n".join("X" * self.LINES)).height()
 
         def fits(t: str) -> bool:
             return fm.boundingRect(0, 0, width, 10 * room, flags, t).height() <= room
