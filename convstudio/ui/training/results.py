@@ -75,7 +75,9 @@ class ResultsPanel(QWidget):
         pl = QHBoxLayout(probe_page)
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addWidget(self.probe_view, 1)
-        pl.addWidget(self.maps_view, 3)
+        # The maps' mosaic is as tall as the row allows and no wider; the bars share their
+        # width with ten class names (at 3 : 2 the names left the bars a fifth of it).
+        pl.addWidget(self.maps_view, 2)
         pl.addWidget(self.probs_view, 2)
         self.details = QTabWidget()
         self.details.setDocumentMode(True)
