@@ -80,8 +80,9 @@ class TransposePage(QWidget):
             middle.addWidget(grid, 1, col)
         middle.addWidget(self.sums, 2, 0, 1, 3)
         middle.addWidget(self.shapes, 3, 0, 1, 3)
-        middle.setRowStretch(1, 2)
-        middle.setRowStretch(2, 1)
+        # The sums and shapes sit right under the little grids, the room left below them.
+        middle.setRowStretch(1, 1)
+        middle.setRowStretch(4, 1)
         right = QVBoxLayout()
         right.addWidget(self.output_title)
         right.addWidget(self.output_grid, 1)
@@ -134,14 +135,15 @@ class TransposePage(QWidget):
             self.kernel_grid.show_array(steps.kernel[:, :, 0, 0], kind="diverging")
         self.block_title.setVisible(not corr)
         self.block_grid.setVisible(not corr)
-        formula, counts = m.transpose_caption()
-        self.shapes.setText(f"Transposed conv: {formula}<br>{counts}")
         out = steps.output
         oh, ow = out.shape[:2]
         self._running = out.size <= RUNNING_CELLS and not corr
+        formula, counts = m.transpose_caption()
+        what = ("The output fills in as the pixels add their shares." if self._running
+                else "The output shows its final values.")
+        self.shapes.setText(f"Transposed conv: {formula}<br>{counts}<br>{what}")
         relu = " after ReLU" if m.relu else ""
-        what = "as the pixels add up" if self._running else "final values"
-        self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu} ({what})")
+        self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu}")
         self._output_for = None
         self._split()
         self.refresh()
