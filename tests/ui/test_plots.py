@@ -230,3 +230,37 @@ def test_tick_labels_never_overlap_and_titles_are_whole(shown_run, projection):
     probs = window.training.probs_view.plot
     texts = [t for t, _ in _drawn_labels(probs.getAxis("bottom"))]
     assert texts[0] == "0" and texts[-1] in ("1", "1.0"), texts  # the 0–1 axis, both ends
+
+
+@pytest.mark.parametrize("points", [9.0, 20.0, 28.0])
+def test_any_range_at_any_length_and_text_size_keeps_its_labels_apart(qtbot, points):
+    widget = pg.PlotWidget(axisItems=clipped_axes())
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    font = QApplication.font()
+    font.setPointSizeF(points)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setTickFont(font)
+    widget.show()
+    ranges = ((0, 1), (-201, 255), (0, 12345), (0.0012, 0.0019), (-1e6, 3e6))
+    for log in (False, True):
+        plot.setLogMode(x=False, y=log)
+        for lo, hi in ranges if not log else ((-5, -1), (-3.2, -2.9), (-12, 0)):
+            for w, h in ((90, 90), (200, 140), (420, 320), (900, 600)):
+                widget.resize(w, h)
+                plot.setXRange(lo if not log else 0, hi if not log else 1, padding=0)
+                plot.setYRange(lo, hi, padding=0)
+                widget.grab()
+                QApplication.processEvents()
+                for name in ("left", "bottom"):
+                    labels = _drawn_labels(plot.getAxis(name))
+                    spans = sorted((r.top(), r.bottom()) if name == "left"
+                                   else (r.left(), r.right()) for _, r in labels)
+                    where = (points, log, lo, hi, w, h, name, [t for t, _ in labels])
+                    assert all(b[0] >= a[1] for a, b in zip(spans, spans[1:], strict=False)), (
+                        where)
+                    axis = plot.getAxis(name)
+                    length = axis.height() if name == "left" else axis.width()
+                    widest = axis.label_size("0.0000")[1 if name == "left" else 0]
+                    # Something to read wherever one label fits the axis.
+                    assert labels or length < 1.5 * widest, (where, length, widest)
