@@ -23,6 +23,7 @@ END_ROOM = 4  # px a horizontal axis' end label may reach past the axis (< a ver
 # 5 px text offset, so it never meets the vertical axis' lowest label in the corner)
 
 Label = tuple[QRectF, Qt.AlignmentFlag, str]
+Metrics = tuple[str, QFontMetricsF, dict[str, float]]  # a font's key, metrics, label widths
 
 
 class Placed(NamedTuple):
@@ -64,6 +65,9 @@ class LegibleAxisItem(pg.AxisItem):
     most, such as the most likely class).
     """
 
+    _cached_metrics: Metrics | None = None  # the tick font's, until it changes
+    _cached_ticks: tuple[Any, Any] | None = None  # the last tickValues: (arguments, result)
+
     def __init__(self, orientation: str, **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         if self.orientation in ("top", "bottom"):
@@ -79,15 +83,45 @@ class LegibleAxisItem(pg.AxisItem):
         """Return the font the tick labels are drawn in."""
         return self.style["tickFont"] or QApplication.font()
 
+    def _metrics(self) -> QFontMetricsF:
+        cached = self._cached_metrics
+        if cached is None:  # measured again after a font change only
+            cached = ("", QFontMetricsF(self.tick_font()), {})
+            self._cached_metrics = cached
+        return cached[1]
+
+    def _widths(self) -> dict[str, float]:
+        self._metrics()
+        assert self._cached_metrics is not None
+        return self._cached_metrics[2]
+
+    def setTickFont(self, font: QFont | None) -> None:  # noqa: N802 (pyqtgraph override)
+        """Draw the labels in ``font`` (and measure them again)."""
+        self._cached_metrics = None
+        self._cached_ticks = None
+        super().setTickFont(font)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:  # noqa: N802, N803
+        """Return pyqtgraph's tick values, worked out once for the axis line and the labels."""
+        key = (minVal, maxVal, size, self.logMode, repr(self._tickSpacing), self.scale)
+        cached = self._cached_ticks
+        if cached is None or cached[0] != key:
+            cached = (key, super().tickValues(minVal, maxVal, size))
+            self._cached_ticks = cached
+        return cached[1]
+
     def label_size(self, text: str) -> tuple[float, float]:
         """Width and height of ``text`` as a tick label."""
-        fm = QFontMetricsF(self.tick_font())
-        return fm.horizontalAdvance(text), fm.height()
+        fm = self._metrics()
+        widths = self._widths()
+        if text not in widths:
+            widths[text] = fm.horizontalAdvance(text)
+        return widths[text], fm.height()
 
     def label_gap(self) -> float:
         """Return the least free space between two labels along the axis."""
-        fm = QFontMetricsF(self.tick_font())
-        return 0.25 * fm.height() if self.vertical else fm.horizontalAdvance("0")
+        fm = self._metrics()
+        return 0.25 * fm.height() if self.vertical else self.label_size("0")[0]
 
     def _extent(self, text: str) -> float:
         w, h = self.label_size(text)
