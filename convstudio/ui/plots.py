@@ -351,6 +351,7 @@ class FittedTitle(pg.LabelItem):
         self.size_pt = 11.0
         self.opts["size"] = f"{self.size_pt:.1f}pt"
         self._shown: tuple[str, float] | None = None
+        self.partners: tuple[FittedTitle, ...] = ()  # titles of plots beside this one
 
     def set_forms(self, *forms: str) -> None:
         """Offer ``forms``, longest first; the first that fits is shown."""
@@ -378,18 +379,24 @@ class FittedTitle(pg.LabelItem):
         margin = self.item.document().documentMargin()
         return QFontMetricsF(font).horizontalAdvance(text) + 2 * margin + 1
 
+    def own_choice(self, first: int = 0) -> tuple[int, str, float]:
+        """Return (index, form, size): the longest form from ``first`` on that fits, largest."""
+        width = self.rect().width()
+        for k in range(4):
+            size = self.size_pt * (1 - (1 - self.SMALLEST_TITLE) * k / 3)
+            for i in range(first, len(self.forms)):
+                if self.text_width(self.forms[i], size) <= width:
+                    return i, self.forms[i], size
+        return len(self.forms) - 1, self.forms[-1], self.size_pt * self.SMALLEST_TITLE
+
     def fit(self) -> None:
         """Choose the form and size for the width there is now."""
         if not self.forms:
             return
-        width = self.rect().width()
-        choice = (self.forms[-1], self.size_pt * self.SMALLEST_TITLE)
-        for k in range(4):
-            size = self.size_pt * (1 - (1 - self.SMALLEST_TITLE) * k / 3)
-            fitting = [f for f in self.forms if self.text_width(f, size) <= width]
-            if fitting:
-                choice = (fitting[0], size)
-                break
+        # Side by side plots say alike: "Loss" beside "Accuracy", not beside "Accuracy per
+        # epoch"; each takes the shortest form any of them needs (the same count of forms).
+        short = max(t.own_choice()[0] for t in (self, *self.partners))
+        choice = self.own_choice(min(short, len(self.forms) - 1))[1:]
         if choice == self._shown:
             return
         self._shown = choice
@@ -412,7 +419,15 @@ class FittedTitle(pg.LabelItem):
         """Choose again for a new width."""
         super().resizeEvent(ev)
         if ev is not None and getattr(self, "forms", None):  # not during pyqtgraph's __init__
-            self.fit()
+            for title in (self, *self.partners):
+                title.fit()
+
+
+def match_titles(*titles: FittedTitle) -> None:
+    """Make ``titles`` (of plots side by side) take their short forms together."""
+    for t in titles:
+        t.partners = tuple(o for o in titles if o is not t)
+        t.fit()
 
 
 def fitted_title(plot: pg.PlotItem, *forms: str) -> FittedTitle:

@@ -226,6 +226,11 @@ def test_tick_labels_never_overlap_and_titles_are_whole(shown_run, projection):
             # Not a pass by drawing nothing: the loss, accuracy and probability axes (two
             # each), or the colour bars (the input's, and the one the outputs share).
             assert labelled >= (6 if tab == "training" else 2), (where, labelled)
+            if tab == "training":  # the two titles side by side alike: long, or both short
+                curves = window.training.curves
+                shown = [p.titleLabel.forms.index(p.titleLabel.text)
+                         for p in (curves.loss_plot, curves.acc_plot)]
+                assert shown[0] == shown[1], (where, shown)
     window.show_tab("training")
     probs = window.training.probs_view.plot
     texts = [t for t, _ in _drawn_labels(probs.getAxis("bottom"))]

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..plots import clipped_axes, fitted_title
+from ..plots import clipped_axes, fitted_title, match_titles
 from ..theme import PlotStyler, diverging_cmap, sequential_cmap
 
 TRAIN_COLOUR, VAL_COLOUR, RUNNING_COLOUR = "#0072B2", "#D55E00", "#56B4E9"  # Okabe–Ito
@@ -238,8 +238,8 @@ class CurvesView(QWidget):
         self.loss_plot = self.graphics.addPlot(row=0, col=0, axisItems=clipped_axes())
         self.acc_plot = self.graphics.addPlot(row=0, col=1, axisItems=clipped_axes())
         # Whole at every size: the epoch axis says the rest where the plots are narrow.
-        fitted_title(self.loss_plot, "Loss per epoch", "Loss")
-        fitted_title(self.acc_plot, "Accuracy per epoch", "Accuracy")
+        match_titles(fitted_title(self.loss_plot, "Loss per epoch", "Loss"),
+                     fitted_title(self.acc_plot, "Accuracy per epoch", "Accuracy"))
         for plot in (self.loss_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.3)
             # No "epoch" label under the axis: the titles say it, and on a projector the
