@@ -178,3 +178,28 @@ def test_learn_is_refused_in_transposed_mode_keeping_the_state(window, anim, qtb
     _family(qtbot, window, "transposed")
     assert not m.learning and anim.pages.currentWidget() is anim.transpose_page
     assert "transposed mode" in anim.error_label.text()
+
+
+@pytest.mark.parametrize("projection", [False, True], ids=["normal", "projection"])
+def test_the_transposed_page_and_the_family_note_fit_every_projector_size(window, qtbot,
+                                                                          projection):
+    from convstudio.ui.theme import presentation
+
+    from .test_projector_fit import SIZES, _check
+
+    window.show_tab("animator")
+    m = window.animator_model
+    try:
+        for family, corr in (("transposed", False), ("transposed", True), ("depthwise", False)):
+            _family(qtbot, window, family)
+            m.set_source_kind("region" if family == "transposed" else "glyph")
+            m.set_correlation(corr)
+            for size in SIZES:
+                _check(window, size, projection, f"the animator, {family}, correlation {corr}")
+            shown = window.animator.pages.currentWidget()
+            assert shown is (window.animator.transpose_page if family == "transposed"
+                             else window.animator.conv_page)
+            assert window.animator.family_note.isVisible() == (family == "depthwise")
+    finally:
+        presentation().set_projection(False, remember=False)
+        presentation().set_screen_height(0)

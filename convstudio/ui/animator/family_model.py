@@ -47,11 +47,8 @@ class FamilyMixin:
         if family == "standard" or (family == "transposed" and source.ndim == 2):
             return ""
         name = FAMILY_NAMES[family]
-        if family == "transposed":
-            why = "transposed steps are shown on a one-channel source"
-        else:
-            why = "this mode is not stepped through here yet"
-        return (f"{name} mode is stepped here in standard form (Conv2D): {why}. The Workspace "
+        why = " (its steps need a one-channel source)" if family == "transposed" else ""
+        return (f"{name} mode is stepped here in standard form, as Conv2D{why}; the Workspace "
                 f"shows the {family} output.")
 
     def _build_transpose(self, source: np.ndarray, kernel: np.ndarray,

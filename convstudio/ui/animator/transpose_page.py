@@ -31,6 +31,37 @@ from .text import fmt
 RUNNING_CELLS = 1024  # outputs up to this many cells show their running values, larger final
 
 
+class WrappedText(QLabel):
+    """A word-wrapped label that asks for the height its text needs at the width it has.
+
+    A grid layout gives a wrapped label the height of its first line's width otherwise, and
+    the whole grids beside it would keep the rest (the sums were cut on a 1024×768 projector).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        """Show ``text`` and ask for its height."""
+        if text != self.text():
+            super().setText(text)
+            self._fit()
+
+    def _fit(self) -> None:
+        old = self.minimumHeight()
+        self.setMinimumHeight(0)  # QLabel's height for a width is never below its minimum
+        need = self.heightForWidth(max(1, self.width()))
+        self.setMinimumHeight(old)
+        if need != old:
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Ask again for the height at the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+
 class TransposePage(QWidget):
     """Input pixel, kernel, its products, the output block they add to, and the output."""
 
@@ -54,12 +85,8 @@ class TransposePage(QWidget):
         for grid in (self.kernel_grid, self.products_grid, self.block_grid):
             grid.max_cell = 72
             grid.hint_template = "88"
-        self.sums = QLabel("")
-        self.sums.setObjectName("transposeSums")
-        self.sums.setWordWrap(True)
-        self.shapes = QLabel("")
-        self.shapes.setObjectName("transposeShapes")
-        self.shapes.setWordWrap(True)
+        self.sums = WrappedText()
+        self.shapes = WrappedText()
         scale_font(self.shapes, 0.9)
         self.output_title = Title("Output")
         self.output_grid = GridView(indices=True)
@@ -67,11 +94,9 @@ class TransposePage(QWidget):
         self._running = False
 
         left = QVBoxLayout()
-        head = QHBoxLayout()
-        head.addWidget(self.input_title, 1)
-        head.addWidget(self.as_correlation)
-        left.addLayout(head)
+        left.addWidget(self.input_title)
         left.addWidget(self.input_grid, 1)
+        left.addWidget(self.as_correlation)  # under the grid: the title keeps the width
         middle = QGridLayout()
         for col, (title, grid) in enumerate(((self.kernel_title, self.kernel_grid),
                                              (self.products_title, self.products_grid),
@@ -79,19 +104,21 @@ class TransposePage(QWidget):
             middle.addWidget(title, 0, col)
             middle.addWidget(grid, 1, col)
         middle.addWidget(self.sums, 2, 0, 1, 3)
-        middle.addWidget(self.shapes, 3, 0, 1, 3)
         # The sums and shapes sit right under the little grids, the room left below them.
         middle.setRowStretch(1, 1)
-        middle.setRowStretch(4, 1)
+        middle.setRowStretch(3, 1)
         right = QVBoxLayout()
         right.addWidget(self.output_title)
         right.addWidget(self.output_grid, 1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
         layout.addLayout(left, 4)
         layout.addLayout(middle, 5)
         layout.addLayout(right, 4)
         self._columns = layout
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(layout, 1)
+        outer.addWidget(self.shapes)  # across the page: a line or two, not a column's five
         model.traceChanged.connect(self._on_trace)
         model.optionsChanged.connect(self._on_trace)
         model.stepChanged.connect(self.refresh)
@@ -124,13 +151,15 @@ class TransposePage(QWidget):
             up = m.correlation_steps().padded
             sh, sw = steps.stride
             self.input_grid.show_array(up, levels=(0.0, 255.0), kind="grey")
-            self.input_title.setText(f"<b>Zeros inserted ({sh - 1}, {sw - 1}) and padded: "
-                                     f"{up.shape[0]}×{up.shape[1]}</b>")
+            self.input_title.setText(f"<b>Zero-inserted {up.shape[0]}×{up.shape[1]}</b>")
+            self.input_title.setToolTip(f"The input with {sh - 1} zero row(s) and {sw - 1} "
+                                        "zero column(s) between its pixels, padded around")
             self.kernel_title.setText("<b>Kernel turned 180°</b>")
             self.kernel_grid.show_array(m.correlation_steps().kernel, kind="diverging")
         else:
             self.input_grid.show_array(steps.x[:, :, 0], levels=(0.0, 255.0), kind="grey")
             self.input_title.setText(f"<b>Input {h}×{w}</b>")
+            self.input_title.setToolTip("")
             self.kernel_title.setText("<b>Kernel w</b>")
             self.kernel_grid.show_array(steps.kernel[:, :, 0, 0], kind="diverging")
         self.block_title.setVisible(not corr)
@@ -139,9 +168,9 @@ class TransposePage(QWidget):
         oh, ow = out.shape[:2]
         self._running = out.size <= RUNNING_CELLS and not corr
         formula, counts = m.transpose_caption()
-        what = ("The output fills in as the pixels add their shares." if self._running
-                else "The output shows its final values.")
-        self.shapes.setText(f"Transposed conv: {formula}<br>{counts}<br>{what}")
+        what = ("The output fills in as the pixels add up" if self._running
+                else "The output shows its final values")
+        self.shapes.setText(f"Transposed: {formula} · {counts}. {what}")
         relu = " after ReLU" if m.relu else ""
         self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu}")
         self._output_for = None
@@ -194,9 +223,8 @@ class TransposePage(QWidget):
             now, final = float(step.running[i, j]), float(step.final[i, j])
             self.sums.setText(
                 f"x[{r}, {c}] = <b>{fmt(v)}</b> adds w × {fmt(v)} to output rows {top}–{bottom}, "
-                f"columns {left}–{right} (outlined). out[{first[0]}, {first[1]}] is now "
-                f"<b>{fmt(now)}</b>; once every input pixel has added its share, "
-                f"<b>{fmt(final)}</b>.")
+                f"columns {left}–{right}: out[{first[0]}, {first[1]}] is now <b>{fmt(now)}</b>, "
+                f"at the end <b>{fmt(final)}</b>.")
         else:
             self.output_grid.set_overlay(Overlay())
             self.sums.setText(f"x[{r}, {c}] = <b>{fmt(v)}</b>: all of its block is cropped by "
@@ -226,9 +254,9 @@ class TransposePage(QWidget):
         bias = float(m.workspace.params.bias)
         plus = f" + bias {fmt(bias)}" if bias else ""
         self.sums.setText(
-            f"out[{r}, {c}] = Σ products{plus} = <b>{fmt(float(cstep.value))}</b>: the value "
-            f"the scatter gives there ({fmt(scatter)}), as an ordinary correlation of the "
-            "zero-inserted, padded input with the kernel turned 180°.")
+            f"out[{r}, {c}] = Σ products{plus} = <b>{fmt(float(cstep.value))}</b>, the value "
+            f"the scatter gives there ({fmt(scatter)}): a correlation of the zero-inserted, "
+            "padded input with the kernel turned 180°.")
 
 
 def running_output(steps: TransposeSteps, index: int) -> np.ndarray:
