@@ -6,6 +6,9 @@ Each step also says what those output cells hold once it has added its share (``
 at the end (``final``), computed in O((kh·kw)²) from the few input pixels that reach each cell,
 so nothing grows with the image. :meth:`TransposeSteps.correlation_steps` gives the same output
 as an ordinary convolution's steps over the zero-inserted, padded input with the flipped kernel.
+
+A depthwise convolution steps as an ordinary one whose kernel weighs only its own channel
+(:func:`depthwise_kernel_as_conv`), so map ``f`` visibly reads channel ``f // M`` alone.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .family import _prepare_transpose, scatter_transpose, transpose_as_correlat
 from .steps import ConvSteps, _Steps
 from .transpose_shape import _geometry
 
-__all__ = ["TransposeStep", "TransposeSteps", "transpose_steps"]
+__all__ = ["TransposeStep", "TransposeSteps", "depthwise_kernel_as_conv", "transpose_steps"]
 
 
 @dataclass(frozen=True)
@@ -196,3 +199,33 @@ def transpose_steps(
     """
     return TransposeSteps(x, kernel, stride=stride, padding=padding,
                           output_padding=output_padding, dilation=dilation, bias=bias)
+
+
+def depthwise_kernel_as_conv(kernel: Any) -> np.ndarray:
+    """Return a ``DepthwiseConv2D`` kernel as the ``Conv2D`` kernel that computes the same maps.
+
+    Parameters
+    ----------
+    kernel : array_like
+        (kh, kw, C, M), Keras' depthwise layout: M kernels per input channel.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (kh, kw, C, C·M): filter ``f = c·M + m`` (Keras' output order) holds
+        ``kernel[:, :, c, m]`` on channel c and zeros on every other channel, so
+        ``conv2d(x, result)`` equals ``depthwise_conv2d(x, kernel)``.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` is not 4-D.
+    """
+    ker = np.asarray(kernel, np.float32)
+    if ker.ndim != 4:
+        raise ValueError(f"kernel must be (kh, kw, C, M), got shape {ker.shape}")
+    kh, kw, c, m = ker.shape
+    out = np.zeros((kh, kw, c, c * m), np.float32)
+    for ch in range(c):
+        out[:, :, ch, ch * m:(ch + 1) * m] = ker[:, :, ch, :]
+    return out
