@@ -421,6 +421,9 @@ def _screenshot(app: object, window: object, path: str, size: tuple[int, int]) -
     assert isinstance(window, MainWindow)
     for _ in range(5):
         app.processEvents()
+    window.resize(*size)  # the size asked for, not the offscreen screen's (a folded strip refits)
+    for _ in range(3):
+        app.processEvents()
     import time
 
     deadline = time.monotonic() + 30.0

@@ -51,6 +51,13 @@ class Strips(QObject):
         self.place()
         window.lesson_panel.visibilityChanged.connect(
             lambda shown: shown and QTimer.singleShot(0, self, self.size))
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Once the window is shown, fold a lesson strip opened before (from the command line)."""
+        if watched is self.window and event.type() == QEvent.Type.Show:
+            QTimer.singleShot(0, self, self.fold_if_too_tall)
+        return super().eventFilter(watched, event)
 
     def place(self) -> None:
         """Dock both panels as strips or beside the tabs, as the screen and mode want."""
@@ -110,9 +117,13 @@ class Strips(QObject):
         layout = w.layout()
         if layout is not None:
             layout.activate()
-        if (w.minimumSizeHint().height() > screen.availableGeometry().height()
-                or self.picture_share() < PICTURE_SHARE):
+        room = screen.availableGeometry().height()
+        told = presentation().screen_height  # the projector a --screenshot renders for
+        if told:
+            room = min(room, told)
+        if w.minimumSizeHint().height() > room or self.picture_share() < PICTURE_SHARE:
             w.lesson_panel.hide()
             QTimer.singleShot(0, self, lambda: fit_to_screen(w))  # back inside, now that it can be
-            w._on_message(w.last_message + " The lesson text is folded to fit the screen: "
-                           "F3 shows it.")
+            # What to do first: on a narrow projector the status line's end is cut.
+            w._on_message("Lesson text folded to fit the screen: F3 shows it. "
+                          + w.last_message)

@@ -192,3 +192,29 @@ def test_show_code_grows_with_projection_mode(presenter):
     _settle(presenter)
     assert QFontInfo(code.font()).pixelSize() >= normal * 1.6  # it stayed at 10 px before
     assert QFontInfo(code.font()).fixedPitch()  # still a monospaced font
+
+
+def test_a_lesson_opened_before_the_window_shows_folds_to_fit(qtbot):
+    # `convstudio --projection --lesson …` (or the desktop launcher) opens the lesson before
+    # the window is shown: the strip must fold then too, or the window outgrows a 1024×768
+    # projector (it came out 1024×829 for the training lessons).
+    from convstudio.ui.main_window import MainWindow
+
+    presentation().set_screen_height(768)
+    presentation().set_projection(True, remember=False)
+    try:
+        w = MainWindow()
+        qtbot.addWidget(w)
+        w.save_session_on_close = False
+        assert w.open_builtin("first-cnn")
+        w.resize(1024, 768)
+        w.show()
+        _settle(w)
+        w.resize(1024, 768)
+        _settle(w)
+        assert (w.width(), w.height()) == (1024, 768), w.minimumSizeHint()
+        assert not w.lesson_panel.isVisible()
+        assert w.last_message.startswith("Lesson text folded to fit the screen: F3 shows it.")
+    finally:
+        presentation().set_projection(False, remember=False)
+        presentation().set_screen_height(0)
