@@ -146,11 +146,14 @@ def test_a_mode_switch_on_the_workspace_updates_the_animator(window, anim, qtbot
     assert not np.array_equal(window.model.kernel.effective, before)
     np.testing.assert_allclose(anim.transpose_page.products_grid.values,
                                np.full((3, 3), 2.0 * m.source[0, 5]), rtol=1e-6)
-    # Depthwise is stepped in standard form, and the page says so.
+    # Depthwise on one channel is the ordinary conv, and the page says so; separable is
+    # stepped in standard form, said too.
     _family(qtbot, window, "depthwise")
     assert anim.pages.currentWidget() is anim.conv_page and m.transpose is None
     assert anim.family_note.isVisible()
-    assert "Depthwise mode is stepped here in standard form" in anim.family_note.text()
+    assert "Depthwise on one channel: its map is this ordinary conv" in anim.family_note.text()
+    _family(qtbot, window, "separable")
+    assert "Separable mode is stepped here in standard form" in anim.family_note.text()
     _family(qtbot, window, "standard")
     assert anim.family_note.isHidden() and anim.sub_phases.isEnabled()
     assert anim.pages.currentWidget() is anim.conv_page and "conv 6/" in anim.position.text()

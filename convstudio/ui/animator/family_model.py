@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from ...core import ConvStep, ConvSteps, TransposeStep, TransposeSteps, transpose_steps
+from ...core.channels import CHANNEL_LABELS
 from ...core.costs import LayerCost
+from ...core.family_steps import depthwise_kernel_as_conv
 from ...core.pipeline_family import transpose_formulas, workspace_cost
 
 FAMILY_NAMES = {"transposed": "Transposed", "depthwise": "Depthwise", "separable": "Separable"}
@@ -26,6 +28,7 @@ class FamilyMixin:
 
     workspace: Any
     source: np.ndarray
+    conv: ConvSteps | None
     cursor: Any
     optionsChanged: Any
 
@@ -46,10 +49,40 @@ class FamilyMixin:
         family = self.family
         if family == "standard" or (family == "transposed" and source.ndim == 2):
             return ""
+        m = int(self.workspace.params.depth_multiplier)
+        if family == "depthwise" and source.ndim == 3:
+            return (f"Depthwise: map f reads channel f // {m} alone (its weights on the other "
+                    "channels are 0), so nothing is summed across channels.")
+        if family == "depthwise":
+            maps = "its map is" if m == 1 else f"each of its {m} maps is"
+            return f"Depthwise on one channel: {maps} this ordinary conv."
         name = FAMILY_NAMES[family]
         why = " (its steps need a one-channel source)" if family == "transposed" else ""
         return (f"{name} mode is stepped here in standard form, as Conv2D{why}; the Workspace "
                 f"shows the {family} output.")
+
+    def _depthwise_kernel(self, kernel: np.ndarray, channels: int) -> np.ndarray:
+        """Return the workspace's depthwise layer (every kernel its one) as a Conv2D kernel."""
+        m = int(self.workspace.params.depth_multiplier)
+        per_channel = np.broadcast_to(np.asarray(kernel, np.float32)[:, :, None, None],
+                                      (*kernel.shape[:2], channels, m))
+        return depthwise_kernel_as_conv(per_channel)
+
+    def depthwise_caption(self) -> tuple[str, str] | None:
+        """Return the tensors' caption and tooltip in depthwise mode, else None."""
+        steps = self.conv
+        if self.family != "depthwise" or steps is None or steps.kernel.ndim != 4:
+            return None
+        kh, kw, c, f = steps.kernel.shape
+        m = f // c
+        h, w = self.source.shape[:2]
+        oh, ow = steps.output.shape[:2]
+        names = [CHANNEL_LABELS[i] if i < len(CHANNEL_LABELS) else str(i) for i in range(c)]
+        caption = (f"<b>{h}×{w}×{c} → {oh}×{ow}×{f}:</b> depthwise, {f} maps {oh}×{ow}, each "
+                   f"from {kh}×{kw} weights on one channel + a bias")
+        tip = (f"{c}·{m} × ({kh}×{kw} + 1) = {f * (kh * kw + 1)} parameters\n"
+               + "\n".join(f"filter {j}: the kernel on {names[j // m]} only" for j in range(f)))
+        return caption, tip
 
     def _build_transpose(self, source: np.ndarray, kernel: np.ndarray,
                          params: Any) -> TransposeSteps | None:

@@ -196,7 +196,9 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
         source = self._source()
         kernel = ws.kernel.effective
         filters = CHANNEL_FILTERS.get(self._source_kind, 1)
-        if filters > 1:  # a layer of several filters: kh×kw×C weights each
+        if self.family == "depthwise" and source.ndim == 3:
+            kernel = self._depthwise_kernel(kernel, source.shape[2])
+        elif filters > 1:  # a layer of several filters: kh×kw×C weights each
             kernel = filter_bank(kernel, source.shape[2], filters)
         elif source.ndim == 3:
             kernel = np.repeat(kernel[:, :, None], source.shape[2], axis=2)

@@ -258,6 +258,10 @@ class ChannelRow(QWidget):
         params = f * (kh * kw * c + 1)
         self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters\n" + "\n".join(
             f"filter {j}: {note}" for j, note in enumerate(filter_notes(c, f))))
+        depthwise = self.model.depthwise_caption()
+        if depthwise is not None:  # each map from one channel's kernel, not kh×kw×C weights
+            self.caption.setText(depthwise[0])
+            self.caption.setToolTip(depthwise[1])
         self.show_step(channel)
 
     def show_step(self, channel: int) -> None:
