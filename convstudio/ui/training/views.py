@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QFont, QResizeEvent, QTextLayout
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plots import clipped_axes, fitted_title, match_titles
@@ -117,7 +117,9 @@ class StatusLabel(QLabel):
     A new text every few batches must not re-lay-out (and repaint) the tab. A text longer
     than two lines at this width (a 1024-wide window's status beside four buttons) ends in
     "…" after its last whole word, and the tooltip holds it whole; :meth:`text` is the whole
-    text. The height follows the font (projection mode, zoom).
+    text. The height follows the font (projection mode, zoom). The lines are broken here,
+    not by QLabel's word wrap: a wrapped label's height-for-width made the tab ask for 2 px
+    more than a 1280×720 projector has.
     """
 
     LINES = 2
@@ -125,7 +127,6 @@ class StatusLabel(QLabel):
     def __init__(self, text: str) -> None:
         super().__init__("")
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.setWordWrap(True)
         self._whole = ""
         self._fit_height()
         self.setText(text)
@@ -162,7 +163,18 @@ class StatusLabel(QLabel):
                     hi = mid - 1
             shown = " ".join(words[:lo]) + "…"
         self.setToolTip(text if shown != text else "")
-        super().setText(shown)
+        super().setText(self._broken(shown, width) if width > 1 else shown)
+
+    def _broken(self, text: str, width: int) -> str:
+        """Return ``text`` with a newline where word wrap at ``width`` would break it."""
+        layout = QTextLayout(text, self.font())
+        layout.beginLayout()
+        lines = []
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(width)
+            lines.append(text[line.textStart():line.textStart() + line.textLength()].strip())
+        layout.endLayout()
+        return "\n".join(lines)
 
     def _fit_height(self) -> None:
         self.setFixedHeight(self.LINES * self.fontMetrics().lineSpacing() + 4)
