@@ -51,8 +51,9 @@ class FamilyMixin:
             return ""
         m = int(self.workspace.params.depth_multiplier)
         if family == "depthwise" and source.ndim == 3:
-            return (f"Depthwise: map f reads channel f // {m} alone (its weights on the other "
-                    "channels are 0), so nothing is summed across channels.")
+            reads = "channel f" if m == 1 else f"channel f // {m}"
+            return (f"Depthwise: map f reads {reads} alone (its weights on the other channels "
+                    "are 0), so nothing is summed across channels.")
         if family == "depthwise":
             maps = "its map is" if m == 1 else f"each of its {m} maps is"
             return f"Depthwise on one channel: {maps} this ordinary conv."
