@@ -207,10 +207,11 @@ def shown_run(window):
 
 @pytest.mark.parametrize("projection", [False, True], ids=["normal", "projection"])
 def test_tick_labels_never_overlap_and_titles_are_whole(shown_run, projection):
+    """At the four projector sizes of issue 16, normal and projection."""
     from convstudio.ui.theme import presentation
 
     window = shown_run
-    for size in ((1024, 768), (1920, 1080)):
+    for size in ((1024, 768), (1280, 720), (1366, 768), (1920, 1080)):
         presentation().set_screen_height(size[1])
         presentation().set_projection(projection, remember=False)
         for tab in ("training", "workspace"):
