@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 from ...core import TransposeStep, TransposeSteps
 from ...core.family import scatter_transpose
 from ..theme import scale_font
+from .arithmetic import ArithmeticView
 from .cells import widest_template
 from .grid import GridView, Overlay
 from .labels import Title
 from .model import AnimatorModel
 from .pages import split_columns
-from .text import fmt
+from .panel import Panel
+from .transpose_text import correlation_panels, scatter_panels
 
 RUNNING_CELLS = 1024  # outputs up to this many cells show their running values, larger final
 
@@ -78,14 +80,14 @@ class TransposePage(QWidget):
         self.as_correlation.toggled.connect(model.set_correlation)
         self.kernel_title = Title("Kernel w")
         self.kernel_grid = GridView(whole=True)
-        self.products_title = Title("Products")
+        self.products_title = Title("Products w × x")
         self.products_grid = GridView(whole=True)
         self.block_title = Title("Block now")
         self.block_grid = GridView(whole=True)
         for grid in (self.kernel_grid, self.products_grid, self.block_grid):
             grid.max_cell = 72
             grid.hint_template = "88"
-        self.sums = WrappedText()
+        self.sums = ArithmeticView()  # repaints only itself each step, as the conv page's
         self.shapes = WrappedText()
         scale_font(self.shapes, 0.9)
         self.output_title = Title("Output")
@@ -106,7 +108,7 @@ class TransposePage(QWidget):
         middle.addWidget(self.sums, 2, 0, 1, 3)
         # The sums and shapes sit right under the little grids, the room left below them.
         middle.setRowStretch(1, 1)
-        middle.setRowStretch(3, 1)
+        middle.setRowStretch(2, 1)
         right = QVBoxLayout()
         right.addWidget(self.output_title)
         right.addWidget(self.output_grid, 1)
@@ -131,10 +133,10 @@ class TransposePage(QWidget):
 
     def _split(self) -> None:
         # Each little grid's column as wide as its one-line title or its smallest cells.
-        want = sum(max(t.sizeHint().width(), g.minimumSizeHint().width()) for t, g in
-                   ((self.kernel_title, self.kernel_grid),
-                    (self.products_title, self.products_grid),
-                    (self.block_title, self.block_grid)) if g.isVisibleTo(self)) + 24
+        want = max(self.sums.wanted_width(), sum(
+            max(t.sizeHint().width(), g.minimumSizeHint().width()) for t, g in
+            ((self.kernel_title, self.kernel_grid), (self.products_title, self.products_grid),
+             (self.block_title, self.block_grid)) if g.isVisibleTo(self)) + 24)
         split_columns(self._columns, self.width(), want, self.input_grid, self.output_grid)
 
     def _on_trace(self) -> None:
@@ -155,12 +157,14 @@ class TransposePage(QWidget):
             self.input_title.setToolTip(f"The input with {sh - 1} zero row(s) and {sw - 1} "
                                         "zero column(s) between its pixels, padded around")
             self.kernel_title.setText("<b>Kernel turned 180°</b>")
+            self.products_title.setText("<b>Products</b>")
             self.kernel_grid.show_array(m.correlation_steps().kernel, kind="diverging")
         else:
             self.input_grid.show_array(steps.x[:, :, 0], levels=(0.0, 255.0), kind="grey")
             self.input_title.setText(f"<b>Input {h}×{w}</b>")
             self.input_title.setToolTip("")
             self.kernel_title.setText("<b>Kernel w</b>")
+            self.products_title.setText("<b>Products w × x</b>")
             self.kernel_grid.show_array(steps.kernel[:, :, 0, 0], kind="diverging")
         self.block_title.setVisible(not corr)
         self.block_grid.setVisible(not corr)
@@ -174,6 +178,7 @@ class TransposePage(QWidget):
         relu = " after ReLU" if m.relu else ""
         self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu}")
         self._output_for = None
+        self.sums.set_template(self._panels(m.transpose_step()))
         self._split()
         self.refresh()
 
@@ -194,9 +199,8 @@ class TransposePage(QWidget):
         if steps is None or m.learning:
             return
         step = m.transpose_step()
-        in_conv = m.in_conv
         if self._running:
-            i = step.index if in_conv else len(steps) - 1
+            i = step.index if m.in_conv else len(steps) - 1
             self._show_output(running_output(steps, i))
         elif self._output_for is not steps:
             self._show_output(steps.output)
@@ -206,36 +210,39 @@ class TransposePage(QWidget):
             return
         r, c = step.in_pos
         self.input_grid.set_overlay(Overlay(current=(r, c)))
-        v = float(step.source[0])
-        self.products_title.setText(f"<b>w × {fmt(v)}</b>")
         self.products_grid.show_array(step.contributions, kind="diverging")
         self.block_grid.show_array(step.running, kind="diverging")
         cells = [(int(step.targets[i, j, 0]), int(step.targets[i, j, 1])) for i, j in
                  zip(*np.nonzero(step.inside), strict=True)]
-        if cells:
-            top, left = min(t for t, _ in cells), min(lf for _, lf in cells)
-            bottom, right = max(t for t, _ in cells), max(lf for _, lf in cells)
-            self.output_grid.set_overlay(Overlay(window=(top, left, bottom - top + 1,
-                                                         right - left + 1),
-                                                 taps=tuple(cells)))
-            first = self.model.correlation_cell(step)
-            i, j = np.argwhere(step.inside)[0]
-            now, final = float(step.running[i, j]), float(step.final[i, j])
-            self.sums.setText(
-                f"x[{r}, {c}] = <b>{fmt(v)}</b> adds w × {fmt(v)} to output rows {top}–{bottom}, "
-                f"columns {left}–{right}: out[{first[0]}, {first[1]}] is now <b>{fmt(now)}</b>, "
-                f"at the end <b>{fmt(final)}</b>.")
-        else:
+        if not cells:
             self.output_grid.set_overlay(Overlay())
-            self.sums.setText(f"x[{r}, {c}] = <b>{fmt(v)}</b>: all of its block is cropped by "
-                              "the padding; it adds nothing to the output.")
+            self.sums.show_panels(scatter_panels(step, None, None))
+            return
+        top, left = min(t for t, _ in cells), min(lf for _, lf in cells)
+        bottom, right = max(t for t, _ in cells), max(lf for _, lf in cells)
+        self.output_grid.set_overlay(Overlay(window=(top, left, bottom - top + 1,
+                                                     right - left + 1), taps=tuple(cells)))
+        self.sums.show_panels(scatter_panels(step, (top, left, bottom, right), cells[0]))
+
+    def _panels(self, step: TransposeStep) -> tuple[Panel, ...]:
+        """Return the sums of ``step`` in the view shown (a new trace sizes for them)."""
+        m = self.model
+        if not step.inside.any():
+            return scatter_panels(step, None, None)
+        if m.correlation:
+            i, j = np.argwhere(step.inside)[0]
+            return correlation_panels(m.correlation_step(step), float(step.final[i, j]),
+                                      float(m.workspace.params.bias))
+        cells = [(int(t[0]), int(t[1])) for t in step.targets[step.inside]]
+        rows, cols = [t for t, _ in cells], [lf for _, lf in cells]
+        return scatter_panels(step, (min(rows), min(cols), max(rows), max(cols)), cells[0])
 
     def _refresh_correlation(self, step: TransposeStep) -> None:
         m = self.model
         if not step.inside.any():
             self.input_grid.set_overlay(Overlay())
             self.output_grid.set_overlay(Overlay())
-            self.sums.setText("This input pixel's block is all cropped by the padding.")
+            self.sums.show_panels(scatter_panels(step, None, None))
             return
         corr = m.correlation_steps()
         cstep = m.correlation_step(step)
@@ -245,18 +252,9 @@ class TransposePage(QWidget):
         taps = tuple((top + i * dh, left + j * dw) for i in range(kh) for j in range(kw))
         self.input_grid.set_overlay(Overlay(window=(top, left, (kh - 1) * dh + 1,
                                                     (kw - 1) * dw + 1), taps=taps))
-        self.products_title.setText("<b>Products</b>")
         self.products_grid.show_array(cstep.products, kind="diverging")
-        r, c = cstep.out_pos
-        self.output_grid.set_overlay(Overlay(current=(r, c)))
-        i, j = np.argwhere(step.inside)[0]
-        scatter = float(step.final[i, j])
-        bias = float(m.workspace.params.bias)
-        plus = f" + bias {fmt(bias)}" if bias else ""
-        self.sums.setText(
-            f"out[{r}, {c}] = Σ products{plus} = <b>{fmt(float(cstep.value))}</b>, the value "
-            f"the scatter gives there ({fmt(scatter)}): a correlation of the zero-inserted, "
-            "padded input with the kernel turned 180°.")
+        self.output_grid.set_overlay(Overlay(current=cstep.out_pos))
+        self.sums.show_panels(self._panels(step))
 
 
 def running_output(steps: TransposeSteps, index: int) -> np.ndarray:
