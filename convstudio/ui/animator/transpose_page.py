@@ -80,7 +80,7 @@ class TransposePage(QWidget):
         self.as_correlation.toggled.connect(model.set_correlation)
         self.kernel_title = Title("Kernel w")
         self.kernel_grid = GridView(whole=True)
-        self.products_title = Title("Products w × x")
+        self.products_title = Title("w × x")
         self.products_grid = GridView(whole=True)
         self.block_title = Title("Block now")
         self.block_grid = GridView(whole=True)
@@ -133,10 +133,11 @@ class TransposePage(QWidget):
 
     def _split(self) -> None:
         # Each little grid's column as wide as its one-line title or its smallest cells.
-        want = max(self.sums.wanted_width(), sum(
-            max(t.sizeHint().width(), g.minimumSizeHint().width()) for t, g in
-            ((self.kernel_title, self.kernel_grid), (self.products_title, self.products_grid),
-             (self.block_title, self.block_grid)) if g.isVisibleTo(self)) + 24)
+        # The sums wrap under them: the input and output grids get the rest.
+        want = sum(max(t.sizeHint().width(), g.minimumSizeHint().width()) for t, g in
+                   ((self.kernel_title, self.kernel_grid),
+                    (self.products_title, self.products_grid),
+                    (self.block_title, self.block_grid)) if g.isVisibleTo(self)) + 24
         split_columns(self._columns, self.width(), want, self.input_grid, self.output_grid)
 
     def _on_trace(self) -> None:
@@ -164,7 +165,7 @@ class TransposePage(QWidget):
             self.input_title.setText(f"<b>Input {h}×{w}</b>")
             self.input_title.setToolTip("")
             self.kernel_title.setText("<b>Kernel w</b>")
-            self.products_title.setText("<b>Products w × x</b>")
+            self.products_title.setText("<b>w × x</b>")
             self.kernel_grid.show_array(steps.kernel[:, :, 0, 0], kind="diverging")
         self.block_title.setVisible(not corr)
         self.block_grid.setVisible(not corr)
@@ -172,8 +173,8 @@ class TransposePage(QWidget):
         oh, ow = out.shape[:2]
         self._running = out.size <= RUNNING_CELLS and not corr
         formula, counts = m.transpose_caption()
-        what = ("The output fills in as the pixels add up" if self._running
-                else "The output shows its final values")
+        what = ("The output fills in as the pixels add up." if self._running
+                else "The output shows its final values.")
         self.shapes.setText(f"Transposed: {formula} · {counts}. {what}")
         relu = " after ReLU" if m.relu else ""
         self.output_title.setText(f"<b>Output {oh}×{ow}</b>{relu}")
