@@ -136,8 +136,10 @@ def _sizes() -> list[CourseLesson]:
             "⌈n / s⌉ pixels. When the zeros needed are an odd number, TensorFlow puts the "
             "extra one at the <b>bottom</b> and the <b>right</b>. \"full\" (not a Keras mode) "
             "pads k − 1 on every side, so every overlap of kernel and image counts.</p>"),
+            # Unweighted ones sum to 9× the pixels: shown, like model.predict's output under
+            # plt.imshow, from its smallest to its largest value (clipped at 255 it was white).
             ONES, use_weight=False, params=PipelineParams(stride=(2, 1), padding="valid",
-                                                          pool="max")),
+                                                          pool="max"), display="range"),
         _lesson("dilation", "Dilation: a wider view with the same nine weights", (
             "<p>A dilated kernel spreads its taps apart: with dilation d, a k×k kernel reads "
             "every d-th pixel and spans (k − 1)·d + 1 pixels. A 3×3 kernel with dilation 2 "

@@ -74,5 +74,5 @@ PIXEL = FloatRange(0.0, 255.0)
 # The workspace's choices: which channel of the image is convolved, how a result with
 # negative values is displayed, and the window's tabs (lessons name them).
 CHANNELS = ("luminance", "R", "G", "B", "all")
-DISPLAY_MODES = ("signed", "absolute", "clipped")
+DISPLAY_MODES = ("signed", "absolute", "clipped", "range")
 TABS = ("workspace", "animator", "training")

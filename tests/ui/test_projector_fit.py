@@ -143,8 +143,20 @@ def test_the_drawer_opens_with_f2_and_closes_itself(presenter, qtbot):
 
 
 def test_a_kernel_without_negative_weights_opens_in_the_grey_clipped_display(window):
-    assert window.open_builtin("strides-padding")  # all ones: "a slightly blurred image"
-    assert window.model.display_mode == "clipped"
+    import numpy as np
+
+    from convstudio.ui.workspace.views import display_levels
+
+    # All ones, unweighted, as Keras' weights: "the output is a (slightly blurred) image".
+    # Sums up to 9 × 255 clipped at 255 came out white; grey over the output's range (what
+    # plt.imshow shows of model.predict's array) is the blurred photo.
+    assert window.open_builtin("strides-padding")
+    window.model.compute_now()
+    assert window.model.display_mode == "range"
+    shown, (lo, hi), kind = display_levels(window.workspace.output_panel.data, "range")
+    assert kind == "grey" and float(np.mean(shown >= hi - 1e-3 * (hi - lo))) < 0.01
+    clipped, _, _ = display_levels(window.workspace.output_panel.data, "clipped")
+    assert float(np.mean(clipped >= 255.0)) > 0.5  # why not clipped: mostly white
     window.model.apply_preset("sobel_x")
     assert window.model.display_mode == "signed"
     window.model.apply_preset("box_blur")

@@ -41,7 +41,9 @@ def display_levels(data: np.ndarray, mode: str) -> tuple[np.ndarray, tuple[float
     """Map raw values for display: (array shown, levels, colour-map kind).
 
     ``signed``: symmetric levels ±max|x| on a diverging map; ``absolute``: |x| from 0 on a
-    sequential map; ``clipped``: values clipped to 0..255 in grey, as the lessons do.
+    sequential map; ``clipped``: values clipped to 0..255 in grey, as the lessons' loops do;
+    ``range``: grey from the smallest value to the largest, as ``plt.imshow`` shows the array
+    ``model.predict`` returns (an all-ones kernel's sums, up to 9 × 255, read as an image).
     """
     if mode == "signed":
         m = float(np.abs(data).max()) if data.size else 0.0
@@ -51,6 +53,9 @@ def display_levels(data: np.ndarray, mode: str) -> tuple[np.ndarray, tuple[float
         mag = np.abs(data)
         m = float(mag.max()) if mag.size else 0.0
         return mag, (0.0, m if m > 0 else 1.0), "sequential"
+    if mode == "range":
+        lo, hi = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)
+        return data, (lo, hi if hi > lo else lo + 1.0), "grey"
     return np.clip(data, 0.0, 255.0), (0.0, 255.0), "grey"
 
 
