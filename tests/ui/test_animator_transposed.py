@@ -193,16 +193,56 @@ def test_the_transposed_page_and_the_family_note_fit_every_projector_size(window
     window.show_tab("animator")
     m = window.animator_model
     try:
-        for family, corr in (("transposed", False), ("transposed", True), ("depthwise", False)):
+        for family, corr, source in (("transposed", False, "region"),
+                                     ("transposed", True, "region"),
+                                     ("transposed", False, "toy-rgb"),
+                                     ("depthwise", False, "glyph")):
             _family(qtbot, window, family)
-            m.set_source_kind("region" if family == "transposed" else "glyph")
+            m.set_source_kind(source)
             m.set_correlation(corr)
             for size in SIZES:
                 _check(window, size, projection, f"the animator, {family}, correlation {corr}")
             shown = window.animator.pages.currentWidget()
             assert shown is (window.animator.transpose_page if family == "transposed"
                              else window.animator.conv_page)
-            assert window.animator.family_note.isVisible() == (family == "depthwise")
+            assert window.animator.family_note.isVisible() == (source != "region")
     finally:
         presentation().set_projection(False, remember=False)
         presentation().set_screen_height(0)
+
+
+def test_transposed_on_three_channels_scatters_their_sum(window, anim, qtbot):
+    m, page = anim.model, anim.transpose_page
+    m.set_source_kind("toy-rgb")  # 6×6×3
+    window.model.set_params(stride=(2, 2), bias=0.25)
+    _family(qtbot, window, "transposed")
+    assert anim.pages.currentWidget() is page and m.conv is None
+    k = window.model.kernel.effective
+    p = window.model.params
+    expected = conv2d_transpose(m.source, np.repeat(k[:, :, None, None], 3, axis=3),
+                                stride=p.stride, padding=p.padding, bias=0.25)[:, :, 0]
+    assert "Transposed on 3 channels" in anim.family_note.text()
+    assert page.channel.isVisible() and "w × Σx" in page.products_title.text()
+    anim.setFocus()
+    _key(qtbot, anim, Qt.Key.Key_Right, 8)
+    step = m.transpose_step()
+    r, c = step.in_pos
+    total = float(m.source[r, c].sum())
+    np.testing.assert_allclose(page.products_grid.values, k * total, rtol=1e-5)
+    assert f"Σ = <b>{fmt(total)}</b>" in page.sums.text()
+    page.channel.setCurrentIndex(2)  # the input shows the B channel's numbers
+    QApplication.processEvents()
+    np.testing.assert_array_equal(page.input_grid.values, m.source[:, :, 2])
+    for i, j in np.argwhere(step.inside):
+        tr, tc = step.targets[i, j]
+        assert step.final[i, j, 0] == pytest.approx(expected[tr, tc], rel=1e-5, abs=1e-4)
+    page.as_correlation.click()
+    QApplication.processEvents()
+    corr = m.correlation_step(m.transpose_step())
+    cell = m.correlation_cell(m.transpose_step())
+    assert float(corr.value) == pytest.approx(expected[cell], rel=1e-5, abs=1e-4)
+    assert f"<b>{fmt(float(corr.value))}</b>" in page.sums.text()
+    m.set_correlation(False)
+    m.go_to(m.n_conv - 1)
+    QApplication.processEvents()
+    np.testing.assert_allclose(page.output_grid.values, expected, rtol=1e-5, atol=1e-4)

@@ -47,8 +47,13 @@ class FamilyMixin:
     def _family_note(self, source: np.ndarray) -> str:
         """Why phase 1 shows the standard conv although the workspace is in another mode."""
         family = self.family
-        if family == "standard" or (family == "transposed" and source.ndim == 2):
+        if family == "standard":
             return ""
+        if family == "transposed":
+            if source.ndim == 2:
+                return ""
+            return (f"Transposed on {source.shape[2]} channels: your kernel on every channel, "
+                    "their shares summed into one map, as the Workspace does.")
         m = int(self.workspace.params.depth_multiplier)
         if family == "depthwise" and source.ndim == 3:
             reads = "channel f" if m == 1 else f"channel f // {m}"
@@ -57,10 +62,8 @@ class FamilyMixin:
         if family == "depthwise":
             maps = "its map is" if m == 1 else f"each of its {m} maps is"
             return f"Depthwise on one channel: {maps} this ordinary conv."
-        name = FAMILY_NAMES[family]
-        why = " (its steps need a one-channel source)" if family == "transposed" else ""
-        return (f"{name} mode is stepped here in standard form, as Conv2D{why}; the Workspace "
-                f"shows the {family} output.")
+        return (f"{FAMILY_NAMES[family]} mode is stepped here in standard form, as Conv2D; "
+                f"the Workspace shows the {family} output.")
 
     def _depthwise_kernel(self, kernel: np.ndarray, channels: int) -> np.ndarray:
         """Return the workspace's depthwise layer (every kernel its one) as a Conv2D kernel."""
@@ -89,13 +92,18 @@ class FamilyMixin:
                          params: Any) -> TransposeSteps | None:
         """Return the transposed steps the workspace's mode asks for, else None.
 
+        On C channels the kernel is (kh, kw, 1, C), the 2-D kernel on every channel (one map).
+
         Raises
         ------
         ValueError
             From :func:`core.transpose_steps` (an output padding not below the stride, …).
         """
-        if self.family != "transposed" or source.ndim != 2:
+        if self.family != "transposed":
             return None
+        if source.ndim == 3:
+            kernel = np.repeat(np.asarray(kernel, np.float32)[:, :, None, None],
+                               source.shape[2], axis=3)
         return transpose_steps(source, kernel, stride=params.stride, padding=params.padding,
                                output_padding=params.output_padding,
                                dilation=params.dilation, bias=params.bias)
@@ -145,6 +153,6 @@ class FamilyMixin:
         params = self.workspace.params
         hw = (int(steps.x.shape[0]), int(steps.x.shape[1]))
         khw = (int(steps.kernel.shape[0]), int(steps.kernel.shape[1]))
-        cost: LayerCost = workspace_cost(hw, khw, 1, params)
+        cost: LayerCost = workspace_cost(hw, khw, int(steps.x.shape[2]), params)
         return (transpose_formulas(hw, khw, params),
                 f"{cost.params:,} parameters · {cost.mult_adds:,} multiply-adds")

@@ -203,7 +203,7 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
         elif source.ndim == 3:
             kernel = np.repeat(kernel[:, :, None], source.shape[2], axis=2)
         try:
-            transpose = self._build_transpose(source, kernel, params)
+            transpose = self._build_transpose(source, ws.kernel.effective, params)
             conv: ConvSteps | None = None
             if transpose is not None:  # phase 1 steps through the transposed conv
                 out = transpose.output

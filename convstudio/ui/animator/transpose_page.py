@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -26,9 +27,9 @@ from .cells import widest_template
 from .grid import GridView, Overlay
 from .labels import Title
 from .model import AnimatorModel
-from .pages import split_columns
+from .pages import CHANNEL_NAMES, split_columns
 from .panel import Panel
-from .transpose_text import correlation_panels, scatter_panels
+from .transpose_text import correlation_panels, plane, scatter_panels
 
 RUNNING_CELLS = 1024  # outputs up to this many cells show their running values, larger final
 
@@ -78,6 +79,11 @@ class TransposePage(QWidget):
                                        "inserted between the input pixels, padding, and the "
                                        "kernel turned 180°")
         self.as_correlation.toggled.connect(model.set_correlation)
+        self.channel = QComboBox()
+        self.channel.addItems([f"channel {n}" for n in CHANNEL_NAMES])
+        self.channel.setToolTip("Which channel's numbers the input shows; the kernel is the "
+                                "same on every channel, so their sum is scattered")
+        self.channel.currentIndexChanged.connect(self._on_trace)
         self.kernel_title = Title("Kernel w")
         self.kernel_grid = GridView(whole=True)
         self.products_title = Title("w × x")
@@ -98,7 +104,11 @@ class TransposePage(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.input_title)
         left.addWidget(self.input_grid, 1)
-        left.addWidget(self.as_correlation)  # under the grid: the title keeps the width
+        below = QHBoxLayout()  # under the grid: the title keeps the width
+        below.addWidget(self.as_correlation)
+        below.addWidget(self.channel)
+        below.addStretch(1)
+        left.addLayout(below)
         middle = QGridLayout()
         for col, (title, grid) in enumerate(((self.kernel_title, self.kernel_grid),
                                              (self.products_title, self.products_grid),
@@ -149,23 +159,30 @@ class TransposePage(QWidget):
         self.as_correlation.blockSignals(True)
         self.as_correlation.setChecked(corr)
         self.as_correlation.blockSignals(False)
-        h, w = steps.x.shape[:2]
+        h, w, c = steps.x.shape
+        self.channel.setVisible(c > 1)
+        ch = min(self.channel.currentIndex(), c - 1)
         if corr:
             up = m.correlation_steps().padded
             sh, sw = steps.stride
-            self.input_grid.show_array(up, levels=(0.0, 255.0), kind="grey")
+            self.input_grid.show_array(up if up.ndim == 2 else up[:, :, ch], levels=(0.0, 255.0),
+                                       kind="grey")
             self.input_title.setText(f"<b>Zero-inserted {up.shape[0]}×{up.shape[1]}</b>")
             self.input_title.setToolTip(f"The input with {sh - 1} zero row(s) and {sw - 1} "
                                         "zero column(s) between its pixels, padded around")
             self.kernel_title.setText("<b>Kernel turned 180°</b>")
-            self.products_title.setText("<b>Products</b>")
-            self.kernel_grid.show_array(m.correlation_steps().kernel, kind="diverging")
+            self.products_title.setText("<b>Products</b>" if c == 1 else
+                                        "<b>Products, Σ channels</b>")
+            flipped = m.correlation_steps().kernel
+            # The same kernel on every channel: channel 0's weights are all of them.
+            self.kernel_grid.show_array(flipped.reshape(*flipped.shape[:2], -1)[:, :, 0],
+                                        kind="diverging")
         else:
-            self.input_grid.show_array(steps.x[:, :, 0], levels=(0.0, 255.0), kind="grey")
+            self.input_grid.show_array(steps.x[:, :, ch], levels=(0.0, 255.0), kind="grey")
             self.input_title.setText(f"<b>Input {h}×{w}</b>")
             self.input_title.setToolTip("")
             self.kernel_title.setText("<b>Kernel w</b>")
-            self.products_title.setText("<b>w × x</b>")
+            self.products_title.setText("<b>w × x</b>" if c == 1 else "<b>w × Σx</b>")
             self.kernel_grid.show_array(steps.kernel[:, :, 0, 0], kind="diverging")
         self.block_title.setVisible(not corr)
         self.block_grid.setVisible(not corr)
@@ -187,7 +204,8 @@ class TransposePage(QWidget):
         m = self.model
         steps = m.transpose
         assert steps is not None
-        final = np.maximum(steps.output, 0) if m.relu else steps.output
+        out = plane(steps.output)
+        final = np.maximum(out, 0) if m.relu else out
         peak = float(np.abs(final).max()) if final.size else 1.0
         shown = np.maximum(values, 0) if m.relu else values
         self.output_grid.show_array(shown, kind="diverging", levels=(-max(peak, 1e-9),
@@ -204,15 +222,15 @@ class TransposePage(QWidget):
             i = step.index if m.in_conv else len(steps) - 1
             self._show_output(running_output(steps, i))
         elif self._output_for is not steps:
-            self._show_output(steps.output)
+            self._show_output(plane(steps.output))
             self._output_for = steps
         if m.correlation:
             self._refresh_correlation(step)
             return
         r, c = step.in_pos
         self.input_grid.set_overlay(Overlay(current=(r, c)))
-        self.products_grid.show_array(step.contributions, kind="diverging")
-        self.block_grid.show_array(step.running, kind="diverging")
+        self.products_grid.show_array(plane(step.contributions), kind="diverging")
+        self.block_grid.show_array(plane(step.running), kind="diverging")
         cells = [(int(step.targets[i, j, 0]), int(step.targets[i, j, 1])) for i, j in
                  zip(*np.nonzero(step.inside), strict=True)]
         if not cells:
@@ -232,7 +250,7 @@ class TransposePage(QWidget):
             return scatter_panels(step, None, None)
         if m.correlation:
             i, j = np.argwhere(step.inside)[0]
-            return correlation_panels(m.correlation_step(step), float(step.final[i, j]),
+            return correlation_panels(m.correlation_step(step), float(plane(step.final)[i, j]),
                                       float(m.workspace.params.bias))
         cells = [(int(t[0]), int(t[1])) for t in step.targets[step.inside]]
         rows, cols = [t for t, _ in cells], [lf for _, lf in cells]
@@ -253,7 +271,9 @@ class TransposePage(QWidget):
         taps = tuple((top + i * dh, left + j * dw) for i in range(kh) for j in range(kw))
         self.input_grid.set_overlay(Overlay(window=(top, left, (kh - 1) * dh + 1,
                                                     (kw - 1) * dw + 1), taps=taps))
-        self.products_grid.show_array(cstep.products, kind="diverging")
+        products = cstep.products
+        self.products_grid.show_array(products if products.ndim == 2 else products.sum(axis=2),
+                                      kind="diverging")
         self.output_grid.set_overlay(Overlay(current=cstep.out_pos))
         self.sums.show_panels(self._panels(step))
 
