@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from convstudio.core import depthwise_conv2d
+from convstudio.core import depthwise_conv2d, separable_conv2d
 from convstudio.ui.animator.text import fmt
 
 from .window_state import settle
@@ -62,3 +62,33 @@ def test_depthwise_steps_each_map_over_its_own_channel(window, qtbot):
     # Learn is refused in depthwise mode too.
     _key(qtbot, anim, Qt.Key.Key_3)
     assert not m.learning and "depthwise mode" in anim.error_label.text()
+
+
+def test_separable_steps_its_depthwise_stage_and_pools_the_pointwise_sum(window, qtbot):
+    window.show_tab("animator")
+    anim = window.animator
+    m, page = anim.model, anim.conv_page
+    m.set_source_kind("toy-rgb")
+    window.model.set_params(depth_multiplier=2, bias=0.5, pool="max")
+    window.workspace.params_panel.family.setCurrentText("separable")
+    settle(qtbot, window)
+    QApplication.processEvents()
+    k = window.model.kernel.effective
+    depth = np.repeat(np.repeat(k[:, :, None, None], 3, 2), 2, 3)
+    stage = depthwise_conv2d(m.source, depth)  # Keras' SeparableConv2D: no bias before 1×1
+    layer = separable_conv2d(m.source, depth, np.ones((6, 1), np.float32), bias=0.5)[:, :, 0]
+    assert "Separable: phase 1 steps its depthwise stage" in anim.family_note.text()
+    assert "depthwise stage, 6 maps 4×4" in page.channels.caption.text()
+    anim.setFocus()
+    m.go_to(4 * 16 + 6)
+    QApplication.processEvents()
+    _key(qtbot, anim, Qt.Key.Key_Right)
+    step = m.conv_step()
+    r, c = step.out_pos
+    assert step.filter == 4 and not np.any(step.products[:, :, :2])
+    assert step.value == pytest.approx(float(stage[r, c, 4]), rel=1e-5, abs=1e-5)
+    _key(qtbot, anim, Qt.Key.Key_2)
+    assert anim.pages.currentWidget() is anim.pool_page
+    assert "pointwise sum of the 6 maps + bias" in anim.pool_page.input_title.text()
+    np.testing.assert_allclose(m.pool.padded, layer, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(anim.pool_page.input_grid.values, layer, rtol=1e-5, atol=1e-4)

@@ -55,6 +55,12 @@ class FamilyMixin:
             return (f"Transposed on {source.shape[2]} channels: your kernel on every channel, "
                     "their shares summed into one map, as the Workspace does.")
         m = int(self.workspace.params.depth_multiplier)
+        if family == "separable" and source.ndim == 3:
+            maps = source.shape[2] * m
+            reads = "channel f" if m == 1 else f"channel f // {m}"
+            return (f"Separable: phase 1 steps its depthwise stage (map f reads {reads} alone, "
+                    f"no bias); its pointwise 1×1 then adds the {maps} maps (weights 1) + the "
+                    "bias into the one map phase 2 pools.")
         if family == "depthwise" and source.ndim == 3:
             reads = "channel f" if m == 1 else f"channel f // {m}"
             return (f"Depthwise: map f reads {reads} alone (its weights on the other channels "
@@ -64,6 +70,24 @@ class FamilyMixin:
             return f"Depthwise on one channel: {maps} this ordinary conv."
         return (f"{FAMILY_NAMES[family]} mode is stepped here in standard form, as Conv2D; "
                 f"the Workspace shows the {family} output.")
+
+    def depthwise_stage(self, source: np.ndarray) -> bool:
+        """Whether phase 1 steps a depthwise stage: depthwise or separable on several channels."""
+        return self.family in ("depthwise", "separable") and source.ndim == 3
+
+    def _stage_bias(self, source: np.ndarray) -> float:
+        """Return the stepped stage's bias: a separable layer adds it after the pointwise 1×1."""
+        separable = self.family == "separable" and source.ndim == 3
+        return 0.0 if separable else float(self.workspace.params.bias)
+
+    def _pooled_map(self, out: np.ndarray, source: np.ndarray) -> np.ndarray:
+        """Return the map phase 2 pools: the first, or a separable layer's pointwise sum + bias."""
+        if out.ndim == 2:
+            return out
+        if self.family == "separable" and source.ndim == 3:
+            total = out.sum(axis=2, dtype=np.float32) + np.float32(self.workspace.params.bias)
+            return np.asarray(total, np.float32)
+        return out[:, :, 0]  # several maps: the first is pooled (each map is pooled alike)
 
     def _depthwise_kernel(self, kernel: np.ndarray, channels: int) -> np.ndarray:
         """Return the workspace's depthwise layer (every kernel its one) as a Conv2D kernel."""
@@ -75,17 +99,22 @@ class FamilyMixin:
     def depthwise_caption(self) -> tuple[str, str] | None:
         """Return the tensors' caption and tooltip in depthwise mode, else None."""
         steps = self.conv
-        if self.family != "depthwise" or steps is None or steps.kernel.ndim != 4:
+        if not self.depthwise_stage(self.source) or steps is None or steps.kernel.ndim != 4:
             return None
         kh, kw, c, f = steps.kernel.shape
         m = f // c
         h, w = self.source.shape[:2]
         oh, ow = steps.output.shape[:2]
         names = [CHANNEL_LABELS[i] if i < len(CHANNEL_LABELS) else str(i) for i in range(c)]
-        caption = (f"<b>{h}×{w}×{c} → {oh}×{ow}×{f}:</b> depthwise, {f} maps {oh}×{ow}, each "
-                   f"from {kh}×{kw} weights on one channel + a bias")
-        tip = (f"{c}·{m} × ({kh}×{kw} + 1) = {f * (kh * kw + 1)} parameters\n"
-               + "\n".join(f"filter {j}: the kernel on {names[j // m]} only" for j in range(f)))
+        separable = self.family == "separable"
+        caption = (f"<b>{h}×{w}×{c} → {oh}×{ow}×{f}:</b> depthwise{' stage' if separable else ''}"
+                   f", {f} maps {oh}×{ow}, each from {kh}×{kw} weights on one channel"
+                   + ("" if separable else " + a bias"))
+        counts = (f"{c}·{m} × {kh}×{kw} = {f * kh * kw} weights, then a pointwise 1×1 of {f} "
+                  "weights all 1 and one bias" if separable else
+                  f"{c}·{m} × ({kh}×{kw} + 1) = {f * (kh * kw + 1)} parameters")
+        tip = counts + "".join(f"\nfilter {j}: the kernel on {names[j // m]} only"
+                               for j in range(f))
         return caption, tip
 
     def _build_transpose(self, source: np.ndarray, kernel: np.ndarray,

@@ -196,7 +196,7 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
         source = self._source()
         kernel = ws.kernel.effective
         filters = CHANNEL_FILTERS.get(self._source_kind, 1)
-        if self.family == "depthwise" and source.ndim == 3:
+        if self.depthwise_stage(source):
             kernel = self._depthwise_kernel(kernel, source.shape[2])
         elif filters > 1:  # a layer of several filters: kh×kw×C weights each
             kernel = filter_bank(kernel, source.shape[2], filters)
@@ -209,11 +209,10 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
                 out = transpose.output
             else:
                 conv = conv_steps(source, kernel, stride=params.stride, padding=params.padding,
-                                  dilation=params.dilation, bias=params.bias)
+                                  dilation=params.dilation, bias=self._stage_bias(source))
                 out = conv.output
             op = "avg" if params.pool == "avg" else "max"
-            # Several maps: the first is pooled (each map is pooled alike).
-            maps = out if out.ndim == 2 else out[:, :, 0]
+            maps = self._pooled_map(out, source)
             pool_in = maps if self.pool_input == "conv" else (
                 source if source.ndim == 2 else source.mean(axis=2))
             if self.pool_input == "conv" and params.activation == "relu":

@@ -363,6 +363,8 @@ class PoolPage(QWidget):
         filters = m.conv.filters if m.conv is not None else 1
         conv = f"conv map 0 of {filters}" if filters > 1 else (
             "transposed output" if m.transpose is not None else "conv output")
+        if m.family == "separable" and filters > 1:
+            conv = f"pointwise sum of the {filters} maps + bias"
         what = conv + (" after ReLU" if m.relu else "") if from_conv else "image"
         self.input_title.setText(f"<b>Pool input: {what} {h}×{w}</b>")
         oh, ow = steps.output.shape
