@@ -336,7 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot:
         window.resize(*size)
         window.save_session_on_close = False
-        return _screenshot(app, window, args.screenshot, size)
+        shot = _screenshot(app, window, args.screenshot, size)
+        return _leave(shot)
     if args.size or not window.restore_layout():
         window.resize(*size)
     window.fit_to_screen()  # a first start on a projector, or a layout from a larger screen
@@ -354,15 +355,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda s: presentation().set_screen_height(s.geometry().height()))
     QTimer.singleShot(500, window.fit_to_screen)  # again once the window manager framed it
     QTimer.singleShot(300, settle_memory)  # after the first paint, which should not wait for it
-    code = app.exec()
+    return _leave(app.exec())
+
+
+def _leave(code: int) -> int:
+    """Return ``code`` if the window's background work has stopped; else leave at once.
+
+    A screenshot closes the window without an event loop after it: the dataset loading it had
+    started then still ran while Python tore Qt down, and the process crashed on its way out
+    (exit 139 after writing the PNG, most runs).
+    """
     import threading
 
+    from .ui.tasks import running_tasks
     from .ui.training.worker import orphaned_threads
 
     busy = [t for t in threading.enumerate()
             if t is not threading.main_thread() and t.is_alive() and not t.daemon]
-    from .ui.tasks import running_tasks
-
     if orphaned_threads() or running_tasks() or busy:
         # Training or a Keras comparison was still inside TensorFlow (an import cannot be
         # interrupted) and Python would wait for it at exit. The session is already saved and

@@ -63,3 +63,17 @@ def test_start_up_probe_paints_the_window_and_exits(tmp_path):
     words = out.stdout.split()
     assert words[0] == "painted" and float(words[1]) > 0
     assert not (tmp_path / "ConvStudio").exists() or not any((tmp_path / "ConvStudio").iterdir())
+
+
+def test_a_screenshot_process_exits_cleanly_while_the_dataset_still_loads(tmp_path):
+    # The Training tab starts loading its dataset in the background; a screenshot closes the
+    # window at once and returns without an event loop. Python then tore Qt down under the
+    # running load and the process died (exit 139) after writing the PNG, in most runs.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    for run in range(2):
+        path = tmp_path / f"training-{run}.png"
+        out = subprocess.run([sys.executable, "-m", "convstudio", "--screenshot", str(path),
+                              "--tab", "training", "--size", "1024x768"],
+                             capture_output=True, text=True, timeout=120, env=env)
+        assert out.returncode == 0, (out.returncode, out.stderr[-500:])
+        assert path.stat().st_size > 0
