@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QApplication, QStyleOptionGraphicsItem, QWidget
@@ -395,7 +396,10 @@ class FittedTitle(pg.LabelItem):
             return
         # Side by side plots say alike: "Loss" beside "Accuracy", not beside "Accuracy per
         # epoch"; each takes the shortest form any of them needs (the same count of forms).
-        short = max(t.own_choice()[0] for t in (self, *self.partners))
+        titles = [t for t in (self, *self.partners) if shiboken6.isValid(t)]
+        if self not in titles or not shiboken6.isValid(self.plot.layout):
+            return  # the plots are being deleted (a window closing): nothing to lay out
+        short = max(t.own_choice()[0] for t in titles)
         choice = self.own_choice(min(short, len(self.forms) - 1))[1:]
         if choice == self._shown:
             return
@@ -420,7 +424,8 @@ class FittedTitle(pg.LabelItem):
         super().resizeEvent(ev)
         if ev is not None and getattr(self, "forms", None):  # not during pyqtgraph's __init__
             for title in (self, *self.partners):
-                title.fit()
+                if shiboken6.isValid(title):  # a partner deleted first, as a window closes
+                    title.fit()
 
 
 def match_titles(*titles: FittedTitle) -> None:
