@@ -42,6 +42,29 @@ def _window():
     return app, window
 
 
+def _jumps(app, go, count: int, jumps: int, seed: int, flush) -> tuple[list[float], list[float]]:
+    """Jump ``jumps`` times to random steps of ``count`` with ``go``; time each jump.
+
+    Return (handled, shown): the call alone (the cursor move and every view's handler), and
+    with the layout and repaint the event loop then does for it. Five warm-up jumps first.
+    """
+    rng = random.Random(seed)
+    handled: list[float] = []
+    shown: list[float] = []
+    for k in range(jumps + 5):
+        i = rng.randrange(count)
+        app.processEvents()
+        t0 = time.perf_counter()
+        go(i)
+        t1 = time.perf_counter()
+        flush()
+        t2 = time.perf_counter()
+        if k >= 5:
+            handled.append(t1 - t0)
+            shown.append(t2 - t0)
+    return handled, shown
+
+
 def _learn_jump_row(app, anim, jumps: int, flush) -> Row:
     """Jump to random sub-steps of the Learn phase (the backward pass) of the 512² trace."""
     m = anim.model
@@ -49,17 +72,7 @@ def _learn_jump_row(app, anim, jumps: int, flush) -> Row:
     m.rebuild()
     m.enter_learn()
     app.processEvents()
-    rng = random.Random(1)
-    handled: list[float] = []
-    for k in range(jumps + 5):
-        i = rng.randrange(m.n_learn)
-        app.processEvents()
-        t0 = time.perf_counter()
-        m.learn_go_to(i)
-        t1 = time.perf_counter()
-        flush()
-        if k >= 5:
-            handled.append(t1 - t0)
+    handled, _ = _jumps(app, m.learn_go_to, m.n_learn, jumps, 1, flush)
     p50, p95 = percentiles(handled)
     stages = ", ".join(f"{s} {n:,}" for s, n in m.learn_trace().stages)
     m.leave_learn()
@@ -82,17 +95,7 @@ def _transpose_rows(app, anim, jumps: int, flush) -> list[Row]:
     for view in ("scatter", "correlation"):
         m.set_correlation(view == "correlation")
         app.processEvents()
-        rng = random.Random(3)
-        handled: list[float] = []
-        for k in range(jumps + 5):
-            i = rng.randrange(m.n_conv)
-            app.processEvents()
-            t0 = time.perf_counter()
-            m.go_to(i)
-            t1 = time.perf_counter()
-            flush()
-            if k >= 5:
-                handled.append(t1 - t0)
+        handled, _ = _jumps(app, m.go_to, m.n_conv, jumps, 3, flush)
         p50, p95 = percentiles(handled)
         h, w = m.source.shape[:2]
         oh, ow = m.transpose.output.shape[:2]
@@ -152,24 +155,14 @@ def _channel_rows(app, anim, jumps: int, flush, play_seconds: float) -> list[Row
     m = anim.model
     anim.source.setCurrentIndex(anim.source.findData("rgb"))
     app.processEvents()
-    rng = random.Random(2)
-    handled: list[float] = []
-    for k in range(jumps + 5):
-        i = rng.randrange(m.n_conv)
-        app.processEvents()
-        t0 = time.perf_counter()
-        m.go_to(i)
-        t1 = time.perf_counter()
-        flush()
-        if k >= 5:
-            handled.append(t1 - t0)
+    handled, _ = _jumps(app, m.go_to, m.n_conv, jumps, 2, flush)
     p50, p95 = percentiles(handled)
     h, w, c = m.source.shape
     f = m.conv.filters
     rows = [Row(f"animator multi-channel jump, {h}²×{c} source, {f} filters: p95", p95 * 1e3,
                 "ms", "≤ 5", p95 <= 0.005,
                 f"cursor + all views updated; p50 {p50 * 1e3:.2f} ms, {m.n_conv:,} conv steps")]
-    frames = _play(app, anim, 60, play_seconds, flush)
+    frames, _ = _play(app, anim, 60, play_seconds, flush)
     worst = max(frames[1:]) if len(frames) > 1 else float("nan")
     p50, p95 = percentiles(frames[1:])
     rows.append(Row(f"animator at 60 steps/s, {h}²×{c} source, {f} filters: worst frame",
@@ -178,11 +171,17 @@ def _channel_rows(app, anim, jumps: int, flush, play_seconds: float) -> list[Row
     return rows
 
 
-def _play(app, anim, speed: float, seconds: float, flush) -> list[float]:
-    """Play from a step near the middle of the first map; each tick with its repaint, timed."""
+def _play(app, anim, speed: float, seconds: float, flush, *,
+          from_start: bool = False) -> tuple[list[float], int]:
+    """Play from the first step, or one near the middle of the first map; each tick with its
+    repaint, timed. Return the frames' times and the steps taken."""
     m, player = anim.model, anim.player
-    m.go_to(m.n_conv // 16)
+    if from_start:
+        m.start()
+    else:
+        m.go_to(m.n_conv // 16)
     app.processEvents()
+    start_step = m.cursor.step
     frames: list[float] = []
     original = player._on_tick
 
@@ -203,7 +202,7 @@ def _play(app, anim, speed: float, seconds: float, flush) -> list[float]:
     player.pause()
     player._timer.timeout.disconnect(timed_tick)
     player._timer.timeout.connect(original)
-    return frames
+    return frames, m.cursor.step - start_step
 
 
 def animator_rows(jumps: int = 200, play_seconds: float = 3.0,
@@ -224,20 +223,7 @@ def animator_rows(jumps: int = 200, play_seconds: float = 3.0,
 
     # Jump: the cursor move and every view's handler (the views have their new state) and,
     # separately, the layout and repaint the event loop then does for it.
-    rng = random.Random(0)
-    handled: list[float] = []
-    shown: list[float] = []
-    for k in range(jumps + 5):
-        i = rng.randrange(m.total)
-        app.processEvents()
-        t0 = time.perf_counter()
-        m.go_to(i)
-        t1 = time.perf_counter()
-        flush()
-        t2 = time.perf_counter()
-        if k >= 5:
-            handled.append(t1 - t0)
-            shown.append(t2 - t0)
+    handled, shown = _jumps(app, m.go_to, m.total, jumps, 0, flush)
     p50, p95 = percentiles(handled)
     rows.append(Row("animator jump to a random step of a 512² trace: p95", p95 * 1e3, "ms",
                     "≤ 5", p95 <= 0.005,
@@ -257,30 +243,7 @@ def animator_rows(jumps: int = 200, play_seconds: float = 3.0,
     for kind in ("glyph", "image"):
         anim.source.setCurrentIndex(anim.source.findData(kind))
         app.processEvents()
-        m.start()
-        frames: list[float] = []
-        player = anim.player
-        original = player._on_tick
-
-        def timed_tick(original=original, frames=frames) -> None:
-            t0 = time.perf_counter()
-            original()
-            flush()
-            frames.append(time.perf_counter() - t0)
-
-        player._timer.timeout.disconnect(original)
-        player._timer.timeout.connect(timed_tick)
-        player.set_speed(120)
-        start_step = m.cursor.step
-        player.play()
-        t_end = time.perf_counter() + play_seconds
-        while time.perf_counter() < t_end and player.playing:
-            app.processEvents()
-            time.sleep(0.001)
-        player.pause()
-        player._timer.timeout.disconnect(timed_tick)
-        player._timer.timeout.connect(original)
-        taken = m.cursor.step - start_step
+        frames, taken = _play(app, anim, 120, play_seconds, flush, from_start=True)
         worst = max(frames[1:]) if len(frames) > 1 else float("nan")
         p50, p95 = percentiles(frames[1:])
         rate = taken / play_seconds
