@@ -54,7 +54,7 @@ class WrappedText(QLabel):
     def _fit(self) -> None:
         old = self.minimumHeight()
         self.setMinimumHeight(0)  # QLabel's height for a width is never below its minimum
-        need = self.heightForWidth(max(1, self.width()))
+        need = max(0, self.heightForWidth(max(1, self.width())))  # -1: no text, no need
         self.setMinimumHeight(old)
         if need != old:
             self.setMinimumHeight(need)
