@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .codegen_input import GLYPH_LINES
+from .codegen_parts import keras_tail
 from .pipeline import PipelineParams
 
 
@@ -51,27 +52,12 @@ def keras_lines(input_shape: tuple[int, ...], khw: tuple[int, int], p: PipelineP
     if split:
         lines.append(f"conv_out = keras.layers.Lambda(lambda m: m[:, ::{stride[0]}, "
                      f"::{stride[1]}, :])(conv_out)  # strides {stride}")
-    outputs = "conv_out"
-    if p.pool != "none":
-        name = "MaxPooling2D" if p.pool == "max" else "AveragePooling2D"
-        pool_stride = ""
-        if p.pool_stride is not None and tuple(p.pool_stride) != tuple(p.pool_size):
-            pool_stride = f", strides={tuple(p.pool_stride)}"
-        lines.append(f"pool_out = keras.layers.{name}({tuple(p.pool_size)}{pool_stride})"
-                     "(conv_out)")
-        outputs = "[conv_out, pool_out]"
     weights = f"np.repeat(kernel[:, :, None], {c}, axis=2)" if c > 1 else "kernel"
     bias = f", np.array([{p.bias!r}], dtype=np.float32)" if use_bias else ""
-    lines += [
-        f"model = keras.Model(inputs, {outputs})",
+    return lines + keras_tail(p, [
         "# weights: (height, width, input channels, output channels); no training needed",
         f"conv_layer.set_weights([{weights}.reshape({kh}, {kw}, {c}, 1){bias}])",
-    ]
-    if p.pool == "none":
-        return lines + ["conv = model.predict(x, verbose=0)[0, :, :, 0]"]
-    return lines + ["conv_batch, pooled_batch = model.predict(x, verbose=0)",
-                    "conv = conv_batch[0, :, :, 0]",
-                    "pooled = pooled_batch[0, :, :, 0]"]
+    ], "0, :, :, 0")
 
 
 def cnn_code(model: Any, *, model_path: str | None = None,

@@ -17,7 +17,7 @@ numbers another way instead of failing:
 from __future__ import annotations
 
 from .codegen_family import transposed_geometry
-from .codegen_parts import conv_pads
+from .codegen_parts import conv_pads, keras_tail
 from .pipeline_params import PipelineParams
 from .transpose_shape import conv_transpose_output_shape
 
@@ -25,26 +25,6 @@ __all__ = ["family_keras_lines"]
 
 LAYERS = {"transposed": "Conv2DTranspose", "depthwise": "DepthwiseConv2D",
           "separable": "SeparableConv2D"}
-
-
-def _tail(p: PipelineParams, weights: list[str], conv_index: str) -> list[str]:
-    """Return the pooling, model, weights and predict lines after ``conv_out``."""
-    outputs = "conv_out"
-    lines = []
-    if p.pool != "none":
-        name = "MaxPooling2D" if p.pool == "max" else "AveragePooling2D"
-        pool_stride = ""
-        if p.pool_stride is not None and tuple(p.pool_stride) != tuple(p.pool_size):
-            pool_stride = f", strides={tuple(p.pool_stride)}"
-        lines.append(f"pool_out = keras.layers.{name}({tuple(p.pool_size)}{pool_stride})"
-                     "(conv_out)")
-        outputs = "[conv_out, pool_out]"
-    lines += [f"model = keras.Model(inputs, {outputs})", *weights]
-    if p.pool == "none":
-        return lines + [f"conv = model.predict(x, verbose=0)[{conv_index}]"]
-    return lines + ["conv_batch, pooled_batch = model.predict(x, verbose=0)",
-                    f"conv = conv_batch[{conv_index}]",
-                    f"pooled = pooled_batch[{conv_index}]"]
 
 
 def _layer_options(p: PipelineParams) -> str:
@@ -107,7 +87,7 @@ def _transposed(input_shape: tuple[int, ...], khw: tuple[int, int], p: PipelineP
     weights = (f"np.repeat({weight}[:, :, None, None], {c}, axis=3)" if c > 1
                else f"{weight}.reshape({size[0]}, {size[1]}, 1, 1)")
     bias = f", np.array([{p.bias!r}], dtype=np.float32)" if p.bias else ""
-    return lines + _tail(p, [
+    return lines + keras_tail(p, [
         "# Conv2DTranspose weights: (height, width, output filters F, input channels C)"
         + (f"; your kernel for each of the {c}" if c > 1 else ""),
         f"conv_layer.set_weights([{weights}{bias}])"], "0, :, :, 0")
@@ -157,4 +137,4 @@ def _depthwise(input_shape: tuple[int, ...], khw: tuple[int, int], p: PipelinePa
         weights.append("bias")
     weight_lines.append(f"conv_layer.set_weights([{', '.join(weights)}])")
     index = "0" if p.family == "depthwise" else "0, :, :, 0"
-    return lines + _tail(p, weight_lines, index)
+    return lines + keras_tail(p, weight_lines, index)

@@ -79,3 +79,26 @@ def pool_lines(p: PipelineParams, maps: int = 0) -> list[str]:
         f"        pooled += {views}",
         f"pooled = pooled / np.float32({ph * pw})  # the mean of each window",
     ]
+
+
+def keras_tail(p: PipelineParams, weights: list[str], conv_index: str) -> list[str]:
+    """Return the pooling, model, weights and predict lines after ``conv_out``.
+
+    ``conv_index`` picks the one image (and map) out of ``model.predict``'s batch.
+    """
+    outputs = "conv_out"
+    lines = []
+    if p.pool != "none":
+        name = "MaxPooling2D" if p.pool == "max" else "AveragePooling2D"
+        pool_stride = ""
+        if p.pool_stride is not None and tuple(p.pool_stride) != tuple(p.pool_size):
+            pool_stride = f", strides={tuple(p.pool_stride)}"
+        lines.append(f"pool_out = keras.layers.{name}({tuple(p.pool_size)}{pool_stride})"
+                     "(conv_out)")
+        outputs = "[conv_out, pool_out]"
+    lines += [f"model = keras.Model(inputs, {outputs})", *weights]
+    if p.pool == "none":
+        return lines + [f"conv = model.predict(x, verbose=0)[{conv_index}]"]
+    return lines + ["conv_batch, pooled_batch = model.predict(x, verbose=0)",
+                    f"conv = conv_batch[{conv_index}]",
+                    f"pooled = pooled_batch[{conv_index}]"]
