@@ -1,3 +1,4 @@
+import math
 import os
 import stat
 
@@ -360,10 +361,33 @@ def test_followed_grid_goes_back_to_parts_it_drew_without_drawing_them_again(qtb
     assert len(drawn) == 6
 
 
-@pytest.mark.parametrize("phase", ["conv", "pool"])
-def test_playing_a_large_image_draws_each_part_once_and_before_it_is_shown(
-        window, anim, monkeypatch, phase):
+@pytest.mark.parametrize("at", [(0, 0), (37, 51)])
+def test_a_part_drawn_in_bands_of_rows_is_the_part_drawn_at_once(qtbot, at):
+    from convstudio.ui.animator.grid import GridView
+
+    grid = GridView(indices=True)
+    qtbot.addWidget(grid)
+    grid.resize(320, 300)
+    values = (np.arange(120 * 130, dtype=np.float32).reshape(120, 130) % 509) - 254
+    grid.show_array(values, kind="diverging", pad=(1, 2, 1, 2))  # dashed padding, two shades
+    grid.show()
+    qtbot.waitExposed(grid)
+    s, _, _, nr, nc, _, _ = grid.geometry_now()
+    assert grid.following and nr >= 4
+    whole = grid._render_cells(s, *at, nr, nc).toImage()
+    draft = grid._begin_part(s, *at, nr, nc)
+    for count in (1, 2, 1, nr):  # bands of one row, two, one, then the rest
+        grid._paint_rows(draft, count)
+    assert draft.rows_done == nr
+    assert draft.pixmap.toImage() == whole
+
+
+@pytest.mark.parametrize(("phase", "per_frame"), [("conv", 2), ("pool", 2), ("conv", 1)])
+def test_playing_a_large_image_draws_each_part_once_ahead_and_spread_over_steps(
+        window, anim, monkeypatch, phase, per_frame):
     from PySide6.QtCore import QCoreApplication
+
+    from convstudio.ui.animator.pages import LOOK_AHEAD
 
     anim.source.setCurrentIndex(anim.source.findData("image"))
     QApplication.processEvents()
@@ -375,15 +399,26 @@ def test_playing_a_large_image_draws_each_part_once_and_before_it_is_shown(
     assert page.input_grid.following and page.output_grid.following
     steps = m.conv if phase == "conv" else m.pool
     row = steps.output.shape[1]
-    drawn: list[tuple[str, tuple[int, int], bool, int]] = []
+    begun: list[tuple[str, tuple[int, int], int]] = []
+    rows_now: list[int] = []   # cell rows of followed grids painted since the frame began
+    while_shown: list[str] = []  # grids that painted cells while showing them
     painting = {"now": False}
+    part_rows = {}
     for name in ("input_grid", "output_grid"):
         grid = getattr(page, name)
-        render, paint = grid._render_cells, grid.paintEvent
+        part_rows[name] = grid.visible_region().height()
+        begin, rows, paint = grid._begin_part, grid._paint_rows, grid.paintEvent
 
-        def counted(*a, name=name, render=render):
-            drawn.append((name, a[1:3], painting["now"], m.cursor.step))
-            return render(*a)
+        def begun_part(*a, name=name, begin=begin):
+            begun.append((name, a[1:3], m.cursor.step))
+            return begin(*a)
+
+        def painted_rows(draft, count, name=name, rows=rows):
+            before = draft.rows_done
+            rows(draft, count)
+            rows_now.append(draft.rows_done - before)
+            if painting["now"]:
+                while_shown.append(name)
 
         def painted(event, paint=paint):
             painting["now"] = True
@@ -392,20 +427,26 @@ def test_playing_a_large_image_draws_each_part_once_and_before_it_is_shown(
             finally:
                 painting["now"] = False
 
-        monkeypatch.setattr(grid, "_render_cells", counted)
+        monkeypatch.setattr(grid, "_begin_part", begun_part)
+        monkeypatch.setattr(grid, "_paint_rows", painted_rows)
         monkeypatch.setattr(grid, "paintEvent", painted)
     views = set()
-    for _ in range(150):  # 300 steps, two a frame as at 120 steps/s (the pool's row is 255)
-        before = len(drawn)
-        m.advance(2)
+    most = 0
+    for k in range(300 // per_frame):  # two steps a frame as at 120 steps/s; one as at 60
+        rows_now.clear()
+        m.advance(per_frame)
         QCoreApplication.sendPostedEvents()
-        assert len(drawn) - before <= 1  # never two parts in one frame
+        if k * per_frame >= LOOK_AHEAD:  # the first parts were due before they could be seen
+            most = max(most, sum(rows_now))
         views.add(("input_grid", page.input_grid.visible_region().topLeft().toTuple()))
         views.add(("output_grid", page.output_grid.visible_region().topLeft().toTuple()))
-    assert len(views) >= 40  # both grids moved on many times
-    assert not [d for d in drawn if d[2]], [d for d in drawn if d[2]]  # all drawn ahead
+    assert len(views) >= 40 // per_frame  # both grids moved on many times
+    assert not while_shown  # every part was drawn ahead, none when it was shown
+    tallest = max(part_rows.values())
+    # Never two parts' cells in one frame; stepping one at a time, never a whole part.
+    assert 0 < most <= (tallest if per_frame == 2 else math.ceil(tallest / 2)), most
     first = m.n_conv if phase == "pool" else 0
-    in_first_row = [(name, view) for name, view, _, step in drawn if step - first < row - 12]
+    in_first_row = [(name, view) for name, view, step in begun if step - first < row - 12]
     assert len(in_first_row) == len(set(in_first_row))  # along a row, no part drawn twice
 
 

@@ -6,13 +6,13 @@ row and column numbers beside it so the part is never mistaken for the whole. Th
 products grids are ``whole``: they shrink further instead, and never show a part.
 
 The cells and their numbers are painted once into a cached pixmap; each animation frame only
-draws that pixmap and the highlights, so 120 steps a second leave the event loop free.
+draws that pixmap and the highlights, so 120 steps a second leave the event loop free. A
+followed grid's next part is drawn ahead, a band of rows a step (``parts``).
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -31,6 +31,7 @@ from .cells import (
     widest_template,
 )
 from .overlays import Overlay, changed_cells, mark_indices, paint_overlay, view_for
+from .parts import PAGES_KEPT, Draft, Parts
 from .text import fmt_cells
 
 __all__ = ["GridView", "Overlay"]
@@ -39,7 +40,6 @@ MAX_CELL = 96
 FOLLOW_CELL = 48   # a followed grid's cells at normal size (projection: × its scale)
 MIN_SHOWN = 5      # a followed grid keeps at least this many cells a side where it can
 HINT_TEMPLATE = "888"  # sizes are hinted for three-digit numbers, whatever the values now
-PAGES_KEPT = 3     # parts of a followed grid kept: before, shown, next (≈ 2 MB each)
 
 
 class GridView(QWidget):
@@ -78,9 +78,8 @@ class GridView(QWidget):
         self._cache_key: tuple[object, ...] | None = None
         # Parts of a followed grid: the one shown, the one before (a presenter stepping back
         # across the edge gets it without it being drawn again), the next (prepare_ahead).
-        self._pages: OrderedDict[tuple[object, ...], QPixmap] = OrderedDict()
+        self._parts = Parts()
         self._version = 0
-        self._version_of_pages = 0
         self._view = (0, 0)  # top-left grid cell shown while following
         self._last_view: tuple[object, ...] = ()
         self._hint: tuple[object, ...] = ()
@@ -264,11 +263,11 @@ class GridView(QWidget):
         shown = self._cache_key
         if shown is None or not focuses or not self.following:
             return None
-        if self._version != self._version_of_pages:
+        if self._version != self._parts.version:
             return None  # new values not painted yet
         s, r0, c0, nr, nc, _, _ = self.geometry_now()
         view = (r0, c0)
-        if self._page_key(s, *view, nr, nc) not in self._pages:
+        if self._page_key(s, *view, nr, nc) not in self._parts:
             return None  # a jump: the paint draws this part; another now would make two
         route = {shown, self._page_key(s, *view, nr, nc)}  # on screen, and about to be
         for i, focus in enumerate(focuses):
@@ -277,7 +276,7 @@ class GridView(QWidget):
                 continue
             view = coming
             key = self._page_key(s, *view, nr, nc)
-            if key not in self._pages:
+            if key not in self._parts:
                 if len(route) >= PAGES_KEPT:
                     return None  # as far ahead as the parts kept allow
                 return i, view, route
@@ -293,27 +292,21 @@ class GridView(QWidget):
         """Draw the part of a followed grid that the coming ``focuses`` will move to.
 
         Playing a large image, the input and the output move to a new part every few steps,
-        sometimes in the same frame: two parts drawn at once made the slowest frames. Drawn a
-        few steps early (one grid per step, see ``pages.prepare_ahead``), the move itself
-        only shows a kept part. Return whether anything was drawn.
+        sometimes in the same frame: two parts drawn at once made the slowest frames, and one
+        whole part in a frame still made a frame twice as slow as the others. Drawn a band of
+        rows a step ahead of time (one grid per step, see ``pages.prepare_ahead`` and
+        :meth:`.parts.Parts.draw_ahead`), the move itself only shows a kept part. Return
+        whether anything was drawn.
         """
         found = self._next_part(focuses)
         if found is None:
             return False
-        _, view, route = found
+        due, view, route = found
         s, _, _, nr, nc, _, _ = self.geometry_now()
-        key = self._page_key(s, *view, nr, nc)
-        self._pages[key] = self._render_cells(s, *view, nr, nc)
-        self._keep(route | {key})
+        self._parts.draw_ahead(self._page_key(s, *view, nr, nc), due, nr,
+                               lambda: self._begin_part(s, *view, nr, nc), self._paint_rows,
+                               route)
         return True
-
-    def _keep(self, protected: set[tuple[object, ...]]) -> None:
-        """Forget the parts used longest ago beyond PAGES_KEPT, never a ``protected`` one."""
-        while len(self._pages) > PAGES_KEPT:
-            oldest = next((k for k in self._pages if k not in protected), None)
-            if oldest is None:
-                return
-            del self._pages[oldest]
 
     # --- numbers ------------------------------------------------------------------------------
     def cell_font(self, s: float) -> QFont:
@@ -361,6 +354,16 @@ class GridView(QWidget):
     # --- painting ---------------------------------------------------------------------------
     def _render_cells(self, s: float, r0: int, c0: int, nr: int, nc: int) -> QPixmap:
         """Paint the part (r0, c0, nr, nc) with its row and column numbers."""
+        draft = self._begin_part(s, r0, c0, nr, nc)
+        self._paint_rows(draft, nr)
+        return draft.pixmap
+
+    def _begin_part(self, s: float, r0: int, c0: int, nr: int, nc: int) -> Draft:
+        """Start the pixmap of a part: its numbers' texts and font, the row and column numbers.
+
+        The cells follow in bands of rows (:meth:`_paint_rows`), so a part drawn ahead of time
+        can be spread over several frames.
+        """
         dpr = self.devicePixelRatioF()
         bl, bt = self.bands()
         pm = QPixmap(max(1, round((bl + nc * s) * dpr)), max(1, round((bt + nr * s) * dpr)))
@@ -372,16 +375,28 @@ class GridView(QWidget):
         texts = fmt_cells(np.where(pad_mask & finite, np.float32(0), block))
         font = self._fitted_font(s, [t for t, ok in zip(texts, finite.ravel().tolist(),
                                                         strict=True) if ok])
-        p = QPainter(pm)
         if self.indices:
+            p = QPainter(pm)
             p.fillRect(QRectF(0, 0, bl + nc * s, bt), self.palette().window())
             p.fillRect(QRectF(0, bt, bl, nr * s), self.palette().window())
             paint_indices(p, self._index_font(), self.palette().windowText().color(), s,
                           (r0, c0, nr, nc), (bl, bt), self._numbers)
-        p.translate(bl, bt)
-        paint_cells(p, block, self.levels, self.kind, pad_mask, s, font, texts, self._numbers)
+            p.end()
+        return Draft(self._page_key(s, r0, c0, nr, nc), pm, s, block, pad_mask, texts, font)
+
+    def _paint_rows(self, draft: Draft, count: int) -> None:
+        """Paint the next ``count`` rows of cells of ``draft`` (fewer at its end)."""
+        nr, nc = draft.block.shape
+        a, b = draft.rows_done, min(nr, draft.rows_done + count)
+        if b <= a:
+            return
+        bl, bt = self.bands()
+        p = QPainter(draft.pixmap)
+        p.translate(bl, bt + a * draft.side)
+        paint_cells(p, draft.block[a:b], self.levels, self.kind, draft.pad_mask[a:b],
+                    draft.side, draft.font, draft.texts[a * nc:b * nc], self._numbers)
         p.end()
-        return pm
+        draft.rows_done = b
 
     def _pad_mask(self, r0: int, c0: int, nr: int, nc: int) -> np.ndarray:
         rows, cols = self.shape
@@ -398,14 +413,12 @@ class GridView(QWidget):
         s, r0, c0, nr, nc, x0, y0 = self.geometry_now()
         key = self._page_key(s, r0, c0, nr, nc)
         if self._cache is None or key != self._cache_key:
-            if key[0] != self._version_of_pages:  # new values or look: old parts are stale
-                self._pages.clear()
-                self._version_of_pages = self._version
-            page = self._pages.pop(key, None)
+            if key[0] != self._parts.version:  # new values or look: old parts are stale
+                self._parts.forget(self._version)
+            page = self._parts.take(key, lambda d: self._paint_rows(d, d.block.shape[0]))
             self._cache = page if page is not None else self._render_cells(s, r0, c0, nr, nc)
             self._cache_key = key
-            self._pages[key] = self._cache
-            self._keep({key})
+            self._parts.put(key, self._cache, {key})
         view = (self.following, r0, c0, nr, nc)
         if view != self._last_view:
             self._last_view = view
