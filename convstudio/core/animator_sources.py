@@ -7,9 +7,11 @@ animator source with them, without importing Qt.
 from __future__ import annotations
 
 # The 28×28 glyph, the workspace's selected region, the workspace's whole image, the
-# course's 4×4 pooling example, the workspace image in its three colour channels, or a
-# built-in 6×6×3 toy.
-ANIMATOR_SOURCES = ("glyph", "region", "image", "pool-example", "rgb", "toy-rgb")
+# course's 4×4 pooling example, the workspace image in its three colour channels, a
+# built-in 6×6×3 toy, or the Training tab's trained CNN: its first conv's maps of the probe
+# image, stepped through by its second conv layer (its weights and bias).
+ANIMATOR_SOURCES = ("glyph", "region", "image", "pool-example", "rgb", "toy-rgb", "cnn-maps")
+TRAINED_SOURCE = "cnn-maps"
 
 # The sources stepped through as a layer of several filters (kh×kw×C weights each), and how
 # many filters; the toy's shape.

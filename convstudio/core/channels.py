@@ -12,9 +12,32 @@ import numpy as np
 
 from .animator_sources import CHANNEL_TOY_SHAPE
 
-__all__ = ["channel_toy", "filter_bank", "filter_notes", "maps_caption"]
+__all__ = ["channel_names", "channel_toy", "filter_bank", "filter_notes", "maps_caption",
+           "page_of"]
 
 CHANNEL_LABELS = ("R", "G", "B")
+
+
+def channel_names(channels: int) -> tuple[str, ...]:
+    """Return the channels' names: R, G, B for a colour image, "map 0", "map 1", … for more.
+
+    A layer deeper in a network reads the maps of the layer before it: 32 of them are
+    "map 0" to "map 31".
+    """
+    if channels <= len(CHANNEL_LABELS):
+        return CHANNEL_LABELS[:channels]
+    return tuple(f"map {c}" for c in range(channels))
+
+
+def page_of(index: int, count: int, size: int) -> range:
+    """Return the page of at most ``size`` of ``count`` items that holds item ``index``.
+
+    The tensor strips show 32 channels or 64 maps a page at a time, the current one in it.
+    """
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    start = max(0, min(index, count - 1)) // size * size
+    return range(start, min(count, start + size))
 
 
 def channel_toy() -> np.ndarray:
@@ -67,8 +90,7 @@ def filter_bank(kernel: np.ndarray, channels: int, filters: int) -> np.ndarray:
 
 def filter_notes(channels: int, filters: int) -> list[str]:
     """Return what each filter of :func:`filter_bank` does, one short phrase a filter."""
-    names = [CHANNEL_LABELS[c] if c < len(CHANNEL_LABELS) else f"channel {c}"
-             for c in range(channels)]
+    names = channel_names(channels)
     turn = ("the kernel", "turned 90°", "turned 180°", "turned 270°")
     notes = []
     for f in range(filters):

@@ -1,11 +1,14 @@
 """Running a trained model: the 4-D batch, feature maps, probabilities, the confusion matrix.
 
+:func:`second_conv` gives the animator a second conv layer and the maps it receives.
+
 No Qt. Keras is imported when a function needs it (see ``backend.load_keras``).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -91,3 +94,77 @@ def evaluate(model: Any, x: np.ndarray, y: np.ndarray, evaluated_on: str,
     return Evaluation(confusion, x[wrong, :, :, 0].copy(),
                       tuple((int(y[i]), int(pred[i])) for i in wrong), evaluated_on,
                       float(-np.log(p_true).mean()), float((pred == y).mean()))
+
+
+@dataclass(frozen=True)
+class SecondConv:
+    """A trained network's second Conv2D and the maps it receives for one image (NumPy only).
+
+    ``maps`` is that layer's very input: the first conv's maps after its activation and
+    whatever lies between the two (a 2×2 max pooling in the Training tab's network).
+    """
+
+    maps: np.ndarray                 # (H, W, C) float32
+    kernel: np.ndarray               # (kh, kw, C, F) float32, Keras' layout
+    bias: np.ndarray                 # (F,) float32
+    stride: tuple[int, int]
+    padding: str                     # "valid" or "same"
+    dilation: tuple[int, int]
+    activation: str                  # the layer's own activation, e.g. "relu"
+    first: str                       # the first conv layer's name
+    name: str                        # this layer's name
+    between: tuple[str, ...]         # the layers from the first conv to this one, e.g. pool1
+    first_activation: str = "relu"   # the first conv layer's activation
+
+    @property
+    def receives(self) -> str:
+        """Say what the maps are: "conv1's maps after its ReLU and pool1"."""
+        steps = [] if self.first_activation == "linear" else [
+            f"its {'ReLU' if self.first_activation == 'relu' else self.first_activation}"]
+        steps += list(self.between)
+        after = f" after {' and '.join(steps)}" if steps else ""
+        return f"{self.first}'s maps{after}"
+
+
+def second_conv(model: Any, image: np.ndarray) -> SecondConv:
+    """Return ``model``'s second Conv2D (weights, bias, geometry) and its input for ``image``.
+
+    ``image``: one 28×28 image (uint8, or float in [0, 1]), as :func:`prepare_images` takes.
+
+    Raises
+    ------
+    ValueError
+        If the model has no second Conv2D, or one the animator cannot step (grouped,
+        channels-first, causal padding); the message says what it has.
+    """
+    keras = load_keras()
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    if len(convs) < 2:
+        raise ValueError(f"the network has {len(convs)} Conv2D layer(s): train or load one "
+                         "with at least two conv blocks")
+    first, conv = convs[0], convs[1]
+    config = conv.get_config()
+    padding = str(config.get("padding", "valid")).lower()
+    if (int(config.get("groups", 1)) != 1 or config.get("data_format") == "channels_first"
+            or padding not in ("valid", "same")):
+        raise ValueError(f"its layer {conv.name} is a grouped, channels-first or causal "
+                         "conv, which the animator does not step")
+    weights = conv.get_weights()
+    kernel = np.asarray(weights[0], np.float32)
+    bias = (np.asarray(weights[1], np.float32) if len(weights) > 1
+            else np.zeros(kernel.shape[3], np.float32))
+    probe = keras.Model(model.inputs[0], conv.input)
+    maps = np.asarray(probe(prepare_images(image), training=False))[0].astype(np.float32)
+    names = [layer.name for layer in model.layers]
+    between = tuple(names[names.index(first.name) + 1:names.index(conv.name)])
+    activation = config.get("activation", "linear")
+    return SecondConv(maps, kernel, bias, _pair(config.get("strides", 1)), padding,
+                      _pair(config.get("dilation_rate", 1)), str(activation), first.name,
+                      conv.name, between, str(first.get_config().get("activation", "linear")))
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    if isinstance(value, int):
+        return value, value
+    h, w = value
+    return int(h), int(w)

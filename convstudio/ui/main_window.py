@@ -26,6 +26,7 @@ from .. import files
 from .. import lessons as L
 from ..files import atomic_write
 from .animator.model import AnimatorModel
+from .animator.trained import TrainedLink, label_trained_source
 from .drawer import ControlsDrawer
 from .lessons import LessonPanel, apply, capture, model_file, session_path, untouched
 from .menus import action, build_menus, fill_recent_menu
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.animator_model = AnimatorModel(self.model, self)
         self.training_model = TrainingModel(lambda: self.model.kernel.effective, self)
         self.training_model.messageRaised.connect(self._on_message)
+        TrainedLink(self.animator_model, self.training_model)  # the animator's trained source
         # Animator and training tabs are built when first used: the window paints sooner.
         self._lazy: dict[str, QWidget] = {}
         self._placeholders: dict[str, tuple[QWidget, str]] = {}
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
 
         tab = AnimatorTab(self.animator_model)
         tab.workspaceRegionRequested.connect(self._pick_region)
+        label_trained_source(tab.source, self.animator_model)
         return tab
 
     @property

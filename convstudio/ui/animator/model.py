@@ -18,11 +18,13 @@ from ...core.animator_sources import (
     ANIMATOR_SOURCES,
     CHANNEL_FILTERS,
     POOL_EXAMPLE,
+    TRAINED_SOURCE,
 )
 from ...core.channels import channel_toy, filter_bank
 from ..workspace.model import PIXEL_SCALE, WorkspaceModel
 from .family_model import FamilyMixin
 from .learn_model import LearnMixin
+from .trained import TrainedMixin
 
 SOURCE_LABELS = {
     "glyph": "28×28 glyph",
@@ -31,6 +33,7 @@ SOURCE_LABELS = {
     "pool-example": "Pooling example 4×4",
     "rgb": "Colour image, 3 channels",
     "toy-rgb": "Toy 6×6×3",
+    "cnn-maps": "Trained CNN's maps",
 }
 POOL_INPUTS = ("conv", "image")
 PHASES = ("conv", "pool", "learn")
@@ -48,12 +51,13 @@ class Cursor:
     sub: int = 2
 
 
-class AnimatorModel(QObject, LearnMixin, FamilyMixin):
+class AnimatorModel(QObject, LearnMixin, TrainedMixin, FamilyMixin):
     """Conv and pool step sequences over the chosen source, the current step, and Learn.
 
     The Learn phase (:mod:`.learn_model`) has a cursor of its own; while it is shown, the
     moves (next, previous, row, start, end) move that cursor. In the workspace's transposed
     mode the conv phase steps through the transposed conv (:mod:`.family_model`) instead.
+    The trained CNN's source steps its second conv layer (:mod:`.trained`).
     """
 
     traceChanged = Signal()
@@ -63,6 +67,7 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
     optionsChanged = Signal()       # pool input or sub-phases
     learnChanged = Signal()         # a training step taken, a random start (its note)
     trainingChanged = Signal(bool)  # training on a worker thread started / ended
+    trainedChanged = Signal()       # the trained CNN's layer came, changed or went
 
     def __init__(self, workspace: WorkspaceModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +85,7 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
         self._step_made: tuple[ConvSteps, int, ConvStep] | None = None
         self._init_learn()
         self._init_family()
+        self._init_trained()
         self._glyph_rgb = np.repeat(sample_image("glyph")[:, :, None], 3, axis=2) * np.float32(
             PIXEL_SCALE)
         # Workspace edits arrive in bursts (typing, dragging); rebuild once per burst.
@@ -108,6 +114,8 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
             return channel_toy()
         if self._source_kind == "rgb":
             return ws.rgb
+        if self._source_kind == TRAINED_SOURCE and self.trained is not None:
+            return self.trained.maps
         source = ws.source
         if self._source_kind == "image":
             return source
@@ -150,6 +158,9 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
             raise ValueError(f"animator source must be one of {', '.join(ANIMATOR_SOURCES)}, "
                              f"got {kind!r}")
         if kind == self._source_kind:
+            return
+        if kind == TRAINED_SOURCE and self.trained_refused():
+            self.sourceChanged.emit(self._source_kind)  # a combo that changed goes back
             return
         leaving = self._source_kind
         self._source_kind = kind
@@ -196,7 +207,11 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
         source = self._source()
         kernel = ws.kernel.effective
         filters = CHANNEL_FILTERS.get(self._source_kind, 1)
-        if self.depthwise_stage(source):
+        layer = self.trained if self.stepping_trained else None
+        geometry = (params.stride, params.padding, params.dilation)
+        if layer is not None:  # its own weights, bias and geometry, not the workspace's
+            kernel, geometry = layer.kernel, (layer.stride, layer.padding, layer.dilation)
+        elif self.depthwise_stage(source):
             kernel = self._depthwise_kernel(kernel, source.shape[2])
         elif filters > 1:  # a layer of several filters: kh×kw×C weights each
             kernel = filter_bank(kernel, source.shape[2], filters)
@@ -208,8 +223,9 @@ class AnimatorModel(QObject, LearnMixin, FamilyMixin):
             if transpose is not None:  # phase 1 steps through the transposed conv
                 out = transpose.output
             else:
-                conv = conv_steps(source, kernel, stride=params.stride, padding=params.padding,
-                                  dilation=params.dilation, bias=self._stage_bias(source))
+                conv = conv_steps(source, kernel, stride=geometry[0], padding=geometry[1],
+                                  dilation=geometry[2], bias=self._stage_bias(source)
+                                  if layer is None else layer.bias)
                 out = conv.output
             op = "avg" if params.pool == "avg" else "max"
             maps = self._pooled_map(out, source)

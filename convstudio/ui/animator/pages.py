@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import ConvSteps, PoolSteps
+from ...core.channels import channel_names
 from ..explain import explain
 from ..theme import scale_font
 from .arithmetic import ArithmeticView
@@ -128,6 +129,7 @@ class ConvPage(QWidget):
         self.output_grid = GridView(indices=True)
         self.channels = ChannelRow(model)   # a multi-channel source's tensors
         self.channels.setVisible(False)
+        self._names: tuple[str, ...] = ()   # the source's channels' names (none: one channel)
         self._filter = 0
         # Each map's colour levels and widest number, worked out once a trace: a jump to
         # another filter's step then costs no pass over a 512² map.
@@ -201,6 +203,19 @@ class ConvPage(QWidget):
     def _on_channel(self) -> None:
         self._on_trace()
 
+    def _fit_channels(self, channels: int) -> tuple[str, ...]:
+        """Offer one entry a channel of the source (R, G, B, or 32 maps); return the names."""
+        names = channel_names(channels)
+        entries = [f"channel {n}" if len(n) == 1 else f"input {n}" for n in names]
+        if [self.channel.itemText(i) for i in range(self.channel.count())] != entries:
+            keep = self.channel.currentIndex()
+            self.channel.blockSignals(True)
+            self.channel.clear()
+            self.channel.addItems(entries)
+            self.channel.setCurrentIndex(keep if 0 <= keep < len(entries) else 0)
+            self.channel.blockSignals(False)
+        return names
+
     @staticmethod
     def _looks(output: np.ndarray, relu: bool) -> dict[int, tuple[tuple[float, float], str]]:
         """Return each map's colour levels, and the widest number of them all (one pass)."""
@@ -242,16 +257,21 @@ class ConvPage(QWidget):
             return
         multi = m.source.ndim == 3
         self.channel.setVisible(multi)
+        self._names = self._fit_channels(m.source.shape[2]) if multi else ()
         ch = self.shown_channel
         padded = steps.padded[:, :, ch] if multi else steps.padded
         pads = steps.pads
-        self.input_grid.show_array(padded, levels=(0.0, 255.0), kind="grey",
+        # A trained layer's input is its first layer's maps: grey from 0 to their largest.
+        levels = ((min(0.0, float(steps.padded.min())), max(float(steps.padded.max()), 1e-9))
+                  if m.stepping_trained else (0.0, 255.0))
+        self.input_grid.show_array(padded, levels=levels, kind="grey",
                                  pad=(pads.top, pads.left, pads.bottom, pads.right))
         h, w = m.source.shape[:2]
         padded_by = (pads.top, pads.left, pads.bottom, pads.right)
         # The title stays one short line; the padding's sides are in the grid (dashed cells)
         # and in the tooltip.
-        self.input_title.setText(f"<b>Input {h}×{w}</b>"
+        of = f" · {self._names[ch]} of {len(self._names)}" if len(self._names) > 3 else ""
+        self.input_title.setText(f"<b>Input {h}×{w}{of}</b>"
                                  + (" + zero padding" if any(padded_by) else ""))
         self.input_title.setToolTip(
             f"Zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, right "
@@ -259,7 +279,7 @@ class ConvPage(QWidget):
         step = m.conv_step()
         self.arithmetic.set_template(conv_panels(
             step, steps.filter_kernel(step.filter), sub=2, relu=m.relu, channel=ch,
-            channel_names=CHANNEL_NAMES, filters=steps.filters))
+            channel_names=self._names, filters=steps.filters))
         self.channels.setVisible(multi)
         if multi:
             self.channels.show_trace(ch)
@@ -294,7 +314,7 @@ class ConvPage(QWidget):
             self.channels.show_step(ch)
         kernel = steps.filter_kernel(step.filter)
         self.arithmetic.show_panels(conv_panels(step, kernel, sub=sub, relu=m.relu, channel=ch,
-                                                channel_names=CHANNEL_NAMES,
+                                                channel_names=self._names,
                                                 filters=steps.filters))
         prepare_ahead(self.input_grid, self.output_grid, steps, step.index, window[2:])
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ...core.channels import CHANNEL_LABELS, filter_notes, maps_caption
+from ...core.channels import channel_names, filter_notes, maps_caption, page_of
 from ..theme import presentation, scale_font
 from .cells import WINDOW_COLOUR, lut
 from .model import AnimatorModel
@@ -22,13 +22,24 @@ from .model import AnimatorModel
 GAP = 4          # between the slices of one item
 ITEM_GAP = 10    # between items (filters, maps)
 CURRENT = QColor("#0072B2")   # Okabe–Ito blue: the current channel, filter or map
+# A trained layer's 32 channels and 64 maps are shown a page at a time, the current one in
+# it: all of them would draw every slice a few pixels wide.
+CHANNEL_PAGE = 8   # input slices (and each filter's slices)
+FILTER_PAGE = 4    # filters, when their channels are paged
+MAP_PAGE = 8       # output maps
 
 
-def _picture(values: np.ndarray, kind: str, side: int) -> QImage:
-    """Return ``values`` coloured and scaled to fit a ``side``-pixel square (nearest cells)."""
+def _picture(values: np.ndarray, kind: str, side: int,
+             levels: tuple[float, float] | None = None) -> QImage:
+    """Return ``values`` coloured and scaled to fit a ``side``-pixel square (nearest cells).
+
+    ``levels``: the values drawn darkest and brightest (grey: 0 and 255 by default).
+    """
     v = np.asarray(values, np.float32)
     finite = v[np.isfinite(v)]
-    if kind == "grey":
+    if levels is not None:
+        lo, hi = levels[0], max(levels[1], levels[0] + 1e-9)
+    elif kind == "grey":
         lo, hi = 0.0, 255.0
     else:
         m = float(np.abs(finite).max()) if finite.size else 1.0
@@ -56,6 +67,7 @@ class TensorStrip(QWidget):
         self._items: list[list[np.ndarray]] = []
         self._labels: list[str] = []
         self._kind = "grey"
+        self._levels: tuple[float, float] | None = None
         self._cache: QPixmap | None = None
         self._cache_fit = 1.0
         self._xs: list[float] | None = None
@@ -74,9 +86,10 @@ class TensorStrip(QWidget):
         self.updateGeometry()
         self.update()
 
-    def set_items(self, items: list[list[np.ndarray]], labels: list[str], kind: str) -> None:
+    def set_items(self, items: list[list[np.ndarray]], labels: list[str], kind: str,
+                  levels: tuple[float, float] | None = None) -> None:
         """Show ``items`` (each a list of 2-D slices) captioned by ``labels``."""
-        self._items, self._labels, self._kind = items, labels, kind
+        self._items, self._labels, self._kind, self._levels = items, labels, kind, levels
         self._cache = None
         self._xs = None
         self.updateGeometry()
@@ -158,7 +171,7 @@ class TensorStrip(QWidget):
         lh = self._label_height()
         for x, item, label in zip(self._origins(), self._items, self._labels, strict=True):
             for n, values in enumerate(item):
-                image = _picture(values, self._kind, self.side)
+                image = _picture(values, self._kind, self.side, self._levels)
                 p.drawImage(QPointF(x + n * (self.side + GAP), lh + 2), image)
             p.drawText(QRectF(x, 0, self._item_width(item) + 4 * ITEM_GAP, lh),
                        int(Qt.AlignmentFlag.AlignLeft), label)
@@ -208,6 +221,7 @@ class ChannelRow(QWidget):
         self.model = model
         self.input_strip, self.kernel_strip, self.output_strip = (
             TensorStrip(), TensorStrip(share=0.5), TensorStrip())
+        self._pages: tuple[range, range, range] | None = None  # channels, filters, maps shown
         self.caption = QLabel("")
         self.caption.setObjectName("maps_caption")
         self.caption.setWordWrap(True)
@@ -238,43 +252,84 @@ class ChannelRow(QWidget):
         steps = self.model.conv
         if steps is None:
             return
-        padded = steps.padded
-        c = padded.shape[2]
-        names = [CHANNEL_LABELS[i] if i < len(CHANNEL_LABELS) else str(i) for i in range(c)]
-        self.input_strip.set_items([[padded[:, :, i] for i in range(c)]],
-                                   [f"input: {', '.join(names)}"], "grey")
+        self._pages = None
+        c = steps.padded.shape[2]
         kernel = steps.kernel if steps.kernel.ndim == 4 else steps.kernel[..., None]
         f = kernel.shape[3]
-        self.kernel_strip.set_items([[kernel[:, :, i, j] for i in range(c)] for j in range(f)],
-                                    [f"filter {j}" for j in range(f)], "diverging")
         out = steps.output if steps.output.ndim == 3 else steps.output[..., None]
-        self.output_strip.set_items([[out[:, :, j]] for j in range(f)],
-                                    [f"map {j}" for j in range(f)], "diverging")
         kh, kw = kernel.shape[:2]
         h, w = self.model.source.shape[:2]
-        self.caption.setText(
-            f"<b>{h}×{w}×{c} → {out.shape[0]}×{out.shape[1]}×{f}:</b> "
-            + maps_caption(kernel.shape, out.shape[:2]))
+        shape = f"<b>{h}×{w}×{c} → {out.shape[0]}×{out.shape[1]}×{f}:</b> "
         params = f * (kh * kw * c + 1)
-        self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters\n" + "\n".join(
-            f"filter {j}: {note}" for j, note in enumerate(filter_notes(c, f))))
+        layer = self.model.trained if self.model.stepping_trained else None
+        if layer is not None:  # the trained network's own layer, on its first layer's maps
+            self.caption.setText(
+                shape + f"{layer.name} of the trained CNN on {layer.receives}, of "
+                f"{self.model.trained_about}: " + maps_caption(kernel.shape, out.shape[:2]))
+            self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters, as "
+                                    "the Training tab's run learnt them")
+        else:
+            self.caption.setText(shape + maps_caption(kernel.shape, out.shape[:2]))
+            self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters\n"
+                                    + "\n".join(f"filter {j}: {note}"
+                                                for j, note in enumerate(filter_notes(c, f))))
         depthwise = self.model.depthwise_caption()
         if depthwise is not None:  # each map from one channel's kernel, not kh×kw×C weights
             self.caption.setText(depthwise[0])
             self.caption.setToolTip(depthwise[1])
         self.show_step(channel)
 
+    def _pages_for(self, channel: int, filter_: int) -> tuple[range, range, range]:
+        """Return the channels, filters and maps shown: all, or the pages holding the current."""
+        steps = self.model.conv
+        assert steps is not None
+        c, f = steps.padded.shape[2], steps.filters
+        channels = page_of(channel, c, CHANNEL_PAGE)
+        per_page = f if f <= MAP_PAGE else FILTER_PAGE if c > CHANNEL_PAGE else MAP_PAGE
+        return channels, page_of(filter_, f, per_page), page_of(filter_, f, min(f, MAP_PAGE))
+
+    def _show_pages(self, pages: tuple[range, range, range]) -> None:
+        steps = self.model.conv
+        assert steps is not None
+        channels, filters, maps = pages
+        padded = steps.padded
+        c = padded.shape[2]
+        names = channel_names(c)
+        layer = self.model.trained if self.model.stepping_trained else None
+        levels = None
+        if layer is not None:  # the maps' own range, not a photo's 0…255
+            levels = (min(0.0, float(padded.min())), max(float(padded.max()), 1e-9))
+        label = (f"input: {', '.join(names)}" if len(channels) == c else
+                 f"input: maps {channels.start}–{channels.stop - 1} of {c}")
+        self.input_strip.set_items([[padded[:, :, i] for i in channels]], [label], "grey",
+                                   levels)
+        kernel = steps.kernel if steps.kernel.ndim == 4 else steps.kernel[..., None]
+        f = kernel.shape[3]
+        self.kernel_strip.set_items([[kernel[:, :, i, j] for i in channels] for j in filters],
+                                    [f"filter {j}" for j in filters], "diverging")
+        out = steps.output if steps.output.ndim == 3 else steps.output[..., None]
+        self.output_strip.set_items([[out[:, :, j]] for j in maps],
+                                    [f"map {j}" + (f" of {f}" if n == 0 and len(maps) < f
+                                                   else "") for n, j in enumerate(maps)],
+                                    "diverging")
+        self._pages = pages
+
     def show_step(self, channel: int) -> None:
-        """Move the outlines to the current step."""
+        """Move the outlines to the current step (and to the page that holds it)."""
         m = self.model
         steps = m.conv
         if steps is None:
             return
         step = m.conv_step()
+        pages = self._pages_for(channel, step.filter)
+        if pages != self._pages:
+            self._show_pages(pages)
+        channels, filters, maps = pages
         kh, kw = steps.kernel.shape[:2]
         dh, dw = steps.dilation
         top, left = step.window
         window = (top, left, (kh - 1) * dh + 1, (kw - 1) * dw + 1)
-        self.input_strip.set_focus(0, channel, window)  # the window on every channel
-        self.kernel_strip.set_focus(step.filter, channel, None)
-        self.output_strip.set_focus(step.filter, 0, (*step.out_pos, 1, 1))
+        shown = channel - channels.start
+        self.input_strip.set_focus(0, shown, window)  # the window on every channel
+        self.kernel_strip.set_focus(step.filter - filters.start, shown, None)
+        self.output_strip.set_focus(step.filter - maps.start, 0, (*step.out_pos, 1, 1))

@@ -137,6 +137,40 @@ def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int) -> tuple[Table, Ta
     return tables[0], tables[1], tables[2]
 
 
+MANY_CHANNELS = 4  # from this many channels on, the sums line names the shown one only
+
+
+def _channel_sums(per: np.ndarray, labels: tuple[str, ...], shown: int, filter_: int | None,
+                  *, ghost: bool) -> list[Line]:
+    """Write the channels' partial sums (and, for a filter of several, their running total).
+
+    A few channels are listed each; 32 would fill the panel, so from :data:`MANY_CHANNELS` on
+    the line gives the shown channel's sum and the others' together, and the running total
+    only at the first channel, the shown one and the last.
+    """
+    n = len(per)
+    if n < MANY_CHANNELS:
+        parts = tuple(chunk(f"{labels[i]}: {fmt(s)}" + ("," if i < n - 1 else ""))
+                      for i, s in enumerate(per))
+    else:
+        rest = float(per.sum()) - float(per[shown])
+        parts = (chunk(f"{labels[shown]}: {fmt(per[shown])}"), chunk("(shown),"),
+                 *words(f"the other {n - 1}:"), chunk(fmt(rest)))
+    lines = [Line((chunk("Σ per channel —"), *parts), ghost=ghost)]
+    if filter_ is None:
+        return lines
+    running = np.cumsum(per).tolist()
+    keep = range(n) if n < MANY_CHANNELS else sorted({0, shown, n - 1})
+    partial: list[Chunk] = []
+    last = -1
+    for i in keep:
+        arrow = "" if not partial else "→ … → " if i > last + 1 else "→ "
+        partial.append(chunk(f"{arrow}+{labels[i]} {fmt(running[i])}"))
+        last = i
+    lines.append(Line((*words(f"partial sums of filter {filter_}:"), *partial), ghost=ghost))
+    return lines
+
+
 def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
                 channel: int = 0, channel_names: tuple[str, ...] = (),
                 filters: int = 1) -> tuple[Panel, ...]:
@@ -163,16 +197,8 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
     if multi:
         per = step.products.sum(axis=(0, 1), dtype=np.float64)
         labels = channel_names or tuple(f"c{i}" for i in range(len(per)))
-        parts = tuple(chunk(f"{labels[i]}: {fmt(s)}" + ("," if i < len(per) - 1 else ""))
-                      for i, s in enumerate(per))
-        sums.append(Line((chunk("Σ per channel —"), *parts), ghost=sub < 1))
-        if filters > 1:
-            running, partial = 0.0, []
-            for i, v in enumerate(per):
-                running += float(v)
-                partial.append(chunk(("" if i == 0 else "→ ") + f"+{labels[i]} {fmt(running)}"))
-            sums.append(Line((*words(f"partial sums of filter {step.filter}:"), *partial),
-                             ghost=sub < 1))
+        sums.extend(_channel_sums(per, labels, channel, step.filter if filters > 1 else None,
+                                  ghost=sub < 1))
         total = float(per.sum())
         sigma: tuple[Chunk, ...] = (chunk("Σ", Run("c", "sub")), chunk("Σ", Run("ij", "sub")),
                                     chunk("x·w"))
