@@ -348,9 +348,9 @@ class AnimatorTab(QWidget):
             note = m.region_text
         elif m.source_kind == "pool-example":
             note = "the pooling lesson's 4×4 block"
-        elif m.source.ndim == 3:
-            note = f"{h}×{w}×{m.source.shape[2]}"
         self.source_note.setText(note)
+        # A stack of channels has its shapes spelled out above its grids (H×W×C → H′×W′×F).
+        self.source_note.setVisible(m.source.ndim == 2)
         self.family_note.setText(m.family_note)
         self.family_note.setVisible(bool(m.family_note))
         self.sub_phases.setEnabled(m.transpose is None)  # a scatter step has no sub-steps
