@@ -16,6 +16,7 @@ from .core.animator_sources import (
     CHANNEL_FILTERS,
     CHANNEL_TOY_SHAPE,
     POOL_EXAMPLE,
+    TRAINED_SOURCE,
 )
 from .core.pipeline import PipelineParams
 from .lesson_values import encode_image
@@ -98,6 +99,8 @@ def animator_steps(lesson: Lesson, image_hw: tuple[int, int] | None = None) -> i
     from .core import output_shape, pool_geometry, sample_image
 
     image_hw = image_hw or lesson.image_hw()
+    if lesson.animator_source == TRAINED_SOURCE:  # the network's layer decides: unknown here
+        return None
     if lesson.animator_source == "glyph":
         src: tuple[int, ...] = sample_image("glyph").shape[:2]
     elif lesson.animator_source == "pool-example":  # the course's 4×4 block, whatever image

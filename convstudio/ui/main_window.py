@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from .. import files
 from .. import lessons as L
+from ..core.animator_sources import TRAINED_SOURCE
 from ..files import atomic_write
 from .animator.model import AnimatorModel
 from .animator.trained import TrainedLink, label_trained_source
@@ -263,6 +264,9 @@ class MainWindow(QMainWindow):
             return False
         if model is not None and not self.training_model.load_from(str(model)):
             note = f" Its model {model.name} could not be loaded."
+        elif model is not None and lesson.animator_source == TRAINED_SOURCE:
+            self.animator_model.set_source_kind(TRAINED_SOURCE)  # its layer came with the model
+            self.animator_model.go_to(lesson.animator_step)
         self._on_message(f"Opened lesson “{lesson.title}”.{note}")
         self.strips.fold_if_too_tall()
         return True

@@ -83,8 +83,9 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     assert m.n_conv == 11 * 11 * 64
     assert "13×13×32 → 11×11×64" in row.caption.text()
     assert "64 maps 11×11, each from 3×3×32 weights + a bias" in row.caption.text()
-    assert "conv2 of the trained CNN on conv1's maps after its ReLU and pool1" in (
-        row.caption.text())
+    assert "11×11×64:</b> conv2, 64 maps" in row.caption.text()
+    assert "conv2 of the trained CNN on conv1's maps after its ReLU and pool1, of the 28×28 " \
+        "glyph" in row.caption.toolTip()
     assert page.channel.count() == 32 and page.channel.itemText(7) == "input map 7"
     _key(qtbot, anim, Qt.Key.Key_Home)
     _key(qtbot, anim, Qt.Key.Key_Right, 14)
@@ -101,15 +102,18 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     assert f"+ bias {fmt(layer.bias[0])}" in text
     assert abs(step.value - before[r, c, 0]) <= tol[r, c, 0]
     assert f"= <b>{fmt(step.value)}</b>" in text
-    assert "Input 13×13 · map 0 of 32" in page.input_title.text()
     assert "Map 0 of 64: 11×11" in page.output_title.text()
     np.testing.assert_array_equal(page.kernel_grid.values, layer.kernel[:, :, 0, 0])
     np.testing.assert_allclose(page.products_grid.values, step.products[:, :, 0], rtol=1e-6)
     np.testing.assert_allclose(page.input_grid.values, layer.maps[:, :, 0], rtol=1e-6)
-    # The tensors: a page of 8 input maps, 4 filters and 8 output maps, the current lit.
-    assert row.input_strip._labels == ["input: maps 0–7 of 32"]
-    assert row.kernel_strip._labels == [f"filter {j}" for j in range(4)]
-    assert len(row.output_strip._items) == 8 and row.output_strip._labels[0] == "map 0 of 64"
+    # The tensors: a page of input maps, filters and output maps as the width allows, the
+    # current ones lit.
+    pc, pf, pm = (len(r) for r in row._pages)
+    assert 2 <= pc <= 8 and 1 <= pf <= 4 and 2 <= pm <= 8
+    assert row.input_strip._labels == [f"input: maps 0–{pc - 1} of 32"]
+    assert len(row.input_strip._items[0]) == pc
+    assert row.kernel_strip._labels == [f"filter {j}" for j in range(pf)]
+    assert len(row.output_strip._items) == pm and row.output_strip._labels[0] == "map 0 of 64"
     assert row.input_strip.box == (2, 3, 3, 3) and row.kernel_strip.focus == (0, 0)
     # Input map 9: its numbers in the grids and its sum on the line; its page in the strips.
     page.channel.setCurrentIndex(9)
@@ -119,9 +123,11 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     text = page.arithmetic.text()
     assert "channel <b>map 9</b>" in text
     assert f"map 9: {fmt(per[9])} (shown)" in text and f"+map 9 {fmt(per[:10].sum())}" in text
-    assert row.input_strip._labels == ["input: maps 8–15 of 32"]
-    assert row.input_strip.focus == (0, 1) and row.kernel_strip.focus == (0, 1)
-    # Past map 0's last cell the next filter fills the next map; filter 4 is on the next page.
+    first = 9 // pc * pc
+    assert row.input_strip._labels == [f"input: maps {first}–{first + pc - 1} of 32"]
+    np.testing.assert_array_equal(row.input_strip._items[0][9 - first], m.conv.padded[:, :, 9])
+    assert row.input_strip.focus == (0, 9 - first) and row.kernel_strip.focus == (0, 9 - first)
+    # Past map 4's last cell the next filter fills the next map, on its page of the strips.
     m.go_to(121 * 5 - 1)
     _key(qtbot, anim, Qt.Key.Key_Right)
     step = m.conv_step()
@@ -129,8 +135,11 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     assert "Map 5 of 64" in page.output_title.text()
     np.testing.assert_allclose(page.output_grid.values, m.conv.output[:, :, 5], rtol=1e-6)
     assert np.all(np.abs(page.output_grid.values - before[:, :, 5]) <= tol[:, :, 5])
-    assert row.kernel_strip._labels == [f"filter {j}" for j in range(4, 8)]
-    assert row.kernel_strip.focus == (1, 1) and row.output_strip.focus == (5, 0)
+    f0, m0 = 5 // pf * pf, 5 // pm * pm
+    assert row.kernel_strip._labels == [f"filter {j}" for j in range(f0, f0 + pf)]
+    assert row.kernel_strip.focus == (5 - f0, 9 - first)
+    assert row.output_strip.focus == (5 - m0, 0)
+    np.testing.assert_array_equal(row.output_strip._items[5 - m0][0], m.conv.output[:, :, 5])
     assert "output[0, 0, 5]" in page.arithmetic.text()
     # With the ReLU option on, the written cells are the model's own conv2 output.
     anim.relu.setChecked(True)
@@ -194,4 +203,4 @@ def test_the_dataset_s_first_test_image_is_the_probe_once_loaded(window, anim, t
     steps = conv_steps(m.trained.maps, m.trained.kernel, bias=m.trained.bias)
     np.testing.assert_array_equal(m.conv.output, steps.output)  # the trace is of this image
     assert not np.array_equal(m.source, glyph_maps)
-    assert "test image 0" in anim.conv_page.channels.caption.text()
+    assert "test image 0" in anim.conv_page.channels.caption.toolTip()

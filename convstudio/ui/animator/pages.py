@@ -261,8 +261,8 @@ class ConvPage(QWidget):
         ch = self.shown_channel
         padded = steps.padded[:, :, ch] if multi else steps.padded
         pads = steps.pads
-        # A trained layer's input is its first layer's maps: grey from 0 to their largest.
-        levels = ((min(0.0, float(steps.padded.min())), max(float(steps.padded.max()), 1e-9))
+        # A trained layer's input is its first layer's maps: grey from 0 to the map's largest.
+        levels = ((min(0.0, float(padded.min())), max(float(padded.max()), 1e-9))
                   if m.stepping_trained else (0.0, 255.0))
         self.input_grid.show_array(padded, levels=levels, kind="grey",
                                  pad=(pads.top, pads.left, pads.bottom, pads.right))
@@ -270,8 +270,7 @@ class ConvPage(QWidget):
         padded_by = (pads.top, pads.left, pads.bottom, pads.right)
         # The title stays one short line; the padding's sides are in the grid (dashed cells)
         # and in the tooltip.
-        of = f" · {self._names[ch]} of {len(self._names)}" if len(self._names) > 3 else ""
-        self.input_title.setText(f"<b>Input {h}×{w}{of}</b>"
+        self.input_title.setText(f"<b>Input {h}×{w}</b>"
                                  + (" + zero padding" if any(padded_by) else ""))
         self.input_title.setToolTip(
             f"Zero padding: top {pads.top}, left {pads.left}, bottom {pads.bottom}, right "

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ...core.channels import channel_names, filter_notes, maps_caption, page_of
@@ -23,10 +32,9 @@ GAP = 4          # between the slices of one item
 ITEM_GAP = 10    # between items (filters, maps)
 CURRENT = QColor("#0072B2")   # Okabe–Ito blue: the current channel, filter or map
 # A trained layer's 32 channels and 64 maps are shown a page at a time, the current one in
-# it: all of them would draw every slice a few pixels wide.
-CHANNEL_PAGE = 8   # input slices (and each filter's slices)
-FILTER_PAGE = 4    # filters, when their channels are paged
-MAP_PAGE = 8       # output maps
+# it: all of them would draw every slice a few pixels wide. Pages of (input channels, filters,
+# output maps), the largest that fits the row's width first.
+PAGES = ((8, 4, 8), (8, 2, 8), (4, 2, 8), (4, 2, 4), (4, 1, 4), (2, 1, 2))
 
 
 def _picture(values: np.ndarray, kind: str, side: int,
@@ -169,11 +177,12 @@ class TensorStrip(QWidget):
         p.setFont(self.font())  # a pixmap's painter has the application's font, not ours
         p.setPen(self.palette().windowText().color())
         lh = self._label_height()
-        for x, item, label in zip(self._origins(), self._items, self._labels, strict=True):
-            for n, values in enumerate(item):
+        for n, (x, item, label) in enumerate(zip(self._origins(), self._items, self._labels,
+                                                 strict=True)):
+            for k, values in enumerate(item):
                 image = _picture(values, self._kind, self.side, self._levels)
-                p.drawImage(QPointF(x + n * (self.side + GAP), lh + 2), image)
-            p.drawText(QRectF(x, 0, self._item_width(item) + 4 * ITEM_GAP, lh),
+                p.drawImage(QPointF(x + k * (self.side + GAP), lh + 2), image)
+            p.drawText(QRectF(x, 0, self._slot_width(n) + ITEM_GAP, lh),
                        int(Qt.AlignmentFlag.AlignLeft), label)
         p.end()
         return pm
@@ -222,6 +231,7 @@ class ChannelRow(QWidget):
         self.input_strip, self.kernel_strip, self.output_strip = (
             TensorStrip(), TensorStrip(share=0.5), TensorStrip())
         self._pages: tuple[range, range, range] | None = None  # channels, filters, maps shown
+        self._shown = 0  # the channel the grids show, in its page
         self.caption = QLabel("")
         self.caption.setObjectName("maps_caption")
         self.caption.setWordWrap(True)
@@ -254,6 +264,9 @@ class ChannelRow(QWidget):
             return
         self._pages = None
         c = steps.padded.shape[2]
+        # Three colour channels keep their size; a page of a layer's maps shrinks with the rest.
+        paged = QSizePolicy.Policy.Preferred if c > 3 else QSizePolicy.Policy.Fixed
+        self.input_strip.setSizePolicy(paged, QSizePolicy.Policy.Fixed)
         kernel = steps.kernel if steps.kernel.ndim == 4 else steps.kernel[..., None]
         f = kernel.shape[3]
         out = steps.output if steps.output.ndim == 3 else steps.output[..., None]
@@ -263,11 +276,14 @@ class ChannelRow(QWidget):
         params = f * (kh * kw * c + 1)
         layer = self.model.trained if self.model.stepping_trained else None
         if layer is not None:  # the trained network's own layer, on its first layer's maps
-            self.caption.setText(
-                shape + f"{layer.name} of the trained CNN on {layer.receives}, of "
-                f"{self.model.trained_about}: " + maps_caption(kernel.shape, out.shape[:2]))
-            self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters, as "
-                                    "the Training tab's run learnt them")
+            # Short beside the tensors (a projector leaves it a narrow column); the tooltip
+            # says which maps of which image.
+            self.caption.setText(shape + f"{layer.name}, " + maps_caption(kernel.shape,
+                                                                          out.shape[:2]))
+            self.caption.setToolTip(
+                f"{layer.name} of the trained CNN on {layer.receives}, of "
+                f"{self.model.trained_about}\n{f} × ({kh}×{kw}×{c} + 1) = {params} parameters, "
+                "as the Training tab's network learnt them")
         else:
             self.caption.setText(shape + maps_caption(kernel.shape, out.shape[:2]))
             self.caption.setToolTip(f"{f} × ({kh}×{kw}×{c} + 1) = {params} parameters\n"
@@ -279,14 +295,43 @@ class ChannelRow(QWidget):
             self.caption.setToolTip(depthwise[1])
         self.show_step(channel)
 
+    def _page_sizes(self, c: int, f: int) -> tuple[int, int, int]:
+        """Return how many channels, filters and maps a page holds (all, when few)."""
+        if c <= 3 and f <= PAGES[0][2]:  # a colour image's layer: everything, as always
+            return c, f, f
+        room = self.width() - self.caption.minimumWidth() - 4 * ITEM_GAP
+        sk, si = self.kernel_strip.side, self.input_strip.side
+
+        def text(strip: TensorStrip, label: str) -> int:
+            return QFontMetrics(strip.font()).horizontalAdvance(label)
+
+        filter_label = text(self.kernel_strip, f"filter {f - 1}")
+        map_label = text(self.output_strip, f"map {f - 1}")
+        for pc, pf, pm in PAGES:
+            pc, pf, pm = min(pc, c), min(pf, f), min(pm, f)
+            slices = pc * si + (pc - 1) * GAP
+            need = (max(slices, text(self.input_strip, f"input: maps {c - 2}–{c - 1} of {c}"))
+                    + pf * (max(pc * sk + (pc - 1) * GAP, filter_label) + ITEM_GAP)
+                    + max(si, text(self.output_strip, f"map {f - 1} of {f}"))
+                    + (pm - 1) * max(si, map_label) + pm * ITEM_GAP)
+            if need <= room:
+                break
+        return pc, pf, pm
+
     def _pages_for(self, channel: int, filter_: int) -> tuple[range, range, range]:
         """Return the channels, filters and maps shown: all, or the pages holding the current."""
         steps = self.model.conv
         assert steps is not None
         c, f = steps.padded.shape[2], steps.filters
-        channels = page_of(channel, c, CHANNEL_PAGE)
-        per_page = f if f <= MAP_PAGE else FILTER_PAGE if c > CHANNEL_PAGE else MAP_PAGE
-        return channels, page_of(filter_, f, per_page), page_of(filter_, f, min(f, MAP_PAGE))
+        pc, pf, pm = self._page_sizes(c, f)
+        return page_of(channel, c, pc), page_of(filter_, f, pf), page_of(filter_, f, pm)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Show pages as large as the new width allows."""
+        super().resizeEvent(event)
+        if self.model.conv is not None and self._pages is not None \
+                and self.model.conv.padded.ndim == 3:
+            self.show_step(self._pages[0].start + self._shown)
 
     def _show_pages(self, pages: tuple[range, range, range]) -> None:
         steps = self.model.conv
@@ -330,6 +375,7 @@ class ChannelRow(QWidget):
         top, left = step.window
         window = (top, left, (kh - 1) * dh + 1, (kw - 1) * dw + 1)
         shown = channel - channels.start
+        self._shown = shown
         self.input_strip.set_focus(0, shown, window)  # the window on every channel
         self.kernel_strip.set_focus(step.filter - filters.start, shown, None)
         self.output_strip.set_focus(step.filter - maps.start, 0, (*step.out_pos, 1, 1))

@@ -167,7 +167,8 @@ def _channel_sums(per: np.ndarray, labels: tuple[str, ...], shown: int, filter_:
         arrow = "" if not partial else "→ … → " if i > last + 1 else "→ "
         partial.append(chunk(f"{arrow}+{labels[i]} {fmt(running[i])}"))
         last = i
-    lines.append(Line((*words(f"partial sums of filter {filter_}:"), *partial), ghost=ghost))
+    head = f"partial sums of filter {filter_}:" if n < MANY_CHANNELS else "partial sums:"
+    lines.append(Line((*words(head), *partial), ghost=ghost))
     return lines
 
 
