@@ -147,6 +147,7 @@ def paint_indices(p: QPainter, font: QFont, colour: QColor, s: float,
     """Write the row numbers left of the part's cells and the column numbers above them.
 
     Cells too small for every number get every 2nd, 5th, 10th… so labels never overlap.
+    ``texts`` holds the prepared labels (only these: it keeps one font's).
     """
     r0, c0, nr, nc = part
     bl, bt = bands
@@ -156,16 +157,15 @@ def paint_indices(p: QPainter, font: QFont, colour: QColor, s: float,
     widest_col = texts.width(font, str(c0 + nc - 1))
     every_col = label_step(s, widest_col + 0.5 * px)
     every_row = label_step(s, 1.1 * px)
-    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-    centre = Qt.AlignmentFlag.AlignCenter
-    for r in range(r0, r0 + nr):
-        if r % every_row == 0:
-            y = bt + (r - r0) * s
-            p.drawText(QRectF(0, y + s / 2 - px, bl - 0.6 * px, 2 * px), right, str(r))
-    for c in range(c0, c0 + nc):
-        if c % every_col == 0:
-            x = bl + (c - c0) * s + s / 2
-            p.drawText(QRectF(x - widest_col, 0, 2 * widest_col, 1.3 * px), centre, str(c))
+    rows = [r for r in range(r0, r0 + nr) if r % every_row == 0]
+    cols = [c for c in range(c0, c0 + nc) if c % every_col == 0]
+    entries = texts.entries(font, [str(i) for i in rows + cols])
+    right = bl - 0.6 * px  # row numbers end here, centred on their row
+    for r, (st, hw, hh) in zip(rows, entries[:len(rows)], strict=True):
+        p.drawStaticText(QPointF(right - 2 * hw, bt + (r - r0) * s + s / 2 - hh), st)
+    for c, (st, hw, hh) in zip(cols, entries[len(rows):], strict=True):
+        # column numbers centred over their column, in the band's top 1.3 px-sizes
+        p.drawStaticText(QPointF(bl + (c - c0) * s + s / 2 - hw, 0.65 * px - hh), st)
 
 
 def paint_cells(p: QPainter, values: np.ndarray, levels: tuple[float, float], kind: str,

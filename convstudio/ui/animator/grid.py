@@ -71,6 +71,7 @@ class GridView(QWidget):
         self.hint_template: str | None = HINT_TEMPLATE
         self._template = "0"
         self._numbers = NumberText()
+        self._index_numbers = NumberText()  # the row and column numbers: another font
         self._needs: dict[tuple[int, str], float] = {}
         # Font sizes and band sizes, asked several times a frame; cleared with the font.
         self._sizes: dict[object, object] = {}
@@ -380,7 +381,7 @@ class GridView(QWidget):
             p.fillRect(QRectF(0, 0, bl + nc * s, bt), self.palette().window())
             p.fillRect(QRectF(0, bt, bl, nr * s), self.palette().window())
             paint_indices(p, self._index_font(), self.palette().windowText().color(), s,
-                          (r0, c0, nr, nc), (bl, bt), self._numbers)
+                          (r0, c0, nr, nc), (bl, bt), self._index_numbers)
             p.end()
         return Draft(self._page_key(s, r0, c0, nr, nc), pm, s, block, pad_mask, texts, font)
 
