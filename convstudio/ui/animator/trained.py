@@ -48,6 +48,7 @@ class TrainedMixin:
 
     if TYPE_CHECKING:
         _source_kind: str
+        error: str
         workspace: Any
         trainedChanged: Any
         rebuild: Callable[[], None]
@@ -59,6 +60,7 @@ class TrainedMixin:
         self.trained_why = NO_NETWORK     # why there is no layer ("" while there is one)
         self.trained_about = ""           # which image the maps are of, in words
         self._before_trained = "glyph"    # the source to go back to when the layer goes
+        self._left_because = ""           # the message shown when the layer went
 
     @property
     def stepping_trained(self) -> bool:
@@ -91,12 +93,16 @@ class TrainedMixin:
         While the source is shown, a new layer is stepped through at once; without one the
         animator goes back to the source chosen before, saying why.
         """
+        why = "" if layer is not None else why or NO_NETWORK
         if same_layer(layer, self.trained) and about == self.trained_about:
-            if layer is None:
-                self.trained_why = why or NO_NETWORK
+            if why != self.trained_why:  # still none, for another reason (a run started)
+                self.trained_why = why
+                self.trainedChanged.emit()
+                if self.error and self.error == self._left_because:  # the newer reason
+                    self._left_because = self._leaving_text(why)
+                    self._set_error(self._left_because)
             return
-        self.trained = layer
-        self.trained_why = "" if layer is not None else why or NO_NETWORK
+        self.trained, self.trained_why = layer, why
         self.trained_about = about if layer is not None else ""
         self.trainedChanged.emit()
         if self._source_kind != TRAINED_SOURCE:
@@ -105,8 +111,12 @@ class TrainedMixin:
             self.rebuild()
             return
         self.set_source_kind(self._before_trained)
-        self._set_error(f"{self.trained_why} The animator went back to the source shown "
-                        "before.")
+        self._left_because = self._leaving_text(why)
+        self._set_error(self._left_because)
+
+    @staticmethod
+    def _leaving_text(why: str) -> str:
+        return f"{why} The animator went back to the source shown before."
 
 
 class TrainedLink(QObject):
