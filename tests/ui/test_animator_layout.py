@@ -203,3 +203,21 @@ def test_wide_numbers_never_overlap(window, qtbot, projection):
         assert_arithmetic_shown(page.arithmetic, words=("Σ", "bias", "written to"),
                                 numbers=(fmt(m.conv_step().value),))
     assert len(max(fmt_cells(page.output_grid.values), key=len)) >= 4  # wide: "−1148"
+
+
+def test_a_long_position_drops_its_first_parts_instead_of_cutting_one(window, qtbot, projection):
+    from PySide6.QtGui import QFontMetrics
+
+    anim = _show(window, qtbot, (1024, 768), projection, True, source="rgb")
+    m = anim.model
+    m.go_to(3000)
+    QApplication.processEvents()
+    pos = anim.position
+    full, shown = pos.text(), pos.shown_text()
+    assert full.startswith("step 3001 of ") and "output[" in shown
+    # Too long for a 1024-wide projector even at its smallest size: its first part goes.
+    assert shown != full and full.endswith(" — " + shown), (full, shown)
+    assert QFontMetrics(pos.fitted_font(shown)).horizontalAdvance(shown) <= pos.width()
+    window.resize(1920, 1080)
+    settle(qtbot, window)
+    assert pos.shown_text() == pos.text()  # with room, all of it

@@ -135,10 +135,24 @@ class PositionText(QWidget):
         fm = self.fontMetrics()
         return QSize(round(fm.averageCharWidth() * 30 * MIN_POSITION_SCALE), fm.height())
 
-    def fitted_font(self) -> QFont:
-        """Return the font the text is drawn in: the widget's, smaller if it would not fit."""
+    def shown_text(self) -> str:
+        """Return what is drawn: the text, or the last of its parts (" — " apart) that fit.
+
+        Parts are dropped only where even the smallest size would not fit, so that a part is
+        never cut in the middle ("— conv 3000/…" for "step 3000 of … — conv 3000/…").
+        """
+        parts = self._text.split(" — ")
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() * MIN_POSITION_SCALE)
+        fm = QFontMetrics(small)
+        while len(parts) > 1 and fm.horizontalAdvance(" — ".join(parts)) > self.width() > 0:
+            parts.pop(0)
+        return " — ".join(parts)
+
+    def fitted_font(self, text: str | None = None) -> QFont:
+        """Return the font ``text`` (the text shown) is drawn in: smaller where it would not fit."""
         font = QFont(self.font())
-        width = QFontMetrics(font).horizontalAdvance(self._text)
+        width = QFontMetrics(font).horizontalAdvance(self.shown_text() if text is None else text)
         if width > self.width() > 0:
             size = max(font.pointSizeF() * MIN_POSITION_SCALE,
                        font.pointSizeF() * self.width() / width * 0.98)
@@ -147,9 +161,10 @@ class PositionText(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         """Draw the text right-aligned and vertically centred."""
+        text = self.shown_text()
         p = QPainter(self)
-        p.setFont(self.fitted_font())
+        p.setFont(self.fitted_font(text))
         p.setPen(self.palette().windowText().color())
         p.drawText(QRect(0, 0, self.width(), self.height()),
-                   int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self._text)
+                   int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
         p.end()
