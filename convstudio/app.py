@@ -146,6 +146,8 @@ def _animator_state(window: object, args: argparse.Namespace) -> None:
     assert isinstance(window, MainWindow)
     m = window.animator_model  # the tab itself is built when first shown
     if args.source:
+        if args.source == "cnn-maps":  # the tab first, to show why when there is no CNN
+            _ = window.animator
         m.set_source_kind(args.source)
     if args.train is not None:
         m.random_start()

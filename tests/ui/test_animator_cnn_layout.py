@@ -56,3 +56,14 @@ def test_the_strips_show_larger_pages_on_a_wider_window(big_window, tmp_path):
         assert strip.geometry().right() < row.caption.geometry().left()
     np.testing.assert_array_equal(row.output_strip._items[9 - maps.start][0],
                                   w.animator_model.conv.output[:, :, 9])
+
+
+def test_the_command_line_asking_for_it_without_a_cnn_shows_why(window):
+    from convstudio import app
+
+    assert "animator" not in window._lazy  # the tab is not built yet
+    app._animator_state(window, app.build_parser().parse_args(["--source", TRAINED_SOURCE]))
+    QApplication.processEvents()
+    assert window.animator_model.source_kind == "glyph"
+    assert "No trained CNN yet" in window.animator.error_label.text()
+    assert "No trained CNN yet" in window.statusBar().currentMessage()
