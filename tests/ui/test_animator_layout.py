@@ -218,6 +218,27 @@ def test_a_long_position_drops_its_first_parts_instead_of_cutting_one(window, qt
     # Too long for a 1024-wide projector even at its smallest size: its first part goes.
     assert shown != full and full.endswith(" — " + shown), (full, shown)
     assert QFontMetrics(pos.fitted_font(shown)).horizontalAdvance(shown) <= pos.width()
+    assert pos.fitted_font() == pos.fitted_font(shown)  # the font painted is the one checked
     window.resize(1920, 1080)
     settle(qtbot, window)
     assert pos.shown_text() == pos.text()  # with room, all of it
+
+
+def test_the_source_note_names_a_colour_region_but_does_not_repeat_a_stacks_shape(
+        window, qtbot, projection):
+    window.model.set_channel("all")  # the region is then the colour region, 3 channels
+    anim = _show(window, qtbot, (1920, 1080), projection, False, source="region")
+    m = anim.model
+    assert m.source.ndim == 3
+    assert anim.source_note.isVisible() and anim.source_note.text() == m.region_text
+    m.set_source_kind("rgb")
+    QApplication.processEvents()
+    assert not anim.source_note.isVisible()  # "512×512×3 → …" is above the grids
+    assert anim.conv_page.channels.isVisible()
+    m.set_source_kind("glyph")  # in colour too ("all"): 28×28×3, said above the grids
+    QApplication.processEvents()
+    assert m.source.ndim == 3 and not anim.source_note.isVisible()
+    window.model.set_channel("luminance")
+    QApplication.processEvents()
+    assert m.source.ndim == 2
+    assert anim.source_note.isVisible() and anim.source_note.text() == "28×28"

@@ -86,7 +86,7 @@ class NumberText:
 
     def __init__(self) -> None:
         self._texts: dict[str, tuple[QStaticText, float, float]] = {}
-        self._text_key: tuple[int, str] = (0, "")
+        self._text_key = ""
         self._widths: dict[tuple[int, str, str], float] = {}
 
     def width(self, font: QFont, text: str) -> float:
@@ -116,7 +116,7 @@ class NumberText:
 
     def entries(self, font: QFont, texts: list[str]) -> list[tuple[QStaticText, float, float]]:
         """Return ``texts`` prepared in ``font``, with half their width and height."""
-        key = (font.pixelSize(), font.family())
+        key = font.key()  # size, family, weight, style…: the half-sizes kept are the font's
         if key != self._text_key or len(self._texts) > TEXT_CACHE_LIMIT:
             self._texts, self._text_key = {}, key
         cache = self._texts

@@ -7,7 +7,7 @@ products grids are ``whole``: they shrink further instead, and never show a part
 
 The cells and their numbers are painted once into a cached pixmap; each animation frame only
 draws that pixmap and the highlights, so 120 steps a second leave the event loop free. A
-followed grid's next part is drawn ahead, a band of rows a step (``parts``).
+followed grid's next part is drawn ahead, in bands of rows over several steps (``parts``).
 """
 
 from __future__ import annotations
@@ -284,20 +284,14 @@ class GridView(QWidget):
             route.add(key)  # kept already (the next part, or one shown for a frame only)
         return None
 
-    def needed_in(self, focuses: list[tuple[int, int, int, int]]) -> int | None:
-        """Return after how many of ``focuses`` a part not drawn yet is shown (None: none)."""
-        found = self._next_part(focuses)
-        return None if found is None else found[0]
-
     def prepare_ahead(self, focuses: list[tuple[int, int, int, int]]) -> bool:
-        """Draw the part of a followed grid that the coming ``focuses`` will move to.
+        """Draw a band of the part of a followed grid that the coming ``focuses`` move to.
 
         Playing a large image, the input and the output move to a new part every few steps,
         sometimes in the same frame: two parts drawn at once made the slowest frames, and one
-        whole part in a frame still made a frame twice as slow as the others. Drawn a band of
-        rows a step ahead of time (one grid per step, see ``pages.prepare_ahead`` and
-        :meth:`.parts.Parts.draw_ahead`), the move itself only shows a kept part. Return
-        whether anything was drawn.
+        whole part in a frame still made a frame twice as slow as the others. Drawn ahead of
+        time, a band of rows a step (see :meth:`.parts.Parts.draw_ahead`), the move itself
+        only shows a kept part. Return whether anything was drawn.
         """
         found = self._next_part(focuses)
         if found is None:

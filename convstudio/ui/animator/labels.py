@@ -122,7 +122,7 @@ class PositionText(QWidget):
             self.update()
 
     def text(self) -> str:
-        """Return the text shown."""
+        """Return the whole text (:meth:`shown_text` is what is drawn)."""
         return self._text
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)

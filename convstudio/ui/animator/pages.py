@@ -34,23 +34,19 @@ LOOK_AHEAD = 12  # steps a followed grid looks ahead to draw its next part early
 
 def prepare_ahead(input_grid: GridView, output_grid: GridView, steps: ConvSteps | PoolSteps,
                   index: int, size: tuple[int, int]) -> None:
-    """Let a followed input or output grid draw the part the coming steps move to.
+    """Let a followed input or output grid draw a band of the part the coming steps move to.
 
-    One grid a step, so two parts are never drawn in the same frame; the grid that moves
-    first draws first. At 120 steps/s a frame takes two or three steps, so the look-ahead
-    gives each grid a few frames.
+    Each grid draws at most one band a step, sized to have its part done before it is shown
+    (:meth:`.parts.Parts.draw_ahead`), so that a frame draws half a part at most, even when
+    both grids move on together; only parts that come a frame or two apart (fast, with a
+    narrow grid) may still take a whole one.
     """
     if not (input_grid.following or output_grid.following):
         return
     sh, sw = steps.stride
     cells = [steps.position(j) for j in range(index + 1, min(index + 1 + LOOK_AHEAD, len(steps)))]
-    plans = [(input_grid, [(r * sh, c * sw, *size) for r, c in cells]),
-             (output_grid, [(r, c, 1, 1) for r, c in cells])]
-    due = [(grid.needed_in(focuses), n) for n, (grid, focuses) in enumerate(plans)]
-    for _, n in sorted((w, n) for w, n in due if w is not None):
-        grid, focuses = plans[n]
-        if grid.prepare_ahead(focuses):
-            return
+    input_grid.prepare_ahead([(r * sh, c * sw, *size) for r, c in cells])
+    output_grid.prepare_ahead([(r, c, 1, 1) for r, c in cells])
 
 
 MIDDLE_SHARE = (0.25, 0.45)  # the arithmetic's column: at least, at most this share of the page

@@ -1,8 +1,9 @@
 """The parts of a followed grid kept as pixmaps, and the next part drawn ahead in bands.
 
 A grid too large for legible cells shows the part around the window (see ``grid``). Playing,
-the window reaches a new part every few steps; the part is drawn ahead of time, one band of
-rows a step (:meth:`Parts.draw_ahead`), so that no single frame draws a whole part.
+the window reaches a new part every few steps; the part is drawn ahead of time, a band of
+rows a step spread over the steps left before it is shown (:meth:`Parts.draw_ahead`), so
+that no single frame draws a whole part.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from PySide6.QtGui import QFont, QPixmap
 Key = tuple[object, ...]
 
 PAGES_KEPT = 3      # parts kept: before, shown, next (≈ 2 MB each)
-DRAFT_BANDS = 4     # a part drawn ahead is drawn in this many bands of rows, one a step,
-STEPS_PER_BAND = 4  # or in bands that leave it done with a band every this many steps
+MIN_BAND = 2        # rows: a thinner band costs more in setting up than in cells
+MAX_STEPS_PER_CALL = 4  # steps between two calls, as far as it is estimated (a stall: more)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Draft:
     texts: list[str]      # their numbers, row by row
     font: QFont | None    # None: the cells are too small for numbers
     rows_done: int = 0
+    due: int | None = None  # the last call's steps until it is shown
 
 
 class Parts:
@@ -43,6 +45,9 @@ class Parts:
         self._kept: OrderedDict[Key, QPixmap] = OrderedDict()
         self._draft: Draft | None = None
         self.version = 0  # the grid's values and look the kept parts were drawn with
+        # Steps taken between two calls while a part was drawn: one stepping by hand or at up
+        # to 60 steps/s, two or three at 120; two until measured.
+        self.steps_per_call = 2
 
     def __contains__(self, key: Key) -> bool:
         return key in self._kept
@@ -56,14 +61,16 @@ class Parts:
     def take(self, key: Key, finish: Callable[[Draft], None]) -> QPixmap | None:
         """Return the part ``key``, finished with ``finish`` if it was being drawn ahead.
 
-        None if it was neither kept nor begun.
+        None if it was neither kept nor begun; a part being drawn that is not ``key`` (the
+        window jumped elsewhere) is left as it is.
         """
         page = self._kept.pop(key, None)
         if page is not None:
             return page
-        draft, self._draft = self._draft, None
+        draft = self._draft
         if draft is None or draft.key != key:
             return None
+        self._draft = None
         finish(draft)
         return draft.pixmap
 
@@ -83,18 +90,24 @@ class Parts:
                    paint: Callable[[Draft, int], None], protected: set[Key]) -> None:
         """Draw the next band of part ``key`` (``rows`` tall), shown after ``due`` + 1 steps.
 
-        A band a step, more where the part is due sooner than that allows: playing fast takes
-        two steps a frame, and the other grid may need some of the steps left. The first step
-        only begins the part (its texts, font and row and column numbers) where there is time.
+        The rows left are spread over the calls left before the part is shown (this one and
+        one every :attr:`steps_per_call` steps up to ``due``), at least MIN_BAND a call; with
+        three calls or more left, a new part is only begun (its texts, font, and row and
+        column numbers) and its cells wait for the next calls. A part seen too late (parts
+        a frame or two apart) is finished by the paint that shows it (:meth:`take`).
         """
-        calls = max(1, (due + 1) // STEPS_PER_BAND)
         draft = self._draft
+        if draft is not None and draft.key == key and draft.due is not None and due < draft.due:
+            self.steps_per_call = min(MAX_STEPS_PER_CALL, draft.due - due)
+        calls = due // self.steps_per_call + 1
         if draft is None or draft.key != key:
             draft = self._draft = begin()
-            if calls > 2:
+            draft.due = due
+            if calls >= 3:
                 return
+        draft.due = due
         left = rows - draft.rows_done
-        paint(draft, max(math.ceil(rows / DRAFT_BANDS), math.ceil(left / calls)))
+        paint(draft, max(MIN_BAND, math.ceil(left / calls)))
         if draft.rows_done >= rows:
             self._draft = None
             self.put(key, draft.pixmap, protected | {key})

@@ -349,8 +349,10 @@ class AnimatorTab(QWidget):
         elif m.source_kind == "pool-example":
             note = "the pooling lesson's 4×4 block"
         self.source_note.setText(note)
-        # A stack of channels has its shapes spelled out above its grids (H×W×C → H′×W′×F).
-        self.source_note.setVisible(m.source.ndim == 2)
+        # A stack of channels has its shape spelled out above its grids (H×W×C → H′×W′×F):
+        # the note would only say it again. Which region, or which block, it still says.
+        self.source_note.setVisible(m.source.ndim == 2 or m.source_kind in ("region",
+                                                                           "pool-example"))
         self.family_note.setText(m.family_note)
         self.family_note.setVisible(bool(m.family_note))
         self.sub_phases.setEnabled(m.transpose is None)  # a scatter step has no sub-steps
