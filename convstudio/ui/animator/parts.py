@@ -19,7 +19,7 @@ from PySide6.QtGui import QFont, QPixmap
 Key = tuple[object, ...]
 
 PAGES_KEPT = 3      # parts kept: before, shown, next (≈ 2 MB each)
-MIN_BAND = 2        # rows: a thinner band costs more in setting up than in cells
+MIN_BAND = 4        # rows (about a third of a part): a band's setting up costs ~0.3 ms
 MAX_STEPS_PER_CALL = 4  # steps between two calls, as far as it is estimated (a stall: more)
 
 
