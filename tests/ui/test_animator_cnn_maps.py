@@ -112,7 +112,8 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     assert 2 <= pc <= 8 and 1 <= pf <= 4 and 2 <= pm <= 8
     assert row.input_strip._labels == [f"input: maps 0–{pc - 1} of 32"]
     assert len(row.input_strip._items[0]) == pc
-    assert row.kernel_strip._labels == [f"filter {j}" for j in range(pf)]
+    # The page's first filter says how many there are, as its first map does.
+    assert row.kernel_strip._labels == ["filter 0 of 64"] + [f"filter {j}" for j in range(1, pf)]
     assert len(row.output_strip._items) == pm and row.output_strip._labels[0] == "map 0 of 64"
     assert row.input_strip.box == (2, 3, 3, 3) and row.kernel_strip.focus == (0, 0)
     # Input map 9: its numbers in the grids and its sum on the line; its page in the strips.
@@ -136,7 +137,8 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     np.testing.assert_allclose(page.output_grid.values, m.conv.output[:, :, 5], rtol=1e-6)
     assert np.all(np.abs(page.output_grid.values - before[:, :, 5]) <= tol[:, :, 5])
     f0, m0 = 5 // pf * pf, 5 // pm * pm
-    assert row.kernel_strip._labels == [f"filter {j}" for j in range(f0, f0 + pf)]
+    assert row.kernel_strip._labels == ([f"filter {f0} of 64"]
+                                        + [f"filter {j}" for j in range(f0 + 1, f0 + pf)])
     assert row.kernel_strip.focus == (5 - f0, 9 - first)
     assert row.output_strip.focus == (5 - m0, 0)
     np.testing.assert_array_equal(row.output_strip._items[5 - m0][0], m.conv.output[:, :, 5])

@@ -104,6 +104,21 @@ def test_every_tab_fits_every_projector_size(presenter, tab, projection):
 
 
 @pytest.mark.parametrize("projection", [False, True], ids=["normal", "projection"])
+@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("source", ["rgb", "toy-rgb"])
+def test_the_animator_fits_every_projector_size_with_a_stack_of_channels(presenter, source,
+                                                                          activation,
+                                                                          projection):
+    # The tensor strip (channels, filters, maps) takes a row more than one channel does, and
+    # ReLU a line more of arithmetic.
+    presenter.model.set_params(activation=activation)
+    presenter.animator_model.set_source_kind(source)
+    presenter.show_tab("animator")
+    for size in SIZES:
+        _check(presenter, size, projection, f"the animator on {source}")
+
+
+@pytest.mark.parametrize("projection", [False, True], ids=["normal", "projection"])
 def test_every_builtin_lesson_fits_the_smallest_and_largest_screens(presenter, projection):
     for name in L.builtin_lessons():
         assert presenter.open_builtin(name)

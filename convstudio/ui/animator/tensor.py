@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QResizeEvent,
+    QTextDocumentFragment,
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
@@ -249,7 +250,18 @@ class ChannelRow(QWidget):
         self.setLayout(row)
 
     def _fit_caption(self) -> None:
-        self.caption.setMinimumWidth(self.caption.fontMetrics().averageCharWidth() * 24)
+        """Give the caption room for as many lines as the pictures are high.
+
+        24 to 44 characters a line. On four lines, beside strips drawn to the row's full
+        width, it made the row higher than the pictures: 26 px more than a 1280×720
+        projector has.
+        """
+        fm = self.caption.fontMetrics()
+        char = fm.averageCharWidth()
+        lines = max(2, self.input_strip.sizeHint().height() // max(1, fm.lineSpacing()))
+        plain = QTextDocumentFragment.fromHtml(self.caption.text()).toPlainText()
+        need = fm.horizontalAdvance(plain) // lines + 3 * char
+        self.caption.setMinimumWidth(max(24 * char, min(need, 44 * char)))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Keep the caption's width in step with its font (projection mode, zoom)."""
@@ -293,12 +305,15 @@ class ChannelRow(QWidget):
         if depthwise is not None:  # each map from one channel's kernel, not kh×kw×C weights
             self.caption.setText(depthwise[0])
             self.caption.setToolTip(depthwise[1])
+        self._fit_caption()
         self.show_step(channel)
 
     def _page_sizes(self, c: int, f: int) -> tuple[int, int, int]:
-        """Return how many channels, filters and maps a page holds (all, when few)."""
-        if c <= 3 and f <= PAGES[0][2]:  # a colour image's layer: everything, as always
-            return c, f, f
+        """Return how many channels, filters and maps a page holds (all, where they fit).
+
+        Pictures and labels keep their size: a colour image's 8 filters squeezed into a
+        1024-wide projector's row were drawn at half size, their labels unreadable.
+        """
         room = self.width() - self.caption.minimumWidth() - 4 * ITEM_GAP
         sk, si = self.kernel_strip.side, self.input_strip.side
 
@@ -306,12 +321,16 @@ class ChannelRow(QWidget):
             return QFontMetrics(strip.font()).horizontalAdvance(label)
 
         filter_label = text(self.kernel_strip, f"filter {f - 1}")
+        first_filter = text(self.kernel_strip, f"filter {f - 1} of {f}")
         map_label = text(self.output_strip, f"map {f - 1}")
-        for pc, pf, pm in PAGES:
-            pc, pf, pm = min(pc, c), min(pf, f), min(pm, f)
+        for pc, pf, pm in ((c, f, f), *PAGES):
+            # A colour image's three channels are always all there: R, G, B, not "maps 0–1".
+            pc, pf, pm = (c if c <= 3 else min(pc, c)), min(pf, f), min(pm, f)
             slices = pc * si + (pc - 1) * GAP
+            filter_slices = pc * sk + (pc - 1) * GAP
             need = (max(slices, text(self.input_strip, f"input: maps {c - 2}–{c - 1} of {c}"))
-                    + pf * (max(pc * sk + (pc - 1) * GAP, filter_label) + ITEM_GAP)
+                    + max(filter_slices, first_filter if pf < f else filter_label)
+                    + (pf - 1) * max(filter_slices, filter_label) + pf * ITEM_GAP
                     + max(si, text(self.output_strip, f"map {f - 1} of {f}"))
                     + (pm - 1) * max(si, map_label) + pm * ITEM_GAP)
             if need <= room:
@@ -351,7 +370,9 @@ class ChannelRow(QWidget):
         kernel = steps.kernel if steps.kernel.ndim == 4 else steps.kernel[..., None]
         f = kernel.shape[3]
         self.kernel_strip.set_items([[kernel[:, :, i, j] for i in channels] for j in filters],
-                                    [f"filter {j}" for j in filters], "diverging")
+                                    [f"filter {j}" + (f" of {f}" if n == 0 and len(filters) < f
+                                                      else "") for n, j in enumerate(filters)],
+                                    "diverging")
         out = steps.output if steps.output.ndim == 3 else steps.output[..., None]
         self.output_strip.set_items([[out[:, :, j]] for j in maps],
                                     [f"map {j}" + (f" of {f}" if n == 0 and len(maps) < f

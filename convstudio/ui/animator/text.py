@@ -97,11 +97,13 @@ def _cell(text: str, style: str = "plain") -> Chunk:
     return (Run(text, style),)
 
 
-def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int) -> tuple[Table, Table, Table]:
+def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int,
+                channel: str = "") -> tuple[Table, Table, Table]:
     """Lay out the kernel rows' products, row sums and running sum in columns, three ways.
 
     The ``terms`` form writes each ``x × w``, the ``products`` form their values, the
-    ``sums`` form only the sums: the view takes the most detailed form that fits.
+    ``sums`` form only the sums: the view takes the most detailed form that fits. The
+    ``sums`` form names the ``channel`` its rows are of, if any.
     """
     kw = ker.shape[1]
     products = patch * ker
@@ -131,7 +133,9 @@ def _row_tables(patch: np.ndarray, ker: np.ndarray, sub: int) -> tuple[Table, Ta
     tight = frozenset(range(1, n_terms, 2))
     tables = []
     for form, label, n, t in ((0, "products x × w", n_terms, tight),
-                              (1, "products", n_terms, tight), (2, "kernel row", 1, frozenset())):
+                              (1, "products", n_terms, tight),
+                              (2, f"{channel}: kernel row" if channel else "kernel row", 1,
+                               frozenset())):
         head = ((_cell(label), n), (_cell("row"), 1), (_cell("running sum"), 1))
         tables.append(Table(head, tuple(rows[form]), ("l",) * n + ("r", "r"), t))
     return tables[0], tables[1], tables[2]
@@ -195,11 +199,13 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
                  chunk("at"), chunk(f"row {wr},"), chunk(f"col {wc}" + (";" if name else "")))
                 + ((chunk("channel"), chunk(Run(name, "bold"))) if name else ()))
     sums: list[Line] = []
+    running: list[Line] = []  # the channels' running total: not in the least detailed form
     if multi:
         per = step.products.sum(axis=(0, 1), dtype=np.float64)
         labels = channel_names or tuple(f"c{i}" for i in range(len(per)))
         sums.extend(_channel_sums(per, labels, channel, step.filter if filters > 1 else None,
                                   ghost=sub < 1))
+        running = sums[1:]
         total = float(per.sum())
         sigma: tuple[Chunk, ...] = (chunk("Σ", Run("c", "sub")), chunk("Σ", Run("ij", "sub")),
                                     chunk("x·w"))
@@ -209,17 +215,27 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
     sums.append(Line((*sigma, chunk("= ", Run(fmt(total), "bold")),
                       chunk(f"+ bias {fmt(step.bias)}"), chunk("= ", Run(fmt(step.value), "bold"))),
                      ghost=sub < 1))
-    if relu:
-        sums.append(Line((chunk("ReLU:"), chunk(f"max(0, {fmt(step.value)})"),
-                          chunk("= ", Run(fmt(max(0.0, step.value)), "bold"))), ghost=sub < 2))
     written = max(0.0, step.value) if relu else step.value
-    sums.append(Line((chunk("→ written to"), chunk(cell),
-                      chunk("= ", Run(fmt(written), "bold"))), ghost=sub < 2))
-    # The least detailed form names the cell only: the grids' row and column numbers show
-    # where the window is.
-    short = Line(head.chunks[:1] + ((chunk("channel"), chunk(Run(name, "bold"))) if name else ()))
+    result = chunk("= ", Run(fmt(written), "bold"))
+    relu_line = Line((chunk("ReLU:"), chunk(f"max(0, {fmt(step.value)})"), result),
+                     ghost=sub < 2)
+    if relu:
+        sums.append(relu_line)
+    sums.append(Line((chunk("→ written to"), chunk(cell), result), ghost=sub < 2))
+    # The least detailed form names the cell only (a layer's: on the line that writes it):
+    # the grids' row and column numbers show where the window is; each channel's sum is
+    # there, their running total is not (the sum of them is the next line), and ReLU is on
+    # the line that writes the cell: a 1280×720 projector has no room for those lines.
     terms, values, row_sums = _row_tables(patch, ker, sub)
-    return ((head, terms, *sums), (head, values, *sums), (short, row_sums, *sums))
+    fewer = [line for line in sums if all(line is not r for r in (*running, relu_line))]
+    if relu:  # and ReLU on the line that writes the cell
+        fewer[-1] = Line((chunk("→ written to"), chunk(cell),
+                          chunk(f"= max(0, {fmt(step.value)})"), result), ghost=sub < 2)
+    if multi:  # the cell is named where it is written; the rows say their channel
+        return ((head, terms, *sums), (head, values, *sums),
+                (_row_tables(patch, ker, sub, name or f"c{channel}")[2], *fewer))
+    return ((head, terms, *sums), (head, values, *sums), (Line(head.chunks[:1]), row_sums,
+                                                          *fewer))
 
 
 def conv_html(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
