@@ -233,6 +233,8 @@ class ChannelRow(QWidget):
             TensorStrip(), TensorStrip(share=0.5), TensorStrip())
         self._pages: tuple[range, range, range] | None = None  # channels, filters, maps shown
         self._shown = 0  # the channel the grids show, in its page
+        self._sizes_for: tuple[object, ...] = ()  # what the page sizes were measured for
+        self._sizes = (1, 1, 1)
         self.caption = QLabel("")
         self.caption.setObjectName("maps_caption")
         self.caption.setWordWrap(True)
@@ -316,6 +318,9 @@ class ChannelRow(QWidget):
         """
         room = self.width() - self.caption.minimumWidth() - 4 * ITEM_GAP
         sk, si = self.kernel_strip.side, self.input_strip.side
+        key = (room, c, f, sk, si, self.kernel_strip.font().key(), self.output_strip.font().key())
+        if key == self._sizes_for:  # asked every step: measured once per width and font
+            return self._sizes
 
         def text(strip: TensorStrip, label: str) -> int:
             return QFontMetrics(strip.font()).horizontalAdvance(label)
@@ -335,6 +340,7 @@ class ChannelRow(QWidget):
                     + (pm - 1) * max(si, map_label) + pm * ITEM_GAP)
             if need <= room:
                 break
+        self._sizes_for, self._sizes = key, (pc, pf, pm)
         return pc, pf, pm
 
     def _pages_for(self, channel: int, filter_: int) -> tuple[range, range, range]:

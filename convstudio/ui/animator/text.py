@@ -226,14 +226,14 @@ def conv_panels(step: ConvStep, kernel: np.ndarray, *, sub: int, relu: bool,
     # the grids' row and column numbers show where the window is; each channel's sum is
     # there, their running total is not (the sum of them is the next line), and ReLU is on
     # the line that writes the cell: a 1280×720 projector has no room for those lines.
-    terms, values, row_sums = _row_tables(patch, ker, sub)
+    terms, values, row_sums = _row_tables(patch, ker, sub, (name or f"c{channel}") if multi
+                                          else "")
     fewer = [line for line in sums if all(line is not r for r in (*running, relu_line))]
     if relu:  # and ReLU on the line that writes the cell
         fewer[-1] = Line((chunk("→ written to"), chunk(cell),
                           chunk(f"= max(0, {fmt(step.value)})"), result), ghost=sub < 2)
     if multi:  # the cell is named where it is written; the rows say their channel
-        return ((head, terms, *sums), (head, values, *sums),
-                (_row_tables(patch, ker, sub, name or f"c{channel}")[2], *fewer))
+        return (head, terms, *sums), (head, values, *sums), (row_sums, *fewer)
     return ((head, terms, *sums), (head, values, *sums), (Line(head.chunks[:1]), row_sums,
                                                           *fewer))
 
