@@ -100,7 +100,7 @@ def test_the_colour_image_is_a_layer_of_eight_filters(window, anim, qtbot):
     assert "on R only" in anim.conv_page.channels.caption.toolTip()
     # Learn stays a one-channel lesson: refused with the reason, the layer kept.
     _key(qtbot, anim, Qt.Key.Key_3)
-    assert not m.learning and "one-channel" in anim.error_label.text()
+    assert not m.learning and "layer of several filters" in anim.error_label.text()
 
 
 @pytest.mark.parametrize("source", ["toy-rgb", "rgb"])

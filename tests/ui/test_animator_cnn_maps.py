@@ -149,6 +149,11 @@ def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qt
     assert "after ReLU" in page.output_title.text()
     assert np.all(np.abs(page.output_grid.values - after[:, :, 5]) <= tol[:, :, 5])
     assert f"max(0, {fmt(m.conv_step().value)})" in page.arithmetic.text()
+    # Learn trains one kernel: refused for the layer, with which sources it takes.
+    step = m.cursor.step
+    _key(qtbot, anim, Qt.Key.Key_3)
+    assert not m.learning and m.cursor.step == step
+    assert "layer of several filters" in anim.error_label.text()
 
 
 def test_a_new_network_is_stepped_at_once_and_none_falls_back(window, anim, tmp_path):

@@ -207,4 +207,6 @@ def test_a_colour_source_chosen_in_learn_goes_back_to_the_conv_steps(window, ani
     QApplication.processEvents()
     assert not m.learning and anim.pages.currentWidget() is anim.conv_page
     assert anim.conv_phase.isChecked()
-    assert "one-channel source" in anim.error_label.text()
+    # A layer of filters, not a colour channel to pick: the message says which sources learn.
+    assert "layer of several filters" in anim.error_label.text()
+    assert "Workspace" not in anim.error_label.text()

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...core import ConvSteps, PoolSteps
+from ...core.animator_sources import CHANNEL_FILTERS, TRAINED_SOURCE
 from ...core.learn import (
     LearnSetup,
     LearnTrace,
@@ -48,6 +49,11 @@ class LearnMixin:
     def _set_error(self, text: str) -> None:
         raise NotImplementedError
 
+    @property
+    def source_kind(self) -> str:
+        """The source stepped through (the model's)."""
+        raise NotImplementedError
+
     def report_error(self, text: str) -> None:
         """Show ``text`` as the animator's message (a refused action; nothing changed)."""
         self._set_error(text)
@@ -77,6 +83,10 @@ class LearnMixin:
             return (f"Learn trains a standard conv; the Workspace is in {family} mode: choose "
                     "'standard' there to learn the kernel.")
         if self.source.ndim != 2:
+            if self.source_kind in (*CHANNEL_FILTERS, TRAINED_SOURCE):  # a layer of filters
+                return ("Learn trains one kernel on one channel; this source is a layer of "
+                        "several filters: choose the glyph, a region or the image as the "
+                        "source.")
             return ("Learn steps through a one-channel source: choose luminance or one colour "
                     "channel on the Workspace.")
         if self.pool_input != "conv":
