@@ -102,9 +102,12 @@ def paint_overlay(p: QPainter, ov: Overlay, rect: CellRect, s: float,
     width = max(highlight, s / 10)
     if ov.taps:
         # Outline each cell the kernel reads: dilation's skipped cells stay unmarked.
-        p.setPen(QPen(WINDOW_COLOUR, max(1.5, width / 2)))
+        pen = max(1.5, width / 2)
+        p.setPen(QPen(WINDOW_COLOUR, pen))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        inset = width
+        # Close to the cell's edge: a four-character number ("−858") fills its cell, and an
+        # outline further in crossed it.
+        inset = pen / 2 + 1
         for r, c in ov.taps:
             p.drawRect(rect(r, c).adjusted(inset, inset, -inset, -inset))
     if ov.window is not None:
