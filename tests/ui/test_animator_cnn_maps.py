@@ -63,6 +63,23 @@ def test_without_a_trained_cnn_the_source_says_why_and_keeps_the_state(window, a
     assert m.source_kind == "toy-rgb" and "Training tab" in window.statusBar().currentMessage()
 
 
+def test_the_refusal_goes_once_a_network_is_there_or_the_teacher_moves_on(window, anim,
+                                                                          tmp_path):
+    m = anim.model
+    _choose(anim, "toy-rgb")
+    m.go_to(5)
+    _choose(anim, TRAINED_SOURCE)
+    assert "No trained CNN yet" in anim.error_label.text() and m.cursor.step == 5
+    _load(window, tmp_path)  # trained (or loaded): "no network" no longer holds
+    assert anim.error_label.text() == "" and not anim.error_label.isVisible()
+    _choose(anim, TRAINED_SOURCE)
+    assert m.source_kind == TRAINED_SOURCE and m.cursor.step == 0  # a new source: step 1
+    m.go_to(40)
+    assert m.enter_learn() is False and "layer of several filters" in anim.error_label.text()
+    m.set_phase("conv")  # back to the steps: the refusal is answered
+    assert anim.error_label.text() == "" and m.cursor.step == 0
+
+
 def test_keys_step_conv2_of_the_loaded_cnn_as_keras_computes_it(window, anim, qtbot, tmp_path):
     network = _load(window, tmp_path)
     m, page = anim.model, anim.conv_page

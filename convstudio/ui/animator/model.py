@@ -174,12 +174,15 @@ class AnimatorModel(QObject, LearnMixin, TrainedMixin, FamilyMixin):
         elif leaving == "pool-example" and self.pool_input != self._pool_input_before_example:
             self.pool_input = self._pool_input_before_example
             options = True
-        self.rebuild()
+        self._set_error("")  # a refusal or a failure of the source before no longer holds
+        self.rebuild()  # (which says so if this one fails)
         if options:
             self.optionsChanged.emit()
         self.sourceChanged.emit(kind)
         if kind == "pool-example" and self.n_pool:
             self.go_to(self.n_conv)  # it opens on its first pooling step
+        else:
+            self.start()  # another source: its first step (the old step number means nothing)
 
     def set_pool_input(self, which: str) -> None:
         """Pool the conv output (as a CNN does) or the source image itself."""
@@ -440,10 +443,12 @@ class AnimatorModel(QObject, LearnMixin, TrainedMixin, FamilyMixin):
         elif phase == "conv":
             self.leave_learn()
             self.start()
+            self._set_error("")  # a refusal (of Learn, of the pool) is answered
         elif phase == "pool":
             if self.n_pool == 0:
                 self._set_error("No pool step: the conv output is smaller than one pool window.")
                 return
             self.go_to(self.n_conv)
+            self._set_error("")
         else:
             raise ValueError("phase must be 'conv', 'pool' or 'learn'")

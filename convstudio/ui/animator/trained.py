@@ -105,6 +105,8 @@ class TrainedMixin:
         self.trained, self.trained_why = layer, why
         self.trained_about = about if layer is not None else ""
         self.trainedChanged.emit()
+        if layer is not None and self.error in (NO_NETWORK, TRAINING, self._left_because):
+            self._set_error("")  # "no network", "training…": no longer so
         if self._source_kind != TRAINED_SOURCE:
             return
         if layer is not None:
