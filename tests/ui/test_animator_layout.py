@@ -242,3 +242,20 @@ def test_the_source_note_names_a_colour_region_but_does_not_repeat_a_stacks_shap
     QApplication.processEvents()
     assert m.source.ndim == 2
     assert anim.source_note.isVisible() and anim.source_note.text() == "28×28"
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)], ids=["1024x768", "1280x720"])
+def test_the_channel_picker_shows_its_whole_entry_on_a_projector(window, qtbot, projection,
+                                                                 size):
+    from PySide6.QtGui import QFontMetrics
+
+    anim = _show(window, qtbot, size, projection, True, source="rgb")
+    picker = anim.conv_page.channel
+    assert picker.isVisible() and window.size().toTuple() == size
+    # As narrow as the window goes (another font, a window manager's frame: seen cut there).
+    window.resize(window.minimumSizeHint().width(), size[1])
+    settle(qtbot, window)
+    for i in range(picker.count()):  # "channel R" … "channel B": never "chann"
+        text = QFontMetrics(picker.font()).horizontalAdvance(picker.itemText(i))
+        assert picker.width() >= picker.sizeHint().width() > text, (picker.itemText(i), text,
+                                                                     picker.width())

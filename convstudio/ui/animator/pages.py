@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -113,6 +114,10 @@ class ConvPage(QWidget):
         self.channel = QComboBox()
         self.channel.addItems([f"channel {n}" for n in CHANNEL_NAMES])
         self.channel.setToolTip("Which channel's numbers the grids show; the sum uses all")
+        # Never narrower than its longest entry: squeezed, it read "chann", and which channel
+        # (or which of a layer's 32 maps) the grids show is the point of it.
+        self.channel.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.channel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.channel.currentIndexChanged.connect(self._on_channel)
         self.kernel_grid = GridView(whole=True)
         self.kernel_grid.max_cell = 72
