@@ -40,7 +40,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("→  or  Page Down", "next step"),
         ("←  or  Page Up", "previous step"),
         ("↓ / ↑", "next / previous row"),
-        ("Home / End", "first / last step of the phase"),
+        ("Home / End", "first conv step / last pool step (in Learn: its first / last)"),
         ("+ / −", "faster / slower"),
         ("1 / 2 / 3", "conv / pool / learn phase"),
         ("T / F / R", "Learn: train one step / 50 steps / random start"),

@@ -118,8 +118,10 @@ def paint_overlay(p: QPainter, ov: Overlay, rect: CellRect, s: float,
         p.setPen(QPen(WINDOW_COLOUR, width * 1.5))
         p.drawRect(rect(*ov.current))
     if ov.winner is not None:
-        p.setPen(QPen(WINNER_COLOUR, width * 1.8))
-        p.drawRect(rect(*ov.winner).adjusted(width, width, -width, -width))
+        pen = width * 1.8
+        p.setPen(QPen(WINNER_COLOUR, pen))
+        inset = pen / 2 + 1  # at the edge: further in it cut a four-digit winner ("1260")
+        p.drawRect(rect(*ov.winner).adjusted(inset, inset, -inset, -inset))
 
 
 def _blank_unfilled(p: QPainter, filled: int, part: tuple[int, int, int, int], cols: int,
