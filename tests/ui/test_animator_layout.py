@@ -259,3 +259,21 @@ def test_the_channel_picker_shows_its_whole_entry_on_a_projector(window, qtbot, 
         text = QFontMetrics(picker.font()).horizontalAdvance(picker.itemText(i))
         assert picker.width() >= picker.sizeHint().width() > text, (picker.itemText(i), text,
                                                                      picker.width())
+
+
+def test_a_grey_image_as_the_colour_source_says_its_channels_are_one(window, qtbot, projection):
+    anim = _show(window, qtbot, (1920, 1080), projection, False)
+    m = anim.model
+    window.statusBar().clearMessage()
+    m.set_source_kind("rgb")
+    QApplication.processEvents()
+    assert np.array_equal(m.source[..., 0], m.source[..., 2])  # the camera photo: grey
+    assert "R, G and B channels are the same" in window.statusBar().currentMessage()
+    m.set_source_kind("glyph")
+    window.model.set_source(np.random.default_rng(1).random((40, 50, 3), np.float32) * 255,
+                            "noise")
+    window.statusBar().clearMessage()
+    m.set_source_kind("rgb")
+    QApplication.processEvents()
+    assert not np.array_equal(m.source[..., 0], m.source[..., 2])
+    assert "are the same" not in window.statusBar().currentMessage()

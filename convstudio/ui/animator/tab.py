@@ -83,6 +83,7 @@ class AnimatorTab(QWidget):
         self.player = Player(model, self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
+        self._said_grey = False  # a grey image's "R = G = B" message is shown once
         self.source = QComboBox()
         for key in ANIMATOR_SOURCES:
             self.source.addItem(SOURCE_LABELS[key], key)
@@ -353,6 +354,15 @@ class AnimatorTab(QWidget):
         # the note would only say it again. Which region, or which block, it still says.
         self.source_note.setVisible(m.source.ndim == 2 or m.source_kind in ("region",
                                                                            "pool-example"))
+        # The camera photo (the Workspace's first sample) is grey: its three channels are one.
+        src = m.source
+        grey = (m.source_kind == "rgb" and src.ndim == 3 and src.shape[2] == 3
+                and bool((src[..., 0] == src[..., 1]).all() and (src[..., 1] == src[..., 2]).all()))
+        if grey and not self._said_grey:
+            self.messageRaised.emit("This image is grey: its R, G and B channels are the same. "
+                                    "Choose a colour sample or photo on the Workspace to see "
+                                    "them differ.")
+        self._said_grey = grey
         self.family_note.setText(m.family_note)
         self.family_note.setVisible(bool(m.family_note))
         self.sub_phases.setEnabled(m.transpose is None)  # a scatter step has no sub-steps
