@@ -34,8 +34,9 @@ NEARLY = 0.9         # none legible: the most detailed form at least this share 
 HINT_FACTOR = 0.55    # the minimum size asked for: the sums alone at this size
 FLOOR_PX = 9          # below the legible minimum only to keep Σ, bias and "written to" shown
 MARGIN = 4
-WIDTH_CACHE_LIMIT = 2000
-STATIC_CACHE_LIMIT = 500   # prepared texts hold their glyphs: keep a few steps' worth
+WIDTH_CACHE_LIMIT = 6000  # measured texts: a float each; the terms above, at two sizes
+STATIC_CACHE_LIMIT = 3000  # prepared texts (~0.8 KB each, 2.4 MB at most): a colour layer
+# writes ~1,300 different "x × w" terms; with 500 kept the cache emptied every few dozen steps
 
 
 @dataclass(frozen=True)
