@@ -30,3 +30,13 @@ def big_window(qtbot):
     w = _shown(qtbot, 1920, 1080)
     yield w
     w.close()
+
+
+@pytest.fixture
+def anim(window):
+    """The window's Animator tab, shown (it is built on first use)."""
+    from PySide6.QtWidgets import QApplication
+
+    window.show_tab("animator")
+    QApplication.processEvents()
+    return window.animator

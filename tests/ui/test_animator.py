@@ -21,13 +21,6 @@ def _settle(qtbot, window):
     QApplication.processEvents()
 
 
-@pytest.fixture
-def anim(window):
-    window.show_tab("animator")
-    QApplication.processEvents()
-    return window.animator
-
-
 def _expected_conv(window, source):
     m = window.model
     p = m.params

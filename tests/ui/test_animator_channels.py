@@ -12,18 +12,7 @@ from convstudio.core.channels import channel_toy, filter_bank
 from convstudio.ui.animator.text import fmt
 from convstudio.ui.lessons import capture
 
-
-@pytest.fixture
-def anim(window):
-    window.show_tab("animator")
-    QApplication.processEvents()
-    return window.animator
-
-
-def _key(qtbot, anim, key, times=1):
-    for _ in range(times):
-        qtbot.keyClick(anim, key)
-    QApplication.processEvents()
+from .window_state import press as _key
 
 
 def test_the_toy_layer_fills_one_map_per_filter_from_every_channel(window, anim, qtbot):

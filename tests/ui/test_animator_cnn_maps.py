@@ -11,22 +11,14 @@ from convstudio.ui.animator.text import fmt
 from convstudio.ui.animator.trained import NO_NETWORK, TRAINING
 
 from ..training.second_conv_setup import keras_conv2, tiny_cnn, tolerance
+from .window_state import press
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def anim(window):
-    window.show_tab("animator")
-    QApplication.processEvents()
-    return window.animator
-
-
 def _key(qtbot, anim, key, times=1):
     anim.setFocus()
-    for _ in range(times):
-        qtbot.keyClick(anim, key)
-    QApplication.processEvents()
+    press(qtbot, anim, key, times)
 
 
 def _choose(anim, kind):

@@ -8,13 +8,8 @@ from PySide6.QtWidgets import QApplication
 from convstudio.core import depthwise_conv2d, separable_conv2d
 from convstudio.ui.animator.text import fmt
 
+from .window_state import press as _key
 from .window_state import settle
-
-
-def _key(qtbot, anim, key, times=1):
-    for _ in range(times):
-        qtbot.keyClick(anim, key)
-    QApplication.processEvents()
 
 
 def test_depthwise_steps_each_map_over_its_own_channel(window, qtbot):

@@ -9,17 +9,7 @@ from convstudio.core.learn import edge_kernel, forward, glorot_kernel, train
 from convstudio.ui.animator.learn_text import loss_text, rate_text
 from convstudio.ui.animator.text import fmt
 
-
-@pytest.fixture
-def anim(window):
-    window.show_tab("animator")
-    QApplication.processEvents()
-    return window.animator
-
-
-def _key(qtbot, anim, key):
-    qtbot.keyClick(anim, key)
-    QApplication.processEvents()
+from .window_state import press as _key
 
 
 def _rebuilt(anim):

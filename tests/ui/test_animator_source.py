@@ -19,13 +19,6 @@ from convstudio.ui.animator.player import Player
 from convstudio.ui.workspace.model import WorkspaceModel
 
 
-@pytest.fixture
-def anim(window):
-    window.show_tab("animator")
-    QApplication.processEvents()
-    return window.animator
-
-
 def _pick(qtbot, combo, label):
     """Choose ``label`` in ``combo`` as a user does: open the list, click the entry."""
     combo.showPopup()

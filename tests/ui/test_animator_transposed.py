@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 from convstudio.core import conv2d_transpose, max_pool2d
 from convstudio.ui.animator.text import fmt
 
+from .window_state import press as _key
 from .window_state import settle
 
 
@@ -26,12 +27,6 @@ def _family(qtbot, window, family):
     window.workspace.params_panel.family.setCurrentText(family)
     settle(qtbot, window)
     QApplication.processEvents()  # the animator rebuilds on the next event
-
-
-def _key(qtbot, anim, key, times=1):
-    for _ in range(times):
-        qtbot.keyClick(anim, key)
-    QApplication.processEvents()
 
 
 def _expected(window, source):

@@ -11,6 +11,13 @@ def settle(qtbot, window, timeout=20000):
     QApplication.processEvents()
 
 
+def press(qtbot, widget, key, times=1):
+    """Press ``key`` on ``widget`` ``times`` times, then let the views follow."""
+    for _ in range(times):
+        qtbot.keyClick(widget, key)
+    QApplication.processEvents()
+
+
 def assert_same_state(a, b):
     """Assert two captured state dicts are equal (arrays exactly), naming a key that differs."""
     assert a.keys() == b.keys()
